@@ -1,0 +1,141 @@
+// The agent loop: ask the model, run its tool calls, feed back observations, until an end reason.
+// Every exit of runAgent() yields an AgentOutcome with its end_reason; limits are checked in one place.
+
+import type { Task } from "../datasets/types.js";
+import { ModelError } from "../models/errors.js";
+import { addUsage, emptyUsage, type Message, type ModelRequest, type ModelResponse, type Usage } from "../models/types.js";
+import type { EndReason } from "../report/types.js";
+import { fakeUserResponse, SYSTEM_PROMPT, taskPrompt } from "./prompts.js";
+import type { Tool } from "./tools.js";
+import type { TrajectorySink } from "./trajectory.js";
+
+export interface AgentLimits {
+  /** Model calls per task. @default 100 */
+  maxIterations: number;
+  /** Fake user replies before the task ends with max_fake_responses. @default 10 */
+  maxFakeResponses: number;
+}
+
+/** Calls the model (through the retry layer); throws ModelError when the call finally fails. */
+export type CallModel = (request: ModelRequest) => Promise<ModelResponse>;
+
+export interface AgentOutcome {
+  endReason: EndReason;
+  finishMessage?: string;
+  error?: { errorClass: string; message: string };
+  iterations: number;
+  fakeUserResponses: number;
+  toolCalls: number;
+  usage: Usage;
+  latenciesS: number[];
+  ttftsS: number[];
+}
+
+export interface AgentInput {
+  task: Task;
+  tools: Tool[];
+  callModel: CallModel;
+  limits: AgentLimits;
+  trajectory: TrajectorySink;
+  signal?: AbortSignal;
+}
+
+export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
+  const { task, tools, callModel, limits, trajectory, signal } = input;
+  const byName = new Map(tools.map((t) => [t.spec.name, t]));
+  const messages: Message[] = [{ role: "user", content: [{ type: "text", text: taskPrompt(task) }] }];
+  const outcome: AgentOutcome = {
+    endReason: "error",
+    iterations: 0,
+    fakeUserResponses: 0,
+    toolCalls: 0,
+    usage: emptyUsage(),
+    latenciesS: [],
+    ttftsS: [],
+  };
+  const end = (reason: EndReason, extra: Partial<AgentOutcome> = {}): AgentOutcome => {
+    Object.assign(outcome, extra, { endReason: reason });
+    trajectory.write({ type: "end", end_reason: reason, ...(extra.error ? { error: extra.error } : {}), ...(extra.finishMessage !== undefined ? { finish_message: extra.finishMessage } : {}) });
+    return outcome;
+  };
+  trajectory.write({ type: "start", instance_id: task.instance_id, system: SYSTEM_PROMPT, prompt: messages[0] });
+
+  for (;;) {
+    if (outcome.iterations >= limits.maxIterations) return end("max_iterations");
+    if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
+    let response: ModelResponse;
+    try {
+      response = await callModel({ system: SYSTEM_PROMPT, messages, tools: tools.map((t) => t.spec), toolChoice: "auto", ...(signal ? { signal } : {}) });
+    } catch (err) {
+      const e = err instanceof ModelError ? err : new ModelError("transient", String((err as Error)?.message ?? err), { cause: err });
+      trajectory.write({ type: "model_error", iteration: outcome.iterations + 1, error_class: e.errorClass, message: e.message });
+      const error = { errorClass: e.errorClass, message: e.message };
+      return end(e.errorClass === "context_overflow" ? "context_overflow" : "error", { error });
+    }
+    outcome.iterations++;
+    outcome.usage = addUsage(outcome.usage, response.usage);
+    outcome.latenciesS.push(response.latencyMs / 1000);
+    if (response.ttftMs !== undefined) outcome.ttftsS.push(response.ttftMs / 1000);
+    const reply = response.message;
+    messages.push(reply);
+    trajectory.write({
+      type: "model_call",
+      iteration: outcome.iterations,
+      request: { messages: messages.length - 1, last_role: messages.at(-2)?.role },
+      response: { text: reply.text, tool_calls: reply.toolCalls, ...(reply.reasoning ? { reasoning: reply.reasoning } : {}) },
+      stop_reason: response.stopReason,
+      usage: response.usage,
+      latency_s: response.latencyMs / 1000,
+      ...(response.ttftMs !== undefined ? { ttft_s: response.ttftMs / 1000 } : {}),
+      ...(response.requestId ? { request_id: response.requestId } : {}),
+    });
+
+    if (reply.toolCalls.length === 0) {
+      if (outcome.fakeUserResponses >= limits.maxFakeResponses) return end("max_fake_responses");
+      outcome.fakeUserResponses++;
+      const text = fakeUserResponse(outcome.fakeUserResponses);
+      messages.push({ role: "user", content: [{ type: "text", text }] });
+      trajectory.write({ type: "fake_user", count: outcome.fakeUserResponses, text });
+      continue;
+    }
+
+    // Parallel tool calls: run all of them, in order, and answer each call id before the next model call.
+    let finished: { message: string } | undefined;
+    for (const call of reply.toolCalls) {
+      outcome.toolCalls++;
+      trajectory.write({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
+      const started = performance.now();
+      const tool = byName.get(call.name);
+      let result;
+      if (!tool) {
+        result = { content: [{ type: "text" as const, text: `Error: unknown tool ${JSON.stringify(call.name)}; available: ${[...byName.keys()].join(", ")}.` }], isError: true };
+      } else {
+        const args = parseArguments(call.arguments);
+        result = typeof args === "string" ? { content: [{ type: "text" as const, text: args }], isError: true } : await tool.execute(args);
+      }
+      if ("finished" in result && result.finished) finished = result.finished;
+      messages.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: result.content, isError: result.isError });
+      trajectory.write({
+        type: "observation",
+        id: call.id,
+        name: call.name,
+        is_error: result.isError,
+        content: result.content.map((p) => (p.type === "text" ? p : { type: "image", mediaType: p.mediaType, bytes: Math.floor((p.data.length * 3) / 4) })),
+        duration_s: (performance.now() - started) / 1000,
+      });
+    }
+    if (finished) return end("finished", { finishMessage: finished.message });
+  }
+}
+
+/** Parses tool-call arguments; returns an error text for the model when they are not a JSON object. */
+export function parseArguments(raw: string): Record<string, unknown> | string {
+  if (raw.trim() === "") return {};
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    return `Error: tool arguments must be a JSON object, got ${Array.isArray(value) ? "an array" : typeof value}.`;
+  } catch (err) {
+    return `Error: tool arguments are not valid JSON (${(err as Error).message}).`;
+  }
+}

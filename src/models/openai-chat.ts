@@ -1,0 +1,293 @@
+// OpenAI Chat Completions provider (also any OpenAI-compatible endpoint): neutral messages <-> wire, streaming assembly.
+
+import OpenAI from "openai";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionContentPart,
+  ChatCompletionCreateParams,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+  ChatCompletionToolChoiceOption,
+} from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+import { ModelError } from "./errors.js";
+import { classifyOpenAIError } from "./openai-errors.js";
+import type {
+  AssistantMessage,
+  ContentPart,
+  Message,
+  ModelClient,
+  ModelRequest,
+  ModelResponse,
+  StopReason,
+  ToolCall,
+  ToolChoice,
+  ToolSpec,
+  Usage,
+} from "./types.js";
+
+export interface OpenAIChatOptions {
+  model: string;
+  apiKey: string;
+  /** OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1. @default the SDK's (api.openai.com) */
+  baseURL?: string;
+  /** @default true */
+  stream?: boolean;
+  /** Deadline for the whole call, stream body included. @default 300_000 */
+  timeoutMs?: number;
+  /** Provider name reported in results. @default "openai" */
+  provider?: string;
+  /** Injected transport for tests. */
+  fetch?: typeof fetch;
+  maxCompletionTokens?: number;
+}
+
+export class OpenAIChatClient implements ModelClient {
+  readonly provider: string;
+  readonly model: string;
+  readonly region?: string;
+  #client: OpenAI;
+  #options: OpenAIChatOptions;
+
+  constructor(options: OpenAIChatOptions) {
+    this.#options = options;
+    this.provider = options.provider ?? "openai";
+    this.model = options.model;
+    // maxRetries 0: the harness owns the one retry layer.
+    this.#client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? 300_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  async generate(request: ModelRequest): Promise<ModelResponse> {
+    const where = `${this.provider}/${this.model}`;
+    const stream = this.#options.stream ?? true;
+    const deadline = AbortSignal.timeout(this.#options.timeoutMs ?? 300_000);
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+    const body = toChatRequest(this.model, request, this.#options.maxCompletionTokens);
+    const started = performance.now();
+    try {
+      if (!stream) {
+        const { data, request_id } = await this.#client.chat.completions
+          .create({ ...body, stream: false }, { signal })
+          .withResponse();
+        const choice = data.choices[0];
+        if (!choice) throw new ModelError("transient", `${where}: response had no choices`);
+        const message: AssistantMessage = {
+          role: "assistant",
+          text: choice.message.content ?? "",
+          toolCalls: (choice.message.tool_calls ?? []).flatMap((c) =>
+            c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+          ),
+        };
+        return {
+          message,
+          stopReason: mapFinishReason(choice.finish_reason, message.toolCalls.length > 0),
+          usage: fromChatUsage(data.usage),
+          latencyMs: performance.now() - started,
+          ...(request_id ? { requestId: request_id } : {}),
+        };
+      }
+      const { data: chunks, request_id } = await this.#client.chat.completions
+        .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal })
+        .withResponse();
+      const acc = new StreamAccumulator();
+      let ttftMs: number | undefined;
+      for await (const chunk of chunks) {
+        if (ttftMs === undefined && chunkHasContent(chunk)) ttftMs = performance.now() - started;
+        acc.add(chunk);
+      }
+      const done = acc.finish(where);
+      return {
+        ...done,
+        latencyMs: performance.now() - started,
+        ...(ttftMs !== undefined ? { ttftMs } : {}),
+        ...(request_id ? { requestId: request_id } : {}),
+      };
+    } catch (err) {
+      if (deadline.aborted && !(err instanceof ModelError)) {
+        throw new ModelError("transient", `${where}: call deadline of ${this.#options.timeoutMs ?? 300_000} ms exceeded`, {
+          cause: err,
+          staleConnection: true,
+        });
+      }
+      throw classifyOpenAIError(err, where);
+    }
+  }
+}
+
+function chunkHasContent(chunk: ChatCompletionChunk): boolean {
+  const delta = chunk.choices[0]?.delta;
+  return Boolean(delta && (delta.content || delta.tool_calls?.length));
+}
+
+/** Assembles a streamed completion: text, tool calls from fragments, finish reason, final usage chunk. */
+export class StreamAccumulator {
+  #text = "";
+  #calls = new Map<number, { id: string; name: string; arguments: string }>();
+  #finish: string | null = null;
+  #usage: CompletionUsage | undefined;
+
+  add(chunk: ChatCompletionChunk): void {
+    if (chunk.usage) this.#usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      if (choice.index !== 0) continue;
+      const delta = choice.delta;
+      if (delta?.content) this.#text += delta.content;
+      for (const part of delta?.tool_calls ?? []) {
+        const call = this.#calls.get(part.index) ?? { id: "", name: "", arguments: "" };
+        if (part.id) call.id = part.id;
+        if (part.function?.name) call.name += part.function.name;
+        if (part.function?.arguments) call.arguments += part.function.arguments;
+        this.#calls.set(part.index, call);
+      }
+      if (choice.finish_reason) this.#finish = choice.finish_reason;
+    }
+  }
+
+  finish(where: string): { message: AssistantMessage; stopReason: StopReason; usage: Usage } {
+    if (this.#finish === null) {
+      // A stream that ends without finish_reason was cut: never a silent success.
+      throw new ModelError("transient", `${where}: stream ended without finish_reason`);
+    }
+    const toolCalls: ToolCall[] = [...this.#calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, c]) => ({ id: c.id || `call_${index}`, name: c.name, arguments: c.arguments }));
+    return {
+      message: { role: "assistant", text: this.#text, toolCalls },
+      stopReason: mapFinishReason(this.#finish, toolCalls.length > 0),
+      usage: fromChatUsage(this.#usage),
+    };
+  }
+}
+
+export function mapFinishReason(reason: string | null | undefined, hasToolCalls: boolean): StopReason {
+  if (hasToolCalls) return "tool_use";
+  switch (reason) {
+    case "stop":
+      return "end_turn";
+    case "length":
+      return "max_tokens";
+    case "tool_calls":
+    case "function_call":
+      return "tool_use";
+    case "content_filter":
+      return "content_filter";
+    default:
+      return "other";
+  }
+}
+
+/** Chat usage → disjoint neutral usage: cached tokens are part of prompt_tokens, so they are subtracted. */
+export function fromChatUsage(usage: CompletionUsage | null | undefined): Usage {
+  const prompt = usage?.prompt_tokens ?? 0;
+  const details = usage?.prompt_tokens_details as { cached_tokens?: number; cache_write_tokens?: number } | undefined;
+  const cached = details?.cached_tokens ?? 0;
+  const written = details?.cache_write_tokens ?? 0;
+  return {
+    inputTokens: Math.max(0, prompt - cached - written),
+    cacheReadTokens: cached,
+    cacheWriteTokens: written,
+    outputTokens: usage?.completion_tokens ?? 0,
+    reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
+export function toChatRequest(
+  model: string,
+  request: ModelRequest,
+  maxCompletionTokens?: number,
+): Omit<ChatCompletionCreateParams, "stream"> {
+  const body: Omit<ChatCompletionCreateParams, "stream"> = {
+    model,
+    messages: toChatMessages(request.system, request.messages),
+  };
+  if (request.tools.length > 0) {
+    body.tools = request.tools.map(toChatTool);
+    body.tool_choice = toChatToolChoice(request.toolChoice ?? "auto");
+  }
+  const maxTokens = request.maxTokens ?? maxCompletionTokens;
+  if (maxTokens !== undefined) body.max_completion_tokens = maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  return body;
+}
+
+function toChatTool(tool: ToolSpec): ChatCompletionTool {
+  return { type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } };
+}
+
+function toChatToolChoice(choice: ToolChoice): ChatCompletionToolChoiceOption {
+  if (choice === "any") return "required";
+  if (choice === "auto" || choice === "none") return choice;
+  return { type: "function", function: { name: choice.name } };
+}
+
+function dataUrl(part: { mediaType: string; data: string }): string {
+  return `data:${part.mediaType};base64,${part.data}`;
+}
+
+function toUserContent(parts: ContentPart[]): string | ChatCompletionContentPart[] {
+  if (parts.every((p) => p.type === "text")) return parts.map((p) => (p as { text: string }).text).join("\n");
+  return parts.map((p) =>
+    p.type === "text" ? { type: "text", text: p.text } : { type: "image_url", image_url: { url: dataUrl(p) } },
+  );
+}
+
+/**
+ * Neutral history → Chat messages. Tool messages carry text only on this API, so a tool result's
+ * images follow it in a user message (after all tool messages of that turn, which must stay contiguous).
+ */
+export function toChatMessages(system: string, messages: Message[]): ChatCompletionMessageParam[] {
+  const out: ChatCompletionMessageParam[] = [];
+  if (system) out.push({ role: "system", content: system });
+  let pendingImages: ContentPart[] = [];
+  const flushImages = (): void => {
+    if (pendingImages.length === 0) return;
+    out.push({ role: "user", content: toUserContent([{ type: "text", text: "Images from the tool results above:" }, ...pendingImages]) });
+    pendingImages = [];
+  };
+  for (const message of messages) {
+    if (message.role !== "tool") flushImages();
+    switch (message.role) {
+      case "user":
+        out.push({ role: "user", content: toUserContent(message.content) });
+        break;
+      case "assistant":
+        out.push({
+          role: "assistant",
+          content: message.text === "" && message.toolCalls.length > 0 ? null : message.text,
+          ...(message.toolCalls.length > 0
+            ? {
+                tool_calls: message.toolCalls.map((c) => ({
+                  id: c.id,
+                  type: "function" as const,
+                  function: { name: c.name, arguments: c.arguments },
+                })),
+              }
+            : {}),
+        });
+        break;
+      case "tool": {
+        const text = message.content
+          .filter((p) => p.type === "text")
+          .map((p) => (p as { text: string }).text)
+          .join("\n");
+        const images = message.content.filter((p) => p.type === "image");
+        pendingImages.push(...images);
+        out.push({
+          role: "tool",
+          tool_call_id: message.toolCallId,
+          content: text || (images.length > 0 ? "(image attached below)" : "(no output)"),
+        });
+        break;
+      }
+    }
+  }
+  flushImages();
+  return out;
+}

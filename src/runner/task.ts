@@ -1,0 +1,173 @@
+// One task attempt in one cell: workspace → agent → patch → grading → TaskResult. The workspace is always removed.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { runAgent, type AgentLimits, type AgentOutcome } from "../agent/loop.js";
+import { defaultTools } from "../agent/tools.js";
+import { FileTrajectory } from "../agent/trajectory.js";
+import type { CellSpec } from "../config/model-spec.js";
+import type { Task } from "../datasets/types.js";
+import { errorMessage } from "../errors.js";
+import { gradeTask, type GradeResult } from "../grading/grader.js";
+import { priceUsage, type PriceOverride } from "../models/cost.js";
+import type { ModelClient } from "../models/types.js";
+import { percentile } from "../report/stats.js";
+import type { TaskResult } from "../report/types.js";
+import type { Sandbox, SandboxProvider } from "../sandbox/types.js";
+import { generateWithRetry, type RetryPolicy } from "./retry.js";
+
+export interface TaskContext {
+  runId: string;
+  runDir: string;
+  task: Task;
+  cell: CellSpec;
+  /** tasks/<cell-dir>/<instance_id> relative to runDir. */
+  taskDir: string;
+  client: ModelClient;
+  sandboxes: SandboxProvider;
+  image: string;
+  limits: AgentLimits;
+  retry: RetryPolicy;
+  commandTimeoutSec: number;
+  gradingTimeoutSec: number;
+  priceOverride?: PriceOverride;
+  attempt: number;
+  signal?: AbortSignal;
+}
+
+const seconds = (ms: number): number => ms / 1000;
+
+export async function runTask(ctx: TaskContext): Promise<TaskResult> {
+  const { task, cell } = ctx;
+  const dir = path.join(ctx.runDir, ctx.taskDir);
+  mkdirSync(dir, { recursive: true });
+  const trajectory = new FileTrajectory(path.join(dir, "trajectory.jsonl"));
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const labels = { "bench.run-id": ctx.runId, "bench.task-id": task.instance_id, "bench.cell": cell.cell };
+  let sandboxStartS: number | null = null;
+  let agentS: number | null = null;
+  let gradingS: number | null = null;
+  let outcome: AgentOutcome | undefined;
+  let patch = "";
+  let grade: GradeResult | undefined;
+  let failure: { errorClass: string; message: string } | undefined;
+  let retries = 0;
+  let throttleWaitMs = 0;
+  let throttleEvents = 0;
+
+  try {
+    let sandbox: Sandbox | undefined;
+    const ts = performance.now();
+    try {
+      sandbox = await ctx.sandboxes.create({ image: ctx.image, labels, ...(task.repoDir ? { repoDir: task.repoDir } : {}) });
+      sandboxStartS = seconds(performance.now() - ts);
+      trajectory.write({ type: "sandbox", container: sandbox.id, start_s: sandboxStartS });
+      const ta = performance.now();
+      outcome = await runAgent({
+        task,
+        tools: defaultTools(sandbox, { commandTimeoutSec: ctx.commandTimeoutSec }),
+        limits: ctx.limits,
+        trajectory,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        callModel: (request) =>
+          generateWithRetry(ctx.client, request, ctx.retry, {
+            onRetry: (err, attempt, delayMs) => {
+              retries++;
+              throttleWaitMs += delayMs;
+              if (err.errorClass === "rate_limit") throttleEvents++;
+              trajectory.write({ type: "retry", attempt, error_class: err.errorClass, message: err.message, delay_s: seconds(delayMs) });
+            },
+          }),
+      });
+      agentS = seconds(performance.now() - ta);
+      const diff = await sandbox.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
+      if (diff.exitCode !== 0 || diff.truncatedBytes > 0) {
+        throw new Error(`could not extract the patch (exit ${diff.exitCode}${diff.truncatedBytes ? ", patch over 20 MB" : ""}): ${diff.stderr.slice(0, 500)}`);
+      }
+      patch = diff.stdout;
+      writeFileSync(path.join(dir, "patch.diff"), patch);
+    } catch (err) {
+      failure = { errorClass: sandbox ? "sandbox" : "sandbox_start", message: errorMessage(err) };
+    } finally {
+      await sandbox?.remove().catch(() => undefined);
+    }
+
+    if (!failure && outcome && outcome.endReason !== "error") {
+      const tg = performance.now();
+      try {
+        grade = await gradeTask(task, patch, ctx.sandboxes, {
+          image: ctx.image,
+          labels: { ...labels, "bench.role": "grading" },
+          timeoutSec: ctx.gradingTimeoutSec,
+        });
+        writeFileSync(path.join(dir, "test_output.txt"), grade.log);
+      } catch (err) {
+        failure = { errorClass: "grading", message: errorMessage(err) };
+      }
+      gradingS = seconds(performance.now() - tg);
+    }
+  } finally {
+    await trajectory.close().catch(() => undefined);
+  }
+
+  const usage = outcome?.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+  const { cost, source } = priceUsage(usage, cell.provider, cell.model, ctx.priceOverride);
+  const error = failure ?? (outcome?.endReason === "error" ? outcome.error : undefined);
+  const status = error ? "error" : grade?.resolved ? "resolved" : "unresolved";
+  const latencies = outcome?.latenciesS ?? [];
+  const ttfts = outcome?.ttftsS ?? [];
+  const round3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
+  return {
+    run_id: ctx.runId,
+    cell: cell.cell,
+    provider: cell.provider,
+    model: cell.model,
+    region: cell.region ?? null,
+    instance_id: task.instance_id,
+    status,
+    resolved: status === "resolved",
+    end_reason: failure ? "error" : (outcome?.endReason ?? "error"),
+    error_class: error?.errorClass ?? null,
+    error_message: error?.message.slice(0, 2000) ?? null,
+    iterations: outcome?.iterations ?? 0,
+    fake_user_responses: outcome?.fakeUserResponses ?? 0,
+    tool_calls: outcome?.toolCalls ?? 0,
+    llm_calls: outcome?.iterations ?? 0,
+    llm_retries: retries,
+    throttle_wait_s: round3(seconds(throttleWaitMs)),
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cache_read_tokens: usage.cacheReadTokens,
+    cache_write_tokens: usage.cacheWriteTokens,
+    reasoning_tokens: usage.reasoningTokens,
+    cost_usd: cost,
+    cost_source: source,
+    llm_latency_s_total: round3(latencies.reduce((a, b) => a + b, 0)) ?? 0,
+    llm_latency_s_p50: round3(percentile(latencies, 50)),
+    llm_latency_s_p95: round3(percentile(latencies, 95)),
+    ttft_s_p50: round3(percentile(ttfts, 50)),
+    sandbox_start_s: round3(sandboxStartS),
+    agent_s: round3(agentS),
+    grading_s: round3(gradingS),
+    wall_s: round3(seconds(performance.now() - t0)) ?? 0,
+    patch_lines: countPatchLines(patch),
+    fail_to_pass: grade ? `${grade.failToPass.passed}/${grade.failToPass.total}` : null,
+    pass_to_pass: grade ? `${grade.passToPass.passed}/${grade.passToPass.total}` : null,
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    attempt: ctx.attempt,
+    llm_latencies_s: latencies.map((x) => Math.round(x * 1e6) / 1e6),
+    ttfts_s: ttfts.map((x) => Math.round(x * 1e6) / 1e6),
+    throttle_events: throttleEvents,
+  };
+}
+
+/** Added plus removed lines of a unified diff (headers excluded). */
+export function countPatchLines(patch: string): number {
+  let n = 0;
+  for (const line of patch.split("\n")) {
+    if ((line.startsWith("+") && !line.startsWith("+++")) || (line.startsWith("-") && !line.startsWith("---"))) n++;
+  }
+  return n;
+}

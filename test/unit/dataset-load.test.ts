@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { filesInPatch, loadDataset, selectTasks } from "../../src/datasets/load.js";
+
+const task = (id: string, extra: Record<string, unknown> = {}) => ({
+  instance_id: id,
+  repo: "demo",
+  problem_statement: "It breaks.",
+  patch: "",
+  test_patch: "",
+  FAIL_TO_PASS: ["tests/test_a.py::test_x"],
+  PASS_TO_PASS: '["tests/test_a.py::test_y"]',
+  ...extra,
+});
+
+function dataset(lines: string[], repos: string[] = []): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-ds-"));
+  writeFileSync(path.join(dir, "tasks.jsonl"), lines.join("\n") + "\n");
+  for (const r of repos) {
+    mkdirSync(path.join(dir, "repos", r), { recursive: true });
+    writeFileSync(path.join(dir, "repos", r, "a.py"), "x = 1\n");
+  }
+  return dir;
+}
+
+describe("loadDataset", () => {
+  it("loads tasks, decodes JSON-encoded test lists and finds the repositories", () => {
+    const dir = dataset([JSON.stringify(task("a-1")), "", JSON.stringify(task("b-2"))], ["a-1", "b-2"]);
+    const ds = loadDataset(dir);
+    expect(ds.tasks.map((t) => t.instance_id)).toEqual(["a-1", "b-2"]);
+    expect(ds.tasks[0]!.PASS_TO_PASS).toEqual(["tests/test_a.py::test_y"]);
+    expect(ds.tasks[0]!.repoDir).toBe(path.join(dir, "repos", "a-1"));
+    expect(ds.tasks[0]!.test_framework).toBe("pytest");
+    expect(ds.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("changes the hash when a repository file changes", () => {
+    const dir = dataset([JSON.stringify(task("a-1"))], ["a-1"]);
+    const before = loadDataset(dir).hash;
+    writeFileSync(path.join(dir, "repos", "a-1", "a.py"), "x = 2\n");
+    expect(loadDataset(dir).hash).not.toBe(before);
+  });
+
+  it("names file, line and field for every kind of bad line", () => {
+    const file = (dir: string) => path.join(dir, "tasks.jsonl");
+    let dir = dataset([JSON.stringify(task("a-1")), "{not json"], ["a-1"]);
+    expect(() => loadDataset(dir)).toThrowError(new RegExp(`^${file(dir)}:2: invalid JSON`));
+    dir = dataset([JSON.stringify({ ...task("a-1"), problem_statement: undefined })], ["a-1"]);
+    expect(() => loadDataset(dir)).toThrowError(`${file(dir)}:1: field problem_statement:`);
+    dir = dataset([JSON.stringify(task("a-1", { FAIL_TO_PASS: 3 }))], ["a-1"]);
+    expect(() => loadDataset(dir)).toThrowError(/:1: field FAIL_TO_PASS: .*\(got 3\)/);
+    dir = dataset([JSON.stringify(task("a-1")), JSON.stringify(task("a-1"))], ["a-1"]);
+    expect(() => loadDataset(dir)).toThrowError(`${file(dir)}:2: field instance_id: duplicate "a-1" (first on line 1)`);
+    dir = dataset([JSON.stringify(task("../escape"))]);
+    expect(() => loadDataset(dir)).toThrowError(/:1: field instance_id: must match/);
+    dir = dataset([JSON.stringify(task("..", {}))]);
+    expect(() => loadDataset(dir)).toThrowError(/:1: field instance_id: "\.\." escapes/);
+    dir = dataset([JSON.stringify(task("no-repo"))]);
+    expect(() => loadDataset(dir)).toThrowError(/:1: field instance_id: no repository folder/);
+    dir = dataset(["[1,2]"]);
+    expect(() => loadDataset(dir)).toThrowError(`${file(dir)}:1: expected a JSON object, got array`);
+    dir = dataset([""]);
+    expect(() => loadDataset(dir)).toThrowError(`${file(dir)}: the dataset has no tasks`);
+    expect(() => loadDataset(path.join(dir, "nope"))).toThrowError(/no such dataset folder or file/);
+  });
+
+  it("requires an image for SWE-bench JSONL files", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-jsonl-"));
+    const f = path.join(dir, "swe.jsonl");
+    writeFileSync(f, JSON.stringify(task("x-1")) + "\n");
+    expect(() => loadDataset(f)).toThrowError(`${f}:1: field image: required for a JSONL dataset without repos/ (the image holds the repository at /testbed)`);
+    writeFileSync(f, JSON.stringify(task("x-1", { image: "sweb.eval.x86_64.x-1" })) + "\n");
+    expect(loadDataset(f).tasks[0]!.repoDir).toBeUndefined();
+  });
+
+  it("selects --instances and --limit in dataset order and rejects unknown ids", () => {
+    const dir = dataset([JSON.stringify(task("a")), JSON.stringify(task("b")), JSON.stringify(task("c"))], ["a", "b", "c"]);
+    const ds = loadDataset(dir);
+    expect(selectTasks(ds, ["c", "a"], undefined).map((t) => t.instance_id)).toEqual(["a", "c"]);
+    expect(selectTasks(ds, undefined, 2).map((t) => t.instance_id)).toEqual(["a", "b"]);
+    expect(() => selectTasks(ds, ["a", "zz"], undefined)).toThrowError(/--instances: unknown instance id\(s\) zz/);
+  });
+});
+
+describe("filesInPatch", () => {
+  it("lists the target files of a diff", () => {
+    const patch = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\ndiff --git a/t/new.py b/t/new.py\n--- /dev/null\n+++ b/t/new.py\n";
+    expect(filesInPatch(patch)).toEqual(["x.py", "t/new.py"]);
+  });
+});
