@@ -1,0 +1,51 @@
+// Hand-made TaskResults for the report tests (not a test file itself).
+
+import type { TaskResult } from "../../src/report/types.js";
+
+/** A resolved, fully measured task of cell `mock/oracle`; override what a test is about. */
+export function makeResult(overrides: Partial<TaskResult> = {}): TaskResult {
+  return {
+    run_id: "run-1",
+    cell: "mock/oracle",
+    provider: "mock",
+    model: "oracle",
+    region: null,
+    instance_id: "task-1",
+    status: "resolved",
+    resolved: true,
+    end_reason: "finished",
+    error_class: null,
+    error_message: null,
+    iterations: 3,
+    fake_user_responses: 0,
+    tool_calls: 2,
+    llm_calls: 3,
+    llm_retries: 0,
+    throttle_wait_s: 0,
+    input_tokens: 100,
+    output_tokens: 20,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: 0.01,
+    cost_source: "price_table",
+    llm_latency_s_total: 3,
+    llm_latency_s_p50: 1,
+    llm_latency_s_p95: 1,
+    ttft_s_p50: 0.5,
+    sandbox_start_s: 1,
+    agent_s: 5,
+    grading_s: 2,
+    wall_s: 8,
+    patch_lines: 4,
+    fail_to_pass: "1/1",
+    pass_to_pass: "2/2",
+    started_at: "2025-01-01T00:00:00.000Z",
+    finished_at: "2025-01-01T00:00:08.000Z",
+    attempt: 1,
+    llm_latencies_s: [1, 1, 1],
+    ttfts_s: [0.5, 0.5, 0.5],
+    throttle_events: 0,
+    ...overrides,
+  };
+}
