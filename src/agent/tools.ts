@@ -81,11 +81,12 @@ export class BashTool implements Tool {
       if (cwd.startsWith("/")) this.#cwd = cwd;
       stdout = stdout.slice(0, markAt);
     }
+    const sep = (s: string): string => (s && !s.endsWith("\n") ? "\n" : "");
     let out = stdout;
-    if (result.stderr) out += `${out && !out.endsWith("\n") ? "\n" : ""}[stderr]\n${result.stderr}`;
-    if (result.timedOut) out += `\n[command timed out after ${this.#options.commandTimeoutSec} s and was killed]`;
-    out += `\n[exit code: ${result.exitCode}]`;
-    return text(truncateMiddle(out.replace(/^\n+/, ""), this.#options.maxObservationChars), result.exitCode !== 0);
+    if (result.stderr) out += `${sep(out)}[stderr]\n${result.stderr}`;
+    if (result.timedOut) out += `${sep(out)}[command timed out after ${this.#options.commandTimeoutSec} s and was killed]`;
+    out += `${sep(out)}[exit code: ${result.exitCode}]`;
+    return text(truncateMiddle(out, this.#options.maxObservationChars), result.exitCode !== 0);
   }
 }
 

@@ -1,0 +1,39 @@
+// Public API of the mock LLM server: start it, script it (policies), break it (faults).
+
+export { startMockServer, type MockServer, type MockServerOptions, type MockRequestRecord, type MockStats } from "./server.js";
+export {
+  FaultPlan,
+  FAULT_KINDS,
+  faults,
+  httpFaultError,
+  seededRandom,
+  type Fault,
+  type FaultKind,
+  type FaultPlanOptions,
+  type FaultRate,
+  type HttpFault,
+  type ResetFault,
+  type CutFault,
+  type CutResetFault,
+  type StreamErrorFault,
+  type HangFault,
+} from "./faults.js";
+export {
+  POLICIES,
+  POLICY_NAMES,
+  POLICY_DESCRIPTIONS,
+  PATCH_FILE,
+  REPO_DIR,
+  findTask,
+  patchedFiles,
+  resolvePolicyName,
+  type Policy,
+  type PolicyContext,
+  type PolicyName,
+  type PolicyReply,
+  type PolicyToolCall,
+  type PatchedFile,
+} from "./policies.js";
+export { respond, type EngineOptions, type EngineResult } from "./engine.js";
+export { estimatePromptUsage, estimateCompletionTokens } from "./tokens.js";
+export type { MockConversation, MockReply, MockUsage, MockErrorSpec, WireAdapter, WireRoute } from "./wire.js";
