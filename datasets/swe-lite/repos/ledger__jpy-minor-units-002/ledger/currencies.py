@@ -1,0 +1,27 @@
+"""Currency metadata."""
+
+from __future__ import annotations
+
+_SYMBOLS = {
+    "USD": "$",
+    "EUR": "\u20ac",
+    "GBP": "\u00a3",
+    "JPY": "\u00a5",
+    "CHF": "CHF\u00a0",
+}
+
+
+class UnknownCurrency(KeyError):
+    """Raised for currency codes ledger knows nothing about."""
+
+
+def _check(code: str) -> str:
+    code = code.upper()
+    if code not in _SYMBOLS:
+        raise UnknownCurrency(code)
+    return code
+
+
+def symbol(code: str) -> str:
+    """Display symbol for an ISO 4217 currency code."""
+    return _SYMBOLS[_check(code)]
