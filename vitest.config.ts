@@ -2,11 +2,14 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // Docker integration tests build the sandbox image once, in global setup.
-    globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: "forks",
+    projects: [
+      // Pure logic: no Docker, no network beyond loopback.
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      // Real Docker and real SDKs against the mock; global setup builds the sandbox image once.
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/global-setup.ts"] } },
+    ],
   },
 });

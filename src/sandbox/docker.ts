@@ -1,0 +1,640 @@
+// Docker implementation of the Sandbox seam: labelled, isolated workspace containers, bounded command
+// execution with an in-container timeout plus a host-side deadline, and files moved as tar streams.
+
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import type Docker from "dockerode";
+import * as tar from "tar-stream";
+import { InfraError, UsageError, errorMessage } from "../errors.js";
+import type { ExecOptions, ExecResult, Sandbox, SandboxProvider, WorkspaceSpec } from "./types.js";
+
+/** Label keys the provider owns; spec.labels cannot override them. */
+export const LABELS = {
+  runId: "bench.run-id",
+  taskId: "bench.task-id",
+  cell: "bench.cell",
+  ownerPid: "bench.owner-pid",
+  host: "bench.host",
+  managed: "bench.managed",
+} as const;
+
+const DEFAULT_WORKDIR = "/testbed";
+const DEFAULT_MEMORY_BYTES = 2 * 1024 ** 3;
+const DEFAULT_CPUS = 1;
+const DEFAULT_PIDS_LIMIT = 512;
+const DEFAULT_TIMEOUT_SEC = 120;
+const DEFAULT_MAX_OUTPUT_BYTES = 100_000;
+/** `timeout -k`: seconds between the in-container SIGTERM and SIGKILL. */
+const KILL_AFTER_SEC = 2;
+/** The host-side deadline fires this long after the in-container timeout should have killed everything. */
+const HOST_GRACE_MS = 3_000;
+/** After the host-side kill, how long to wait for Docker to close the output stream before abandoning it. */
+const STREAM_CLOSE_GRACE_MS = 2_000;
+/** Set on every exec so the host-side deadline can find the command's processes, even ones that left its process group. */
+const EXEC_MARKER_VAR = "BENCH_EXEC_ID";
+
+export interface DockerSandboxProviderOptions {
+  /** Value of the `bench.run-id` label on every container this provider creates. */
+  runId: string;
+  /** Value of the `bench.owner-pid` label; the janitor removes containers whose owner is gone. @default process.pid */
+  ownerPid?: number;
+  /** Value of the `bench.host` label. @default os.hostname() */
+  host?: string;
+  /**
+   * Capabilities added back after `CapDrop: ["ALL"]`. The Python image needs none: git, pip (as root into
+   * root-owned paths), pytest, `timeout` and the deadline's kill all work without any. @default []
+   */
+  capAdd?: string[];
+}
+
+export interface RemovedContainer {
+  id: string;
+  labels: Record<string, string>;
+}
+
+/** Fails with an InfraError that says how to fix it when the Docker engine cannot be reached. */
+export async function checkDocker(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new InfraError(
+      `Docker is not reachable (${errorMessage(err)}): start the Docker engine or set DOCKER_HOST`,
+      { cause: err },
+    );
+  }
+}
+
+export class DockerSandboxProvider implements SandboxProvider {
+  readonly #docker: Docker;
+  readonly #runId: string;
+  readonly #ownerPid: number;
+  readonly #host: string;
+  readonly #capAdd: string[];
+
+  constructor(docker: Docker, options: DockerSandboxProviderOptions) {
+    if (options.runId === "") throw new UsageError("DockerSandboxProvider runId: expected a non-empty string, got \"\"");
+    this.#docker = docker;
+    this.#runId = options.runId;
+    this.#ownerPid = options.ownerPid ?? process.pid;
+    this.#host = options.host ?? os.hostname();
+    this.#capAdd = options.capAdd ?? [];
+  }
+
+  async create(spec: WorkspaceSpec): Promise<Sandbox> {
+    const workdir = spec.workdir ?? DEFAULT_WORKDIR;
+    const memoryBytes = spec.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+    const cpus = spec.cpus ?? DEFAULT_CPUS;
+    const pidsLimit = spec.pidsLimit ?? DEFAULT_PIDS_LIMIT;
+    if (!path.posix.isAbsolute(workdir)) throw new UsageError(`workspace workdir: expected an absolute path, got ${JSON.stringify(workdir)}`);
+    requirePositive("workspace memoryBytes", memoryBytes);
+    requirePositive("workspace cpus", cpus);
+    requirePositive("workspace pidsLimit", pidsLimit);
+
+    const labels: Record<string, string> = {
+      [LABELS.taskId]: "",
+      [LABELS.cell]: "",
+      ...spec.labels,
+      [LABELS.runId]: this.#runId,
+      [LABELS.ownerPid]: String(this.#ownerPid),
+      [LABELS.host]: this.#host,
+      [LABELS.managed]: "true",
+    };
+    let container: Docker.Container | undefined;
+    let step = "create container";
+    try {
+      container = await this.#docker.createContainer({
+        Image: spec.image,
+        Cmd: ["sleep", "infinity"],
+        Labels: labels,
+        WorkingDir: workdir,
+        Tty: false,
+        AttachStdin: false,
+        AttachStdout: false,
+        AttachStderr: false,
+        HostConfig: {
+          Init: true,
+          NetworkMode: spec.network === true ? "bridge" : "none",
+          Memory: memoryBytes,
+          MemorySwap: memoryBytes, // no swap: the limit is the limit
+          NanoCpus: Math.round(cpus * 1e9),
+          PidsLimit: pidsLimit,
+          CapDrop: ["ALL"],
+          CapAdd: this.#capAdd,
+          SecurityOpt: ["no-new-privileges"],
+          LogConfig: { Type: "none", Config: {} }, // `sleep infinity` logs nothing; every command's output comes through exec
+        },
+      });
+      step = "start container";
+      await container.start();
+      const sandbox = new DockerSandbox(container, workdir);
+      if (spec.repoDir !== undefined) {
+        step = `copy ${spec.repoDir} into ${workdir}`;
+        await container.putArchive(Readable.from(packDirectory(spec.repoDir)), { path: workdir });
+        step = "commit the repository as git base";
+        const result = await sandbox.exec("git init -q && git add -A && git commit -q --no-verify -m base", {
+          timeoutSec: 300,
+          maxOutputBytes: 4_000,
+        });
+        if (result.exitCode !== 0) {
+          throw new Error(`exit code ${result.exitCode}${result.timedOut ? " (timed out)" : ""}: ${(result.stderr || result.stdout).trim()}`);
+        }
+      }
+      return sandbox;
+    } catch (err) {
+      // If even removal fails (engine gone), the labels let the janitor find the container later.
+      if (container !== undefined) await removeQuietly(container).catch(() => {});
+      const hint = statusCode(err) === 404 && step === "create container" ? " (build it with `bench images build`)" : "";
+      throw new InfraError(`cannot create workspace from image ${spec.image}: ${step} failed: ${errorMessage(err)}${hint}`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+/** A started workspace container. Commands run as the image's user (root) through `docker exec`. */
+export class DockerSandbox implements Sandbox {
+  readonly id: string;
+  readonly workdir: string;
+  readonly #container: Docker.Container;
+  #removal: Promise<void> | undefined;
+
+  constructor(container: Docker.Container, workdir: string) {
+    this.#container = container;
+    this.id = container.id;
+    this.workdir = workdir;
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutSec = options.timeoutSec ?? DEFAULT_TIMEOUT_SEC;
+    const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    requirePositive("exec timeoutSec", timeoutSec);
+    if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 0) {
+      throw new UsageError(`exec maxOutputBytes: expected a non-negative integer, got ${maxOutputBytes}`);
+    }
+    const marker = randomUUID();
+    const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
+    env.push(`${EXEC_MARKER_VAR}=${marker}`);
+    const started = performance.now();
+
+    let exec: Docker.Exec;
+    let stream: NodeJS.ReadWriteStream;
+    try {
+      exec = await this.#container.exec({
+        // GNU timeout runs the command in its own process group and signals the whole group on expiry.
+        Cmd: ["timeout", "-k", String(KILL_AFTER_SEC), String(timeoutSec), "bash", "-c", command],
+        AttachStdin: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        Env: env,
+        WorkingDir: options.cwd ?? this.workdir,
+      });
+      stream = await exec.start({ hijack: true, stdin: false });
+    } catch (err) {
+      throw new InfraError(`cannot exec in sandbox ${this.id.slice(0, 12)}: ${errorMessage(err)}`, { cause: err });
+    }
+
+    const stdout = new BoundedOutput(maxOutputBytes);
+    const stderr = new BoundedOutput(maxOutputBytes);
+    const demux = new Demuxer((kind, payload) => (kind === 2 ? stderr : stdout).push(payload));
+    let hostDeadlineHit = false;
+    let streamError: Error | undefined;
+
+    await new Promise<void>((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(deadline);
+        resolve();
+      };
+      stream.on("data", (chunk: Buffer) => demux.push(chunk));
+      stream.on("end", finish);
+      stream.on("close", finish);
+      stream.on("error", (err: Error) => {
+        streamError = err;
+        finish();
+      });
+      const deadline = setTimeout(() => {
+        hostDeadlineHit = true;
+        void this.#killMarked(marker).finally(() => {
+          // Docker normally closes the stream once the processes are gone; do not wait on it forever.
+          setTimeout(() => {
+            if (!done) {
+              (stream as unknown as { destroy?: () => void }).destroy?.();
+              finish();
+            }
+          }, STREAM_CLOSE_GRACE_MS).unref();
+        });
+      }, (timeoutSec + KILL_AFTER_SEC) * 1000 + HOST_GRACE_MS);
+    });
+
+    const exitCode = await exitCodeOf(exec);
+    if (exitCode === undefined && streamError !== undefined && !hostDeadlineHit) {
+      throw new InfraError(`lost the output of a command in sandbox ${this.id.slice(0, 12)}: ${streamError.message}`, {
+        cause: streamError,
+      });
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const killedByTimeout = (exitCode === 124 || exitCode === 137) && durationMs >= timeoutSec * 1000 - 50;
+    return {
+      exitCode: exitCode ?? 137,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      timedOut: hostDeadlineHit || killedByTimeout,
+      truncatedBytes: stdout.droppedBytes + stderr.droppedBytes,
+      durationMs,
+    };
+  }
+
+  async readFile(filePath: string): Promise<Buffer> {
+    let target = this.#resolve(filePath);
+    for (let hops = 0; hops < 16; hops++) {
+      let archive: NodeJS.ReadableStream;
+      try {
+        archive = await this.#container.getArchive({ path: target });
+      } catch (err) {
+        throw fileError(err, target, "read");
+      }
+      const entry = await firstTarEntry(archive);
+      if (entry === undefined) throw notFound(target);
+      if (entry.type === "symlink" && entry.linkname !== undefined) {
+        target = path.posix.resolve(path.posix.dirname(target), entry.linkname);
+        continue;
+      }
+      if (entry.type !== "file") {
+        throw Object.assign(new Error(`${target}: is a ${entry.type}, not a file`), { code: "EISDIR" });
+      }
+      return entry.content;
+    }
+    throw Object.assign(new Error(`${filePath}: too many levels of symbolic links`), { code: "ELOOP" });
+  }
+
+  async writeFile(filePath: string, data: Buffer | string, mode?: number): Promise<void> {
+    let target = this.#resolve(filePath);
+    // Like fs.writeFile: follow symlinks, refuse folders (Docker's untar would replace a folder by the file).
+    let existing = await this.#stat(target);
+    for (let hops = 0; existing?.linkTarget !== undefined; hops++) {
+      if (hops >= 16) throw Object.assign(new Error(`${filePath}: too many levels of symbolic links`), { code: "ELOOP" });
+      target = path.posix.resolve(path.posix.dirname(target), existing.linkTarget);
+      existing = await this.#stat(target);
+    }
+    if (target === "/" || existing?.isDirectory === true) {
+      throw Object.assign(new Error(`${target}: is a directory`), { code: "EISDIR" });
+    }
+    const content = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    const fileMode = mode ?? existing?.mode ?? 0o644;
+    const pack = tar.pack();
+    // Extracting at "/" lets Docker create missing parent folders (0755, root), so no mkdir round trip.
+    pack.entry({ name: target.slice(1), mode: fileMode & 0o7777, size: content.length, mtime: new Date() }, content);
+    pack.finalize();
+    try {
+      await this.#container.putArchive(await collect(Readable.from(pack)), { path: "/" });
+    } catch (err) {
+      throw fileError(err, target, "write");
+    }
+  }
+
+  remove(): Promise<void> {
+    // Concurrent calls share one request; a failed one (engine unreachable) may be retried.
+    this.#removal ??= removeQuietly(this.#container).then(
+      () => {},
+      (err: unknown) => {
+        this.#removal = undefined;
+        throw err;
+      },
+    );
+    return this.#removal;
+  }
+
+  #resolve(filePath: string): string {
+    return path.posix.resolve(this.workdir, filePath);
+  }
+
+  /** What Docker's archive HEAD says about a path; undefined when it does not exist. */
+  async #stat(target: string): Promise<{ mode: number; isDirectory: boolean; linkTarget?: string } | undefined> {
+    let res: { headers?: Record<string, string | undefined> };
+    try {
+      res = (await this.#container.infoArchive({ path: target })) as typeof res;
+    } catch (err) {
+      // A HEAD error has no body to say why; when Docker answered at all, let the write itself report the problem.
+      if (statusCode(err) !== undefined && !errorMessage(err).includes("No such container:")) return undefined;
+      throw fileError(err, target, "stat");
+    }
+    const header = res.headers?.["x-docker-container-path-stat"];
+    if (header === undefined) return undefined;
+    const stat = JSON.parse(Buffer.from(header, "base64").toString("utf8")) as { mode?: number; linkTarget?: string };
+    const goMode = stat.mode ?? 0;
+    // Go's os.FileMode: type bits at the top (ModeDir 1<<31, ModeSymlink 1<<27), Unix permission bits at the bottom.
+    const result: { mode: number; isDirectory: boolean; linkTarget?: string } = {
+      mode: goMode & 0o777,
+      isDirectory: (goMode & 2 ** 31) !== 0,
+    };
+    if ((goMode & 2 ** 27) !== 0 && stat.linkTarget) result.linkTarget = stat.linkTarget;
+    return result;
+  }
+
+  /** The host-side deadline: SIGKILL every process that carries this exec's marker in its environment. */
+  async #killMarked(marker: string): Promise<void> {
+    const script =
+      `for d in /proc/[0-9]*; do ` +
+      `if grep -qsxzF "${EXEC_MARKER_VAR}=$1" "$d/environ"; then kill -KILL "\${d#/proc/}" 2>/dev/null; fi; ` +
+      `done; true`;
+    try {
+      const killer = await this.#container.exec({
+        Cmd: ["bash", "-c", script, "bench-kill", marker],
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const stream = await killer.start({ hijack: true, stdin: false });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        stream.on("end", done);
+        stream.on("close", done);
+        stream.on("error", done);
+        stream.resume();
+      });
+    } catch {
+      // The container may be gone or out of pids; the caller still gets timedOut and removes the sandbox.
+    }
+  }
+}
+
+/**
+ * Force-removes every container carrying all the given labels (value `true`: the label is present with any value);
+ * returns what was removed. Containers already gone or being removed are skipped silently.
+ */
+export async function removeContainers(
+  docker: Docker,
+  filterLabels: Record<string, string | true>,
+): Promise<RemovedContainer[]> {
+  const label = Object.entries(filterLabels).map(([key, value]) => (value === true ? key : `${key}=${value}`));
+  if (label.length === 0) throw new UsageError("removeContainers: expected at least one label filter, got none");
+  let found: Docker.ContainerInfo[];
+  try {
+    found = await docker.listContainers({ all: true, filters: { label } });
+  } catch (err) {
+    throw new InfraError(`cannot list containers: ${errorMessage(err)}`, { cause: err });
+  }
+  const removed: RemovedContainer[] = [];
+  await Promise.all(
+    found.map(async (info) => {
+      if (await removeQuietly(docker.getContainer(info.Id))) removed.push({ id: info.Id, labels: info.Labels });
+    }),
+  );
+  return removed;
+}
+
+/** Force-removes a container; true when this call removed it, false when it was already gone or going. */
+async function removeQuietly(container: Docker.Container): Promise<boolean> {
+  try {
+    await container.remove({ force: true, v: true });
+    return true;
+  } catch (err) {
+    const code = statusCode(err);
+    // 404: already gone; 409: "removal of container … is already in progress".
+    if (code === 404 || code === 409) return false;
+    throw new InfraError(`cannot remove container ${container.id.slice(0, 12)}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/** Stream of a tar archive of `root`'s contents (modes kept, owned by root, top-level .git left out). */
+function packDirectory(root: string): tar.Pack {
+  const pack = tar.pack();
+  const addEntry = (header: Partial<tar.Header> & { name: string }, content?: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (content === undefined) pack.entry(header, done);
+      else pack.entry(header, content, done);
+    });
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      // A fresh `git init` makes the base commit; a copied .git would bring someone else's history.
+      if (rel === "" && entry.name === ".git") continue;
+      const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      const full = path.join(root, name);
+      const stat = await fs.lstat(full);
+      const common = { name, mode: stat.mode & 0o7777, mtime: stat.mtime, uid: 0, gid: 0 };
+      if (stat.isDirectory()) {
+        await addEntry({ ...common, type: "directory" });
+        await walk(name);
+      } else if (stat.isFile()) {
+        await addEntry({ ...common, type: "file", size: stat.size }, await fs.readFile(full));
+      } else if (stat.isSymbolicLink()) {
+        await addEntry({ ...common, type: "symlink", linkname: await fs.readlink(full) });
+      }
+      // sockets, fifos, devices: not part of a repository
+    }
+  };
+  fs.stat(root)
+    .then((stat) => {
+      if (!stat.isDirectory()) throw new Error(`${root} is not a directory`);
+      return walk("");
+    })
+    .then(
+      () => pack.finalize(),
+      (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+    );
+  return pack;
+}
+
+interface TarFile {
+  type: string;
+  linkname?: string;
+  content: Buffer;
+}
+
+/** The first entry of a tar stream (Docker's getArchive puts the requested path first); the rest is drained. */
+async function firstTarEntry(archive: NodeJS.ReadableStream): Promise<TarFile | undefined> {
+  const extract = tar.extract();
+  (archive as Readable).on("error", (err: Error) => extract.destroy(err)).pipe(extract);
+  let first: TarFile | undefined;
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) if (first === undefined) chunks.push(chunk as Buffer);
+    if (first === undefined) {
+      first = { type: entry.header.type ?? "file", content: Buffer.concat(chunks) };
+      if (entry.header.linkname != null) first.linkname = entry.header.linkname;
+    }
+  }
+  return first;
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+async function exitCodeOf(exec: Docker.Exec): Promise<number | undefined> {
+  // The stream can close a moment before Docker records the exit code.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      const info = await exec.inspect();
+      if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    } catch {
+      return undefined;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return undefined;
+}
+
+/**
+ * Splits Docker's multiplexed exec stream (8-byte header: stream type, 3 zero bytes, big-endian length)
+ * into stdout (1) and stderr (2) payloads. Headers and payloads may be split across chunks.
+ */
+export class Demuxer {
+  readonly #onFrame: (kind: number, payload: Buffer) => void;
+  #header = Buffer.alloc(0);
+  #kind = 0;
+  #remaining = 0;
+
+  constructor(onFrame: (kind: number, payload: Buffer) => void) {
+    this.#onFrame = onFrame;
+  }
+
+  push(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#remaining > 0) {
+        const take = Math.min(this.#remaining, chunk.length - offset);
+        this.#onFrame(this.#kind, chunk.subarray(offset, offset + take));
+        this.#remaining -= take;
+        offset += take;
+        continue;
+      }
+      const need = 8 - this.#header.length;
+      this.#header = Buffer.concat([this.#header, chunk.subarray(offset, offset + need)]);
+      offset += Math.min(need, chunk.length - offset);
+      if (this.#header.length < 8) return;
+      this.#kind = this.#header[0] ?? 1;
+      this.#remaining = this.#header.readUInt32BE(4);
+      this.#header = Buffer.alloc(0);
+    }
+  }
+}
+
+/**
+ * Keeps the first and last halves of a byte budget of a stream while it flows, counting what falls out
+ * of the middle, so a command printing gigabytes costs no more memory than one printing the budget.
+ */
+export class BoundedOutput {
+  readonly #headMax: number;
+  readonly #tailMax: number;
+  readonly #head: Buffer[] = [];
+  #headLength = 0;
+  readonly #tail: Buffer[] = [];
+  #tailLength = 0;
+  #dropped = 0;
+
+  constructor(maxBytes: number) {
+    this.#headMax = Math.floor(maxBytes / 2);
+    this.#tailMax = maxBytes - this.#headMax;
+  }
+
+  /** Bytes left out of text(), including the few bytes of a character split at either seam. */
+  get droppedBytes(): number {
+    if (this.#dropped === 0) return 0;
+    const { head, tail, headEnd, tailStart } = this.#seams();
+    return this.#dropped + (head.length - headEnd) + tailStart;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#headLength < this.#headMax) {
+      const take = Math.min(chunk.length, this.#headMax - this.#headLength);
+      this.#head.push(Buffer.from(chunk.subarray(0, take)));
+      this.#headLength += take;
+      chunk = chunk.subarray(take);
+    }
+    if (chunk.length === 0) return;
+    if (chunk.length >= this.#tailMax) {
+      this.#dropped += this.#tailLength + chunk.length - this.#tailMax;
+      this.#tail.length = 0;
+      this.#tail.push(Buffer.from(chunk.subarray(chunk.length - this.#tailMax)));
+      this.#tailLength = this.#tailMax;
+      return;
+    }
+    this.#tail.push(Buffer.from(chunk));
+    this.#tailLength += chunk.length;
+    while (this.#tailLength > this.#tailMax) {
+      const first = this.#tail[0] as Buffer;
+      const excess = this.#tailLength - this.#tailMax;
+      if (first.length <= excess) {
+        this.#tail.shift();
+        this.#tailLength -= first.length;
+        this.#dropped += first.length;
+      } else {
+        this.#tail[0] = first.subarray(excess);
+        this.#tailLength -= excess;
+        this.#dropped += excess;
+      }
+    }
+  }
+
+  /** The kept bytes as UTF-8 (invalid sequences become U+FFFD), with a note where the middle was cut. */
+  text(): string {
+    if (this.#dropped === 0) return decode(Buffer.concat([...this.#head, ...this.#tail]));
+    const { head, tail, headEnd, tailStart } = this.#seams();
+    return `${decode(head.subarray(0, headEnd))}\n[... ${this.droppedBytes} bytes truncated ...]\n${decode(tail.subarray(tailStart))}`;
+  }
+
+  /** Cut points at character boundaries, so the seams do not add replacement characters to valid UTF-8. */
+  #seams(): { head: Buffer; tail: Buffer; headEnd: number; tailStart: number } {
+    const head = Buffer.concat(this.#head);
+    const tail = Buffer.concat(this.#tail);
+    let tailStart = 0;
+    while (tailStart < Math.min(3, tail.length) && ((tail[tailStart] ?? 0) & 0xc0) === 0x80) tailStart++;
+    return { head, tail, headEnd: utf8Boundary(head, head.length), tailStart };
+  }
+}
+
+/** The largest index ≤ end that does not split a UTF-8 sequence. */
+function utf8Boundary(buf: Buffer, end: number): number {
+  for (let back = 1; back <= 3 && end - back >= 0; back++) {
+    const byte = buf[end - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? end - back : end;
+  }
+  return end;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+function decode(buf: Buffer): string {
+  return decoder.decode(buf);
+}
+
+function requirePositive(what: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${what}: expected a positive number, got ${value}`);
+}
+
+function statusCode(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === "number" ? code : undefined;
+}
+
+function notFound(target: string): Error {
+  return Object.assign(new Error(`${target}: no such file or directory`), { code: "ENOENT" });
+}
+
+/** A bad path is the caller's business (an Error with an fs-like code); anything else is Docker's (InfraError). */
+function fileError(err: unknown, target: string, action: "read" | "write" | "stat"): Error {
+  const message = errorMessage(err);
+  // dockerode words every 404 "no such container"; Docker's own text says which: "No such container: <id>" or
+  // "Could not find the file <path> in container <id>".
+  if (statusCode(err) === 404 && !message.includes("No such container:")) return notFound(target);
+  if (/not a directory/i.test(message)) {
+    return Object.assign(new Error(`${target}: a parent is not a directory`), { code: "ENOTDIR", cause: err });
+  }
+  return new InfraError(`cannot ${action} ${target} in sandbox: ${message}`, { cause: err });
+}

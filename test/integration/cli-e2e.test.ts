@@ -1,0 +1,119 @@
+// `bench` as users run it: the compiled CLI in a child process, real Docker, the built-in mock.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadDataset } from "../../src/datasets/load.js";
+import { REPORT_COLUMNS, SUMMARY_COLUMNS } from "../../src/report/types.js";
+import { repoRoot } from "./helpers.js";
+
+const out = mkdtempSync(path.join(os.tmpdir(), "bench-e2e-"));
+const bench = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, OPENAI_API_KEY: "", ...env },
+    timeout: 600_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const csv = (file: string) =>
+  readFileSync(file, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => l.split(","));
+const sweLite = loadDataset(path.join(repoRoot, "datasets/swe-lite"));
+
+describe("bench run --dataset swe-lite (mock)", () => {
+  it("oracle resolves every task and wrong resolves none; reports, trajectories and a byte-identical rebuild", () => {
+    const r = bench(["run", "--dataset", "swe-lite", "--model", "mock/oracle", "--model", "mock/wrong", "--concurrency", "4", "--output-dir", out, "--run-id", "full"]);
+    expect(r.stderr).toContain("run full:");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    const dir = path.join(out, "full");
+    const [header, ...rows] = csv(path.join(dir, "report.csv"));
+    expect(header).toEqual([...REPORT_COLUMNS]);
+    expect(rows).toHaveLength(sweLite.tasks.length * 2);
+    const col = (row: string[], name: string) => row[REPORT_COLUMNS.indexOf(name as never)];
+    for (const row of rows) {
+      const cell = col(row, "cell");
+      expect(col(row, "status")).toBe(cell === "mock/oracle" ? "resolved" : "unresolved");
+      expect(col(row, "end_reason")).toBe("finished");
+      expect(col(row, "cost_source")).toBe("price_table");
+      expect(Number(col(row, "cost_usd"))).toBeGreaterThan(0);
+      expect(Number(col(row, "input_tokens"))).toBeGreaterThan(0);
+      expect(Number(col(row, "llm_latency_s_p50"))).toBeGreaterThanOrEqual(0);
+      expect(col(row, "region")).toBe("");
+      expect(col(row, "throttle_wait_s")).toBe("0");
+    }
+    const oracleRow = rows.find((row) => col(row, "cell") === "mock/oracle")!;
+    expect(col(oracleRow, "fake_user_responses")).toBe("1");
+    const [sHeader, ...cells] = csv(path.join(dir, "summary.csv"));
+    expect(sHeader).toEqual([...SUMMARY_COLUMNS]);
+    expect(cells.map((c) => [c[1], c[5], c[6], c[9]])).toEqual([
+      ["mock/oracle", String(sweLite.tasks.length), String(sweLite.tasks.length), "1"],
+      ["mock/wrong", String(sweLite.tasks.length), "0", "0"],
+    ]);
+    const task = sweLite.tasks[0]!.instance_id;
+    for (const f of ["trajectory.jsonl", "patch.diff", "test_output.txt"]) {
+      expect(existsSync(path.join(dir, "tasks", "mock_oracle", task, f))).toBe(true);
+    }
+    const runJson = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8"));
+    expect(runJson).toMatchObject({ run_id: "full", status: "completed", dataset: { name: "swe-lite", tasks: sweLite.tasks.length } });
+    const before = ["report.csv", "summary.csv", "summary.json"].map((f) => readFileSync(path.join(dir, f), "utf8"));
+    const rebuilt = bench(["report", dir]);
+    expect(rebuilt.code).toBe(0);
+    expect(["report.csv", "summary.csv", "summary.json"].map((f) => readFileSync(path.join(dir, f), "utf8"))).toEqual(before);
+    // No workspace or grading container of the run is left behind.
+    const left = spawnSync("docker", ["ps", "-aq", "--filter", "label=bench.run-id=full"], { encoding: "utf8" });
+    expect(left.stdout.trim()).toBe("");
+  });
+
+  it("lazy ends at max_iterations and chatty at max_fake_responses, both still graded; --json prints one summary", () => {
+    const r = bench([
+      "run", "--dataset", "swe-lite", "--limit", "2", "--model", "mock/lazy", "--model", "mock/chatty",
+      "--max-iterations", "3", "--max-fake-responses", "2", "--output-dir", out, "--run-id", "limits", "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.cells.map((c: { cell: string; tasks: number }) => [c.cell, c.tasks])).toEqual([["mock/chatty", 2], ["mock/lazy", 2]]);
+    const rows = readFileSync(path.join(out, "limits", "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    for (const row of rows) {
+      expect(row.status).toBe("unresolved");
+      expect(row.end_reason).toBe(row.cell === "mock/lazy" ? "max_iterations" : "max_fake_responses");
+      expect(row.llm_calls).toBe(3);
+      expect(row.fail_to_pass).toMatch(/^0\/\d+$/);
+    }
+  });
+});
+
+describe("bad input fails fast with exit 2 and writes nothing", () => {
+  it.each([
+    [["run", "--dataset", "no-such-dataset"], /--dataset no-such-dataset: no such dataset/],
+    [["run", "--dataset", "swe-lite", "--model", "acme/x"], /unknown provider "acme"/],
+    [["run", "--dataset", "swe-lite", "--concurrency", "0"], /--concurrency: expected a positive integer/],
+    [["run", "--dataset", "swe-lite", "--instances", "nope"], /--instances: unknown instance id\(s\) nope/],
+    [["run", "--dataset", "swe-lite", "--bogus"], /Unknown argument: bogus/],
+    [["run"], /--dataset: required/],
+  ])("%j", (args, message) => {
+    const r = bench([...args, "--output-dir", path.join(out, "bad"), "--run-id", "bad"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(path.join(out, "bad"))).toBe(false);
+  });
+
+  it("missing credentials stop the run with exit 1 before any sandbox starts", () => {
+    const r = bench(["run", "--dataset", "swe-lite", "--model", "openai/gpt-4o", "--output-dir", path.join(out, "cred"), "--run-id", "cred"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no API key: set OPENAI_API_KEY/);
+    expect(existsSync(path.join(out, "cred"))).toBe(false);
+  });
+
+  it("bench --help lists the commands", () => {
+    const r = bench(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["run", "report", "images", "datasets", "mock-server"]) expect(r.stdout).toContain(`bench ${c}`);
+    expect(readdirSync(out)).not.toContain("bad");
+  });
+});
