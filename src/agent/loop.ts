@@ -14,6 +14,10 @@ export interface AgentLimits {
   maxIterations: number;
   /** Fake user replies before the task ends with max_fake_responses. @default 10 */
   maxFakeResponses: number;
+  /** USD per task: once the accumulated cost reaches it, the task ends with budget_exceeded (needs costOf). @default none */
+  maxCostUsd?: number;
+  /** Tokens per task (input + cache + output): once reached, the task ends with budget_exceeded. @default none */
+  maxTokens?: number;
 }
 
 /** Calls the model (through the retry layer); throws ModelError when the call finally fails. */
@@ -38,10 +42,14 @@ export interface AgentInput {
   limits: AgentLimits;
   trajectory: TrajectorySink;
   signal?: AbortSignal;
+  /** Aborts when the task's wall clock runs out: the task ends with task_timeout, even inside a hung tool call. */
+  deadline?: AbortSignal;
+  /** Cost of the usage so far in USD, null when unknown (then maxCostUsd is not enforced). */
+  costOf?: (usage: Usage) => number | null;
 }
 
 export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
-  const { task, tools, callModel, limits, trajectory, signal } = input;
+  const { task, tools, callModel, limits, trajectory, signal, deadline } = input;
   const byName = new Map(tools.map((t) => [t.spec.name, t]));
   const messages: Message[] = [{ role: "user", content: [{ type: "text", text: taskPrompt(task) }] }];
   const outcome: AgentOutcome = {
@@ -59,14 +67,27 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     return outcome;
   };
   trajectory.write({ type: "start", instance_id: task.instance_id, system: SYSTEM_PROMPT, prompt: messages[0] });
+  // The one place limits are checked, before every model call: the last answer's tool calls have run.
+  const limitReached = (): EndReason | undefined => {
+    if (deadline?.aborted) return "task_timeout";
+    if (outcome.iterations >= limits.maxIterations) return "max_iterations";
+    const u = outcome.usage;
+    if (limits.maxTokens !== undefined && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens >= limits.maxTokens) return "budget_exceeded";
+    const cost = limits.maxCostUsd !== undefined ? input.costOf?.(u) : undefined;
+    if (limits.maxCostUsd !== undefined && cost !== undefined && cost !== null && cost >= limits.maxCostUsd) return "budget_exceeded";
+    return undefined;
+  };
+  const callSignal = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
 
   for (;;) {
-    if (outcome.iterations >= limits.maxIterations) return end("max_iterations");
+    const limit = limitReached();
+    if (limit) return end(limit);
     if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
     let response: ModelResponse;
     try {
-      response = await callModel({ system: SYSTEM_PROMPT, messages, tools: tools.map((t) => t.spec), toolChoice: "auto", ...(signal ? { signal } : {}) });
+      response = await callModel({ system: SYSTEM_PROMPT, messages, tools: tools.map((t) => t.spec), toolChoice: "auto", ...(callSignal ? { signal: callSignal } : {}) });
     } catch (err) {
+      if (deadline?.aborted && !signal?.aborted) return end("task_timeout");
       const e = err instanceof ModelError ? err : new ModelError("transient", String((err as Error)?.message ?? err), { cause: err });
       trajectory.write({ type: "model_error", iteration: outcome.iterations + 1, error_class: e.errorClass, message: e.message });
       const error = { errorClass: e.errorClass, message: e.message };
@@ -111,8 +132,10 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
         result = { content: [{ type: "text" as const, text: `Error: unknown tool ${JSON.stringify(call.name)}; available: ${[...byName.keys()].join(", ")}.` }], isError: true };
       } else {
         const args = parseArguments(call.arguments);
-        result = typeof args === "string" ? { content: [{ type: "text" as const, text: args }], isError: true } : await tool.execute(args);
+        result = typeof args === "string" ? { content: [{ type: "text" as const, text: args }], isError: true } : await beforeDeadline(tool.execute(args), deadline);
       }
+      // A command still running at the deadline is left behind: removing the workspace kills it.
+      if (result === undefined) return end("task_timeout");
       if ("finished" in result && result.finished) finished = result.finished;
       messages.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: result.content, isError: result.isError });
       trajectory.write({
@@ -125,6 +148,26 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
       });
     }
     if (finished) return end("finished", { finishMessage: finished.message });
+  }
+}
+
+/** The promise's value, or undefined once the deadline passes first (the promise's own failure is then ignored). */
+export async function beforeDeadline<T>(work: Promise<T>, deadline: AbortSignal | undefined): Promise<T | undefined> {
+  if (!deadline) return work;
+  if (deadline.aborted) {
+    work.catch(() => undefined);
+    return undefined;
+  }
+  let onAbort: (() => void) | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    deadline.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    deadline.removeEventListener("abort", onAbort!);
+    work.catch(() => undefined);
   }
 }
 

@@ -3,7 +3,8 @@
 
 import path from "node:path";
 import type { ContentPart, ToolSpec } from "../models/types.js";
-import type { Sandbox } from "../sandbox/types.js";
+import { ShellStartError } from "../sandbox/shell.js";
+import type { ExecResult, Sandbox, Shell, ShellResult } from "../sandbox/types.js";
 
 export interface ToolOutput {
   content: ContentPart[];
@@ -22,6 +23,34 @@ export interface ToolOptions {
   commandTimeoutSec?: number;
   /** Cap on one observation's characters; the middle is cut. @default 30_000 */
   maxObservationChars?: number;
+  /** The editor's `view` of an image file returns the image; false: a text note instead (--no-vision). @default true */
+  vision?: boolean;
+}
+
+/** Image files the editor's `view` returns as images, by extension. */
+export const IMAGE_MEDIA_TYPES: Readonly<Record<string, string>> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+};
+
+/** Largest image sent to a model, as a base64 data URL (OpenAI's per-image limit is 20 MB). */
+export const MAX_IMAGE_DATA_URL_BYTES = 20 * 1024 * 1024;
+
+/** The media type the bytes say they are (PNG, JPEG, GIF, WebP magic numbers), or undefined. */
+export function sniffImageType(bytes: Buffer): string | undefined {
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image/png";
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
+  if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.subarray(0, 6).toString("latin1"))) return "image/gif";
+  if (bytes.length >= 12 && bytes.subarray(0, 4).toString("latin1") === "RIFF" && bytes.subarray(8, 12).toString("latin1") === "WEBP") return "image/webp";
+  return undefined;
+}
+
+/** Length of a base64 data URL holding `bytes` bytes of `mediaType`. */
+export function dataUrlLength(bytes: number, mediaType: string): number {
+  return `data:${mediaType};base64,`.length + 4 * Math.ceil(bytes / 3);
 }
 
 const text = (t: string, isError = false): ToolOutput => ({ content: [{ type: "text", text: t }], isError });
@@ -40,13 +69,18 @@ export function shellQuote(value: string): string {
 
 const CWD_MARK = "__BENCH_CWD_7f3a__";
 
-/** `bash`: runs a command in the workspace; the working directory persists between calls. */
+/**
+ * `bash`: runs a command in one shell kept open in the workspace (Sandbox.openShell), so the working directory and
+ * environment persist as in a terminal. When the sandbox has no shell or none can start, each command is one
+ * `sandbox.exec`, with the working directory carried over by the tool.
+ */
 export class BashTool implements Tool {
   readonly spec: ToolSpec = {
     name: "bash",
     description:
-      "Run a bash command in the workspace (the repository is at /testbed). The working directory persists between calls. " +
-      "Long-running commands are killed after the timeout. Output is truncated if very long.",
+      "Run a bash command in the workspace (the repository is at /testbed). The shell persists between calls: the working " +
+      "directory and exported variables carry over. Commands get no stdin. Long-running commands are killed after the " +
+      "timeout. Output is truncated if very long.",
     parameters: {
       type: "object",
       properties: { command: { type: "string", description: "The bash command to run." } },
@@ -56,6 +90,8 @@ export class BashTool implements Tool {
   #cwd: string;
   readonly #sandbox: Sandbox;
   readonly #options: Required<ToolOptions>;
+  /** The open shell; undefined before the first command, null once it could not start (per-command exec from then on). */
+  #shell: Shell | null | undefined;
 
   constructor(sandbox: Sandbox, options: Required<ToolOptions>) {
     this.#sandbox = sandbox;
@@ -70,23 +106,45 @@ export class BashTool implements Tool {
   async execute(args: Record<string, unknown>): Promise<ToolOutput> {
     const command = args["command"];
     if (typeof command !== "string" || command.trim() === "") return text("Error: `command` must be a non-empty string.", true);
+    const result = (await this.#runInShell(command)) ?? (await this.#execOnce(command));
+    const sep = (s: string): string => (s && !s.endsWith("\n") ? "\n" : "");
+    let out = result.stdout;
+    if (result.stderr) out += `${sep(out)}[stderr]\n${result.stderr}`;
+    if (result.timedOut) out += `${sep(out)}[command timed out after ${this.#options.commandTimeoutSec} s and was killed]`;
+    if (result.timedOut && result.shellEnded) out += `${sep(out)}[the shell was restarted in ${this.#cwd}]`;
+    out += `${sep(out)}[exit code: ${result.exitCode}]`;
+    return text(truncateMiddle(out, this.#options.maxObservationChars), result.exitCode !== 0);
+  }
+
+  /** The command run in the persistent shell; undefined when there is none (the command was not run). */
+  async #runInShell(command: string): Promise<ShellResult | undefined> {
+    if (this.#shell === undefined) {
+      this.#shell = this.#sandbox.openShell ? await this.#sandbox.openShell().catch(() => null) : null;
+    }
+    if (this.#shell === null) return undefined;
+    try {
+      const result = await this.#shell.run(command, { timeoutSec: this.#options.commandTimeoutSec });
+      this.#cwd = result.cwd;
+      return result;
+    } catch (err) {
+      // A replacement shell could not start: the command never ran, so run it (and the rest) the old way.
+      if (!(err instanceof ShellStartError)) throw err;
+      this.#shell = null;
+      return undefined;
+    }
+  }
+
+  /** One `sandbox.exec` per command: cd to the remembered cwd first, report the new one after a marker. */
+  async #execOnce(command: string): Promise<ExecResult & { shellEnded?: boolean }> {
     const script =
       `cd ${shellQuote(this.#cwd)} 2>/dev/null || cd ${shellQuote(this.#sandbox.workdir)}\n${command}\n` +
       `__bench_rc=$?; printf '\\n${CWD_MARK}%s\\n' "$(pwd)"; exit $__bench_rc`;
     const result = await this.#sandbox.exec(script, { timeoutSec: this.#options.commandTimeoutSec });
-    let stdout = result.stdout;
-    const markAt = stdout.lastIndexOf(`\n${CWD_MARK}`);
-    if (markAt >= 0) {
-      const cwd = stdout.slice(markAt + CWD_MARK.length + 1).trim();
-      if (cwd.startsWith("/")) this.#cwd = cwd;
-      stdout = stdout.slice(0, markAt);
-    }
-    const sep = (s: string): string => (s && !s.endsWith("\n") ? "\n" : "");
-    let out = stdout;
-    if (result.stderr) out += `${sep(out)}[stderr]\n${result.stderr}`;
-    if (result.timedOut) out += `${sep(out)}[command timed out after ${this.#options.commandTimeoutSec} s and was killed]`;
-    out += `${sep(out)}[exit code: ${result.exitCode}]`;
-    return text(truncateMiddle(out, this.#options.maxObservationChars), result.exitCode !== 0);
+    const markAt = result.stdout.lastIndexOf(`\n${CWD_MARK}`);
+    if (markAt < 0) return result;
+    const cwd = result.stdout.slice(markAt + CWD_MARK.length + 1).trim();
+    if (cwd.startsWith("/")) this.#cwd = cwd;
+    return { ...result, stdout: result.stdout.slice(0, markAt) };
   }
 }
 
@@ -119,10 +177,12 @@ export class EditorTool implements Tool {
   readonly #sandbox: Sandbox;
   readonly #history = new Map<string, (string | null)[]>();
   readonly #maxChars: number;
+  readonly #vision: boolean;
 
   constructor(sandbox: Sandbox, options: Required<ToolOptions>) {
     this.#sandbox = sandbox;
     this.#maxChars = options.maxObservationChars;
+    this.#vision = options.vision;
   }
 
   async execute(args: Record<string, unknown>): Promise<ToolOutput> {
@@ -178,6 +238,8 @@ export class EditorTool implements Tool {
       );
       return text(truncateMiddle(`Files and directories up to 2 levels deep in ${p}:\n${r.stdout}`, this.#maxChars), r.exitCode !== 0);
     }
+    const imageType = IMAGE_MEDIA_TYPES[path.posix.extname(p).toLowerCase()];
+    if (imageType !== undefined) return this.#viewImage(p, imageType);
     const content = await this.#read(p);
     const lines = content.split("\n");
     if (lines.length > 1 && lines.at(-1) === "") lines.pop();
@@ -198,6 +260,37 @@ export class EditorTool implements Tool {
       .map((line, i) => `${String(start + i).padStart(6)}\t${line}`)
       .join("\n");
     return text(truncateMiddle(`Here's the result of running \`cat -n\` on ${p}:\n${numbered}\n`, this.#maxChars));
+  }
+
+  /** An image file as an image part (base64, the media type its bytes show), size-checked before it is read. */
+  async #viewImage(p: string, byExtension: string): Promise<ToolOutput> {
+    const stat = await this.#sandbox.exec(`stat -c %s ${shellQuote(p)}`, { timeoutSec: 30 });
+    const size = Number(stat.stdout.trim());
+    if (stat.exitCode !== 0 || !Number.isFinite(size)) return text(`Error: cannot read the size of ${p}: ${stat.stderr.trim()}`, true);
+    const mb = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+    if (!this.#vision) {
+      return text(`[${p} is an image (${byExtension}, ${size} bytes); it is not shown because vision is off for this run (--no-vision).]`);
+    }
+    const urlLength = dataUrlLength(size, byExtension);
+    if (urlLength > MAX_IMAGE_DATA_URL_BYTES) {
+      return text(
+        `Error: ${p} is ${mb(size)}; as a base64 data URL it would be ${mb(urlLength)}, over the ${mb(MAX_IMAGE_DATA_URL_BYTES)} limit for images sent to the model. ` +
+          "Make a smaller copy (e.g. scale it down with Python) and view that instead.",
+        true,
+      );
+    }
+    const bytes = await this.#sandbox.readFile(p);
+    const mediaType = sniffImageType(bytes);
+    if (mediaType === undefined) {
+      return text(`Error: ${p} has an image extension but is not a PNG, JPEG, GIF or WebP image; view it with \`bash\` (e.g. \`file ${p}\`) instead.`, true);
+    }
+    return {
+      content: [
+        { type: "text", text: `Image ${p} (${mediaType}, ${size} bytes):` },
+        { type: "image", mediaType, data: bytes.toString("base64") },
+      ],
+      isError: false,
+    };
   }
 
   async #create(p: string, fileText: unknown): Promise<ToolOutput> {
@@ -298,6 +391,7 @@ export function defaultTools(sandbox: Sandbox, options: ToolOptions = {}): Tool[
   const resolved: Required<ToolOptions> = {
     commandTimeoutSec: options.commandTimeoutSec ?? 120,
     maxObservationChars: options.maxObservationChars ?? 30_000,
+    vision: options.vision ?? true,
   };
   return [new BashTool(sandbox, resolved), new EditorTool(sandbox, resolved), new FinishTool()];
 }

@@ -3,6 +3,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BenchError, UsageError } from "../errors.js";
+import type { GateReport } from "../report/gates.js";
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -26,6 +27,7 @@ function runFlags(y: Argv) {
     .option("max-iterations", { type: "number", describe: "Model calls per task (default 100)" })
     .option("max-fake-responses", { type: "number", describe: "Fake user replies per task (default 10)" })
     .option("base-url", { type: "string", describe: "OpenAI-compatible endpoint for openai/* models" })
+    .option("bedrock-endpoint", { type: "string", describe: "Bedrock Runtime endpoint URL for bedrock/* models (default: the regional endpoint)" })
     .option("api-key-env", { type: "string", describe: "Environment variable with the API key for openai/* (default OPENAI_API_KEY)" })
     .option("stream", { type: "boolean", describe: "Stream model responses (default true; --no-stream to disable)" })
     .option("command-timeout", { type: "number", describe: "Seconds per agent bash command (default 120)" })
@@ -33,8 +35,81 @@ function runFlags(y: Argv) {
     .option("llm-timeout", { type: "number", describe: "Deadline of one model call in seconds, stream included (default 300)" })
     .option("llm-retries", { type: "number", describe: "Retries of one model call on rate limits and transient errors (default 8)" })
     .option("mock-latency-ms", { type: "number", describe: "Latency the built-in mock adds per answer (default 0)" })
+    .option("llm-retry-timeout", { type: "number", describe: "Time budget of one model call, retries and waits included, seconds (default 600); then the task ends as an error" })
+    .option("llm-backoff-base-ms", { type: "number", describe: "First backoff ceiling of the retry layer, ms (default 1000; full jitter)" })
+    .option("llm-backoff-cap-ms", { type: "number", describe: "Largest backoff ceiling, ms (default 60000)" })
+    .option("rpm", { type: "number", describe: "Static cap: model calls per minute per endpoint (provider + account + region + model)" })
+    .option("tpm", { type: "number", describe: "Static cap: tokens per minute per endpoint" })
+    .option("max-budget-per-task", { type: "number", describe: "USD per task: budget_exceeded once its cost reaches it (graded)" })
+    .option("task-timeout", { type: "number", describe: "Wall clock of a task's agent phase, seconds: task_timeout (graded)" })
+    .option("max-tokens-per-task", { type: "number", describe: "Tokens per task (input + cache + output): budget_exceeded (graded)" })
+    .option("max-cost", { type: "number", describe: "USD for the run: no new task starts once the cost reaches it (the rest are reported as not run)" })
+    .option("deadline", { type: "number", describe: "Wall clock of the run, seconds: no new task after it, running agents stop (task_timeout)" })
+    .option("task-retries", { type: "number", describe: "Re-runs of a task that ended in an infrastructure error, fresh workspace each (default 0)" })
+    .option("grading-concurrency", { type: "number", describe: "Grading containers at once (default --concurrency)" })
+    .option("mock-rpm", { type: "number", describe: "Built-in mock: model calls per minute before it answers 429" })
+    .option("mock-tpm", { type: "number", describe: "Built-in mock: tokens per minute before it answers 429" })
+    .option("mock-retry-hints", { type: "boolean", describe: "Built-in mock: retry hints on its quota 429s (default true; --no-mock-retry-hints)" })
+    .option("mock-fault-rate", { type: "number", describe: "Built-in mock: share of calls answered 500/503 (0 to 1)" })
+    .option("mock-reset-rate", { type: "number", describe: "Built-in mock: share of calls whose connection is reset" })
+    .option("mock-cut-rate", { type: "number", describe: "Built-in mock: share of streamed calls cut mid-way" })
+    .option("mock-hang-rate", { type: "number", describe: "Built-in mock: share of calls that never answer (ended by --llm-timeout)" })
+    .option("mock-latency", { type: "string", describe: "Built-in mock: latency distribution fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN_MS:SIGMA" })
+    .option("reasoning-effort", { type: "string", describe: "Reasoning effort for reasoning models: none, minimal, low, medium, high, xhigh" })
+    .option("temperature", { type: "number", describe: "Sampling temperature, 0 to 2 (default the server's)" })
+    .option("top-p", { type: "number", describe: "Nucleus sampling, above 0 up to 1 (default the server's)" })
+    .option("seed", { type: "number", describe: "Sampling seed (Chat Completions; default none)" })
+    .option("max-output-tokens", { type: "number", describe: "Output-token cap per model call (default the server's)" })
+    .option("vision", { type: "boolean", describe: "Send images to the model (default true; --no-vision: a text note instead)" })
+    .option("input-cost-per-token", { type: "number", describe: "USD per input token, replacing the price table's (new or private models)" })
+    .option("output-cost-per-token", { type: "number", describe: "USD per output token (reasoning included), replacing the price table's" })
+    .option("cache-read-cost-per-token", { type: "number", describe: "USD per cache-read token (default: the table's, else the input price)" })
+    .option("cache-write-cost-per-token", { type: "number", describe: "USD per cache-write token (default: the table's, else the input price)" })
     .option("config", { type: "string", describe: "Config file (default bench.config.yaml|yml|json if present)" })
-    .option("json", { type: "boolean", describe: "Print one JSON summary on stdout and nothing else there" });
+    .option("resume", { type: "string", describe: "Continue the run in this run directory: skip finished tasks, run the rest" })
+    .option("rerun-errors", { type: "boolean", describe: "With --resume (or a reused --run-id), also re-run tasks that ended in an infrastructure error" })
+    .option("json", { type: "boolean", describe: "Print one JSON summary on stdout and nothing else there" })
+    .option("shard", { type: "string", describe: "Run only shard I of N (e.g. 2/4): tasks split by a hash of their instance id; join with bench merge" })
+    .option("quiet", { type: "boolean", describe: "No progress output (no live status line, no per-task lines)" });
+}
+
+/** --fail-under, --baseline, --max-regression, --max-infra-errors: on bench run and bench merge. */
+function gateFlags(y: Argv) {
+  return y
+    .option("fail-under", { type: "string", describe: "Exit 3 when a cell's resolve rate is below RATE (0.8 or 80%); CELL=RATE for one cell; repeatable" })
+    .option("baseline", { type: "string", describe: "summary.json (or --json output, or run directory) to compare resolve rates with" })
+    .option("max-regression", { type: "number", describe: "Percentage points a cell may drop below --baseline before exit 3 (default 0)" })
+    .option("max-infra-errors", { type: "string", describe: "Exit 1 when more tasks than this end in error: a count (3) or a fraction (0.05 or 5%)" });
+}
+
+/** Gate flags as RunOptions fields; --fail-under may be given several times. */
+function gateArgs(argv: Record<string, unknown>) {
+  const failUnder = argv["fail-under"];
+  const maxRegression = argv["max-regression"];
+  if (Array.isArray(maxRegression)) throw new UsageError(`--max-regression: given more than once (${maxRegression.join(", ")})`);
+  if (maxRegression !== undefined && (typeof maxRegression !== "number" || Number.isNaN(maxRegression))) {
+    throw new UsageError(`--max-regression: expected a number of percentage points, got ${JSON.stringify(argv["max-regression"])}`);
+  }
+  return {
+    failUnder: failUnder === undefined ? undefined : (Array.isArray(failUnder) ? failUnder : [failUnder]).map(String),
+    baseline: argv["baseline"],
+    maxRegression,
+    maxInfraErrors: argv["max-infra-errors"],
+  };
+}
+
+/** Logs every failed gate on its own line; exit 1 when the infrastructure-error gate failed, else 3. */
+async function gateExit(gates: GateReport | null, say: (line: string) => void): Promise<number> {
+  if (!gates) return 0;
+  const failed = gates.results.filter((r) => !r.passed);
+  if (failed.length === 0) {
+    say(`gates: all ${gates.results.length} passed`);
+    return 0;
+  }
+  for (const r of failed) say(`gate failed: ${r.message}`);
+  const { GateError, InfraError } = await import("../errors.js");
+  if (gates.exitCode === 1) throw new InfraError("too many tasks ended in error (--max-infra-errors): the results cannot be trusted");
+  throw new GateError(`${failed.length} gate(s) failed`);
 }
 
 async function runCommand(argv: Record<string, unknown>): Promise<number> {
@@ -42,6 +117,7 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
   const num = (k: string) => {
     const v = argv[k];
     if (v === undefined) return undefined;
+    if (Array.isArray(v)) throw new UsageError(`--${k}: given more than once (${v.join(", ")})`);
     if (typeof v !== "number" || Number.isNaN(v)) throw new UsageError(`--${k}: expected a number, got ${JSON.stringify(v)}`);
     return v;
   };
@@ -57,6 +133,7 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
     maxIterations: num("max-iterations"),
     maxFakeResponses: num("max-fake-responses"),
     baseUrl: argv["base-url"],
+    bedrockEndpoint: argv["bedrock-endpoint"],
     apiKeyEnv: argv["api-key-env"],
     stream: argv["stream"],
     commandTimeout: num("command-timeout"),
@@ -64,9 +141,56 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
     llmTimeout: num("llm-timeout"),
     llmRetries: num("llm-retries"),
     mockLatencyMs: num("mock-latency-ms"),
+    llmRetryTimeout: num("llm-retry-timeout"),
+    llmBackoffBaseMs: num("llm-backoff-base-ms"),
+    llmBackoffCapMs: num("llm-backoff-cap-ms"),
+    rpm: num("rpm"),
+    tpm: num("tpm"),
+    maxBudgetPerTask: num("max-budget-per-task"),
+    taskTimeout: num("task-timeout"),
+    maxTokensPerTask: num("max-tokens-per-task"),
+    maxCost: num("max-cost"),
+    deadline: num("deadline"),
+    taskRetries: num("task-retries"),
+    gradingConcurrency: num("grading-concurrency"),
+    mockRpm: num("mock-rpm"),
+    mockTpm: num("mock-tpm"),
+    mockRetryHints: argv["mock-retry-hints"],
+    mockFaultRate: num("mock-fault-rate"),
+    mockResetRate: num("mock-reset-rate"),
+    mockCutRate: num("mock-cut-rate"),
+    mockHangRate: num("mock-hang-rate"),
+    mockLatency: argv["mock-latency"],
+    reasoningEffort: argv["reasoning-effort"],
+    temperature: num("temperature"),
+    topP: num("top-p"),
+    seed: num("seed"),
+    maxOutputTokens: num("max-output-tokens"),
+    vision: argv["vision"],
+    inputCostPerToken: num("input-cost-per-token"),
+    outputCostPerToken: num("output-cost-per-token"),
+    cacheReadCostPerToken: num("cache-read-cost-per-token"),
+    cacheWriteCostPerToken: num("cache-write-cost-per-token"),
+    resume: argv["resume"],
+    rerunErrors: argv["rerun-errors"],
     json: argv["json"],
+    shard: argv["shard"],
+    quiet: argv["quiet"],
+    ...gateArgs(argv),
   };
-  const config = readConfigFile(argv["config"] as string | undefined);
+  let config = readConfigFile(argv["config"] as string | undefined);
+  if (typeof argv["resume"] === "string") {
+    // The run's own recorded options are the config layer; flags still override (and must agree on what matters).
+    const { readRunJson } = await import("../runner/resume.js");
+    const { existsSync } = await import("node:fs");
+    const path = await import("node:path");
+    const dir = path.resolve(argv["resume"]);
+    if (!existsSync(dir)) throw new UsageError(`--resume ${argv["resume"]}: no such directory`);
+    const recorded = readRunJson(dir);
+    if (!recorded) throw new UsageError(`--resume ${argv["resume"]}: not a run directory (no run.json)`);
+    const { json: _j, resume: _r, rerunErrors: _e, runId: _id, outputDir: _o, quiet: _q, ...rest } = (recorded["config"] ?? {}) as Record<string, unknown>;
+    config = { ...config, ...rest };
+  }
   if (flags.dataset === undefined && config["dataset"] === undefined) throw new UsageError("--dataset: required (e.g. --dataset swe-lite)");
   const options = resolveRunOptions(flags, config, envOptions(process.env));
   const { executeRun } = await import("../runner/run.js");
@@ -92,10 +216,17 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
+  const { ProgressReporter, progressMode } = await import("../runner/progress.js");
+  const progress = new ProgressReporter({
+    mode: progressMode({ quiet: options.quiet, isTTY: process.stderr.isTTY === true, env: process.env }),
+    write: (text) => process.stderr.write(text),
+    columns: () => process.stderr.columns,
+  });
   try {
     const outcome = await executeRun(options, {
       docker: await docker(),
-      log,
+      log: progress.log,
+      progress,
       env: process.env,
       cwd: process.cwd(),
       signal: controller.signal,
@@ -103,9 +234,13 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
         removeAll = () => tracker.removeAll();
       },
     });
-    if (options.json) process.stdout.write(`${JSON.stringify({ run_id: outcome.runId, run_dir: outcome.runDir, cells: outcome.summary })}\n`);
+    if (options.json) {
+      const { jsonSummary } = await import("../report/json-summary.js");
+      const status = outcome.interrupted ? "interrupted" : "completed";
+      process.stdout.write(`${JSON.stringify(jsonSummary({ runId: outcome.runId, runDir: outcome.runDir, status, shard: outcome.shard, summary: outcome.summary, gates: outcome.gates }))}\n`);
+    }
     if (outcome.interrupted) return caught === "SIGTERM" ? 143 : 130;
-    return 0;
+    return await gateExit(outcome.gates, log);
   } finally {
     process.off("SIGINT", handler);
     process.off("SIGTERM", handler);
@@ -120,20 +255,110 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       "run",
       "Run a dataset against one or more models (cells = model × region)",
-      (y) => runFlags(y),
+      (y) => gateFlags(runFlags(y)),
       async (args) => {
         code = await runCommand(args as Record<string, unknown>);
       },
     )
     .command(
       "report <run-dir>",
-      "Rebuild report.csv, summary.csv and summary.json from results.jsonl",
-      (y) => y.positional("run-dir", { type: "string", demandOption: true }),
+      "Rebuild report.csv, summary.csv and summary.json from results.jsonl (--html: also report.html)",
+      (y) =>
+        y
+          .positional("run-dir", { type: "string", demandOption: true })
+          .option("html", { type: "boolean", default: false, describe: "Also write report.html: one self-contained page with tables and charts" }),
       async (args) => {
-        const { rebuildReports, formatSummaryTable } = await import("../report/write.js");
-        const rebuilt = await rebuildReports(String(args["run-dir"]));
+        const { rebuildReports, formatSummaryTable, writeHtmlReport } = await import("../report/write.js");
+        const dir = String(args["run-dir"]);
+        const rebuilt = await rebuildReports(dir);
         for (const s of rebuilt.skipped) log(`warning: results.jsonl line ${s.line} skipped (${s.reason})`);
         log(formatSummaryTable(rebuilt.summary));
+        if (args.html) log(`report: ${await writeHtmlReport(dir, rebuilt.runId, rebuilt.results, rebuilt.summary)}`);
+      },
+    )
+    .command(
+      "compare <inputs..>",
+      "Compare cells of runs side by side on their shared tasks, with paired statistics → compare.csv",
+      (y) =>
+        y
+          .positional("inputs", { type: "string", array: true, demandOption: true, describe: "Run directories, results.jsonl or summary.json files" })
+          .option("out", { type: "string", default: "compare.csv", describe: "Where to write the CSV" }),
+      async (args) => {
+        const { loadCompareInput, writeCompareCsv } = await import("../report/compare-load.js");
+        const { compareRuns, compareCsv, formatCompareTable } = await import("../report/compare.js");
+        const inputs = [];
+        for (const path of (args.inputs as string[]).map(String)) {
+          const loaded = await loadCompareInput(path);
+          for (const s of loaded.skipped) log(`warning: ${path}: results.jsonl line ${s.line} skipped (${s.reason})`);
+          inputs.push(loaded.input);
+        }
+        const comparison = compareRuns(inputs);
+        await writeCompareCsv(args.out, compareCsv(comparison));
+        log(formatCompareTable(comparison));
+        log(`compare: ${args.out}`);
+      },
+    )
+    .command(
+      "merge <dirs..>",
+      "Join the shard run directories of one run (--shard I/N) into one run directory and rebuild its reports",
+      (y) =>
+        gateFlags(
+          y
+            .positional("dirs", { type: "string", array: true, demandOption: true, describe: "Shard run directories" })
+            .option("out", { type: "string", demandOption: true, describe: "The merged run directory (new or empty; its name is the run id)" })
+            .option("html", { type: "boolean", default: false, describe: "Also write report.html" })
+            .option("json", { type: "boolean", describe: "Print one JSON summary on stdout and nothing else there" }),
+        ),
+      async (args) => {
+        const { mergeRuns } = await import("../runner/merge.js");
+        const { formatSummaryTable, writeHtmlReport } = await import("../report/write.js");
+        const { loadGateSpec } = await import("../report/gates-load.js");
+        const { evaluateGates, hasGates } = await import("../report/gates.js");
+        const gateOptions = gateArgs(args as Record<string, unknown>);
+        if (gateOptions.maxInfraErrors !== undefined && typeof gateOptions.maxInfraErrors !== "string") {
+          throw new UsageError(`--max-infra-errors: expected a count or a fraction, got ${JSON.stringify(gateOptions.maxInfraErrors)}`);
+        }
+        let spec: ReturnType<typeof loadGateSpec> | undefined;
+        const merged = await mergeRuns((args.dirs as string[]).map(String), String(args.out), {
+          cwd: process.cwd(),
+          log,
+          beforeWrite: (cells) => {
+            spec = loadGateSpec(gateOptions as Parameters<typeof loadGateSpec>[0], cells);
+          },
+        });
+        if (!spec) throw new Error("merge: gates were not checked");
+        const gates = hasGates(spec) ? evaluateGates(merged.summary, merged.cells, spec) : null;
+        log(formatSummaryTable(merged.summary));
+        if (args.html) log(`report: ${await writeHtmlReport(merged.runDir, merged.runId, merged.results, merged.summary)}`);
+        log(`merged ${(args.dirs as string[]).length} shard(s) → ${merged.runDir} (${merged.status})`);
+        if (args.json) {
+          const { jsonSummary } = await import("../report/json-summary.js");
+          process.stdout.write(`${JSON.stringify(jsonSummary({ runId: merged.runId, runDir: merged.runDir, status: merged.status, shard: null, summary: merged.summary, gates }))}\n`);
+        }
+        code = await gateExit(gates, log);
+      },
+    )
+    .command(
+      "clean",
+      "Remove sandbox containers left behind: by default those whose owner run is dead (on this host)",
+      (y) =>
+        y
+          .option("run-id", { type: "string", describe: "Remove every container of this run" })
+          .option("all", { type: "boolean", describe: "Remove every bench container, live runs included" })
+          .conflicts("run-id", "all"),
+      async (args) => {
+        const { reapContainers } = await import("../sandbox/janitor.js");
+        const { pingDocker } = await import("../runner/run.js");
+        const d = await docker();
+        await pingDocker(d);
+        const removed = await reapContainers(d, {
+          ...(args["run-id"] ? { runId: String(args["run-id"]) } : {}),
+          ...(args.all ? { all: true } : {}),
+        });
+        for (const r of removed) {
+          process.stdout.write(`${r.id.slice(0, 12)}\trun ${r.labels["bench.run-id"] ?? "?"}\ttask ${r.labels["bench.task-id"] ?? "?"}\towner pid ${r.labels["bench.owner-pid"] ?? "?"}\n`);
+        }
+        log(`removed ${removed.length} container(s)`);
       },
     )
     .command("images <action>", "Build or list sandbox images", (y) =>
@@ -177,18 +402,52 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      "models",
+      "List the models a provider offers (bedrock: a region's foundation models and inference profiles, cached for an hour)",
+      (y) =>
+        y
+          .option("provider", { type: "string", default: "bedrock", choices: ["bedrock"] as const })
+          .option("region", { type: "string", array: true, describe: "AWS region, repeatable (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)" })
+          .option("bedrock-endpoint", { type: "string", describe: "Bedrock control-plane endpoint URL (default: the regional endpoint)" })
+          .option("refresh", { type: "boolean", default: false, describe: "Ask the service even when the one-hour cache is fresh" })
+          .option("json", { type: "boolean", default: false, describe: "One JSON object per model on stdout" }),
+      async (args) => {
+        const { bedrockModelsCommand } = await import("../models/bedrock-models.js");
+        await bedrockModelsCommand({
+          regions: (args.region ?? []).map(String),
+          ...(args["bedrock-endpoint"] ? { endpoint: String(args["bedrock-endpoint"]) } : {}),
+          refresh: args.refresh,
+          json: args.json,
+          env: process.env,
+          log,
+          write: (text) => void process.stdout.write(text),
+        });
+      },
+    )
+    .command(
       "mock-server",
-      "Serve the mock LLM (OpenAI Chat Completions wire protocol) for local tests",
+      "Serve the mock LLM (OpenAI Chat Completions and Responses wire protocols) for local tests",
       (y) =>
         y
           .option("port", { type: "number", default: 8080 })
           .option("host", { type: "string", default: "127.0.0.1" })
           .option("policy", { type: "string", default: "oracle", choices: ["oracle", "lazy", "chatty", "wrong"] })
           .option("dataset", { type: "string", default: "swe-lite", describe: "Tasks the policies solve" })
-          .option("latency-ms", { type: "number", default: 0 }),
+          .option("latency-ms", { type: "number", default: 0 })
+          .option("latency", { type: "string", describe: "Latency distribution added per call: fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN_MS:SIGMA" })
+          .option("rpm", { type: "number", describe: "Quota: model calls per minute; over it a call gets 429 (ThrottlingException on Bedrock)" })
+          .option("tpm", { type: "number", describe: "Quota: tokens per minute" })
+          .option("quota-window-ms", { type: "number", describe: "Burst window of the quota: the buckets hold this many ms of it (default 1000)" })
+          .option("retry-hints", { type: "boolean", default: true, describe: "Send retry-after / retry-after-ms / x-ratelimit-reset-* with quota 429s (--no-retry-hints: none)" })
+          .option("fault-rate", { type: "number", describe: "Share of calls answered 500/503 (0 to 1)" })
+          .option("reset-rate", { type: "number", describe: "Share of calls whose connection is reset" })
+          .option("cut-rate", { type: "number", describe: "Share of streamed calls cut mid-way" })
+          .option("hang-rate", { type: "number", describe: "Share of calls that never answer" })
+          .option("seed", { type: "number", describe: "Seed of the fault and latency draws (default 1)" }),
       async (args) => {
         const { loadDataset } = await import("../datasets/load.js");
         const { startMockServer } = await import("../mock/server.js");
+        const { mockFaultSettings } = await import("../mock/flags.js");
         const dataset = loadDataset(args.dataset);
         const server = await startMockServer({
           tasks: dataset.tasks,
@@ -196,8 +455,23 @@ export async function main(argv: string[]): Promise<number> {
           host: args.host,
           defaultPolicy: args.policy,
           latencyMs: args["latency-ms"],
+          ...mockFaultSettings(
+            {
+              rpm: args.rpm,
+              tpm: args.tpm,
+              quotaWindowMs: args["quota-window-ms"],
+              retryHints: args["retry-hints"],
+              faultRate: args["fault-rate"],
+              resetRate: args["reset-rate"],
+              cutRate: args["cut-rate"],
+              hangRate: args["hang-rate"],
+              latency: args.latency,
+              seed: args.seed,
+            },
+            "--",
+          ),
         });
-        log(`mock server listening on ${server.url} (OpenAI base URL ${server.url}/v1, default policy ${args.policy})`);
+        log(`mock server listening on ${server.url} (OpenAI base URL ${server.url}/v1, --bedrock-endpoint ${server.url}, default policy ${args.policy})`);
         await new Promise<void>((resolve) => {
           const stop = () => void server.close().then(resolve);
           process.once("SIGINT", stop);

@@ -5,7 +5,7 @@ import { UsageError } from "../errors.js";
 export const PROVIDERS = ["mock", "openai", "openai-responses", "bedrock"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 /** Providers this build can drive; the others are recognised but rejected with a clear message. */
-export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai"]);
+export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai", "openai-responses", "bedrock"]);
 export const MOCK_POLICIES = ["oracle", "lazy", "chatty", "wrong"] as const;
 
 export interface ModelSpec {
@@ -60,8 +60,11 @@ export function cellDirName(cell: string): string {
   return cell.replace(/[^A-Za-z0-9._@-]+/g, "_");
 }
 
-/** Specs × regions: --region flags apply to bedrock specs without their own region; duplicates are dropped. */
-export function expandCells(specs: ModelSpec[], regions: string[]): CellSpec[] {
+/**
+ * Specs × regions: --region flags apply to bedrock specs without their own region; a bedrock spec with neither gets
+ * `defaultRegion` (the environment's, when the caller passes it), so every bedrock cell names its region. Duplicates are dropped.
+ */
+export function expandCells(specs: ModelSpec[], regions: string[], defaultRegion?: string): CellSpec[] {
   for (const r of regions) if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
   if (regions.length > 0 && !specs.some((s) => s.provider === "bedrock" && !s.region)) {
     throw new UsageError(`--region ${regions.join(", ")}: regions only apply to bedrock models, and no --model bedrock/... without a region was given`);
@@ -69,7 +72,9 @@ export function expandCells(specs: ModelSpec[], regions: string[]): CellSpec[] {
   const cells: CellSpec[] = [];
   const seen = new Set<string>();
   for (const spec of specs) {
-    const variants = spec.provider === "bedrock" && !spec.region && regions.length > 0 ? regions.map((region) => ({ ...spec, region })) : [spec];
+    const regionless = spec.provider === "bedrock" && !spec.region;
+    const variants =
+      regionless && regions.length > 0 ? regions.map((region) => ({ ...spec, region })) : regionless && defaultRegion ? [{ ...spec, region: defaultRegion }] : [spec];
     for (const v of variants) {
       const cell = cellName(v);
       if (seen.has(cell)) continue;

@@ -5,10 +5,28 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
+import { REASONING_EFFORTS } from "../models/generation.js";
+import { parseFailUnder, parseMaxInfraErrors } from "../report/gates.js";
+import { parseShard } from "../runner/shard.js";
 
 const positiveInt = (name: string) =>
   z.number({ error: `${name}: expected a number` }).int(`${name}: expected an integer`).positive(`${name}: expected a positive integer`);
 const nonNegativeInt = (name: string) => z.number().int(`${name}: expected an integer`).min(0, `${name}: expected 0 or more`);
+const usd = (name: string) => z.number({ error: `${name}: expected a number (USD)` }).positive(`${name}: expected an amount above 0 (USD)`);
+const share = (name: string) => z.number({ error: `${name}: expected a number` }).min(0, `${name}: expected 0 to 1`).max(1, `${name}: expected 0 to 1`);
+/** A refine check from a parser that throws on bad input. */
+const parses =
+  <T>(parse: (raw: T) => unknown) =>
+  (raw: T): boolean => {
+    try {
+      parse(raw);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+const costPerToken = (name: string) =>
+  z.number({ error: `${name}: expected a number (USD per token, e.g. 3e-6)` }).min(0, `${name}: expected 0 or more`);
 
 /** Every `bench run` option with its default. Keys are the flag names in camelCase. */
 export const runOptionsSchema = z
@@ -35,6 +53,8 @@ export const runOptionsSchema = z
     baseUrl: z.string().url("--base-url: expected a URL").optional(),
     /** Environment variable holding the API key for openai/* models. @default "OPENAI_API_KEY" */
     apiKeyEnv: z.string().default("OPENAI_API_KEY"),
+    /** Bedrock Runtime endpoint for bedrock/* models (a mock, a VPC endpoint). @default the SDK's: AWS_ENDPOINT_URL_BEDROCK_RUNTIME, else regional */
+    bedrockEndpoint: z.string().url("--bedrock-endpoint: expected a URL").optional(),
     /** Stream model responses. @default true */
     stream: z.boolean().default(true),
     /** Per bash command, seconds. @default 120 */
@@ -47,6 +67,88 @@ export const runOptionsSchema = z
     llmRetries: nonNegativeInt("--llm-retries").default(8),
     /** Latency the built-in mock adds to each answer, ms. @default 0 */
     mockLatencyMs: nonNegativeInt("--mock-latency-ms").default(0),
+    /** Time budget of one model call, retries and waits included, seconds; then the task ends as an error with the last class. @default 600 */
+    llmRetryTimeout: positiveInt("--llm-retry-timeout").default(600),
+    /** First backoff ceiling of the retry layer, ms (full jitter: the wait is drawn below it). @default 1000 */
+    llmBackoffBaseMs: positiveInt("--llm-backoff-base-ms").default(1000),
+    /** Largest backoff ceiling, ms. @default 60000 */
+    llmBackoffCapMs: positiveInt("--llm-backoff-cap-ms").default(60_000),
+    /** Static cap: model calls per minute per endpoint (provider + account + region + model). @default none */
+    rpm: positiveInt("--rpm").optional(),
+    /** Static cap: tokens per minute per endpoint. @default none */
+    tpm: positiveInt("--tpm").optional(),
+    /** USD per task: the task ends with budget_exceeded once its cost reaches it (graded). @default none */
+    maxBudgetPerTask: usd("--max-budget-per-task").optional(),
+    /** Wall clock of a task's agent phase, seconds: task_timeout (graded). @default none */
+    taskTimeout: positiveInt("--task-timeout").optional(),
+    /** Tokens per task (input + cache + output): budget_exceeded (graded). @default none */
+    maxTokensPerTask: positiveInt("--max-tokens-per-task").optional(),
+    /** USD for the whole run: no new task starts once the finished tasks' cost reaches it. @default none */
+    maxCost: usd("--max-cost").optional(),
+    /** Wall clock of the whole run, seconds: no new task after it, running agents stop with task_timeout. @default none */
+    deadline: positiveInt("--deadline").optional(),
+    /** Re-runs of a task that ended in an infrastructure error (sandbox, Docker, exhausted model retries), fresh workspace each. @default 0 */
+    taskRetries: nonNegativeInt("--task-retries").default(0),
+    /** Grading containers at once. @default --concurrency */
+    gradingConcurrency: positiveInt("--grading-concurrency").optional(),
+    /** Built-in mock: model calls per minute before it answers 429. @default no quota */
+    mockRpm: positiveInt("--mock-rpm").optional(),
+    /** Built-in mock: tokens per minute before it answers 429. @default no quota */
+    mockTpm: positiveInt("--mock-tpm").optional(),
+    /** Built-in mock: retry hints (retry-after, retry-after-ms, x-ratelimit-reset-*) on its quota 429s. @default true */
+    mockRetryHints: z.boolean().default(true),
+    /** Built-in mock: share of calls answered 500/503. @default 0 */
+    mockFaultRate: share("--mock-fault-rate").default(0),
+    /** Built-in mock: share of calls whose connection is reset. @default 0 */
+    mockResetRate: share("--mock-reset-rate").default(0),
+    /** Built-in mock: share of streamed calls cut mid-way. @default 0 */
+    mockCutRate: share("--mock-cut-rate").default(0),
+    /** Built-in mock: share of calls that never answer (ended by --llm-timeout). @default 0 */
+    mockHangRate: share("--mock-hang-rate").default(0),
+    /** Built-in mock: latency distribution, "fixed:MS", "uniform:MIN:MAX" or "lognormal:MEDIAN_MS:SIGMA". @default none */
+    mockLatency: z.string().min(1).optional(),
+    /** Reasoning effort for reasoning models (none, minimal, low, medium, high, xhigh). @default the server's */
+    reasoningEffort: z.enum(REASONING_EFFORTS, { error: `--reasoning-effort: expected one of ${REASONING_EFFORTS.join(", ")}` }).optional(),
+    /** Sampling temperature, 0 to 2. @default the server's */
+    temperature: z.number({ error: "--temperature: expected a number" }).min(0, "--temperature: expected 0 to 2").max(2, "--temperature: expected 0 to 2").optional(),
+    /** Nucleus sampling, above 0 up to 1. @default the server's */
+    topP: z.number({ error: "--top-p: expected a number" }).gt(0, "--top-p: expected above 0, up to 1").max(1, "--top-p: expected above 0, up to 1").optional(),
+    /** Sampling seed (Chat Completions only). @default none */
+    seed: z.number({ error: "--seed: expected an integer" }).int("--seed: expected an integer").optional(),
+    /** Output-token cap per model call. @default the server's */
+    maxOutputTokens: positiveInt("--max-output-tokens").optional(),
+    /** Send images (the editor's view of an image file) to the model; off: a text note instead. @default true */
+    vision: z.boolean().default(true),
+    /** USD per input token, replacing the price table's for every cell (new or private models). */
+    inputCostPerToken: costPerToken("--input-cost-per-token").optional(),
+    /** USD per output token (reasoning included), replacing the price table's. */
+    outputCostPerToken: costPerToken("--output-cost-per-token").optional(),
+    /** USD per cache-read token. @default the table's, else the input price */
+    cacheReadCostPerToken: costPerToken("--cache-read-cost-per-token").optional(),
+    /** USD per cache-write token. @default the table's, else the input price */
+    cacheWriteCostPerToken: costPerToken("--cache-write-cost-per-token").optional(),
+    /** Continue the run in this run directory (its run.json supplies the options). */
+    resume: z.string().min(1).optional(),
+    /** On resume, run tasks whose latest result is an error again. @default false */
+    rerunErrors: z.boolean().default(false),
+    /** Run only shard I of N (`I/N`, 1-based): tasks split by a hash of their instance id (bench merge joins the shards). @default the whole run */
+    shard: z.string().refine(parses(parseShard), "--shard: expected I/N with 1 ≤ I ≤ N (e.g. 2/4)").optional(),
+    /** Gate: exit 3 when a cell's resolve rate is under RATE (`0.8`, `80%`), or one cell's with `CELL=RATE`. Repeatable. @default none */
+    failUnder: z
+      .preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(z.union([z.string(), z.number()])))
+      .refine((vs) => vs.every(parses(parseFailUnder)), "--fail-under: expected RATE (0 to 1, e.g. 0.8, or 80%) or CELL=RATE (e.g. mock/oracle=0.9)")
+      .default([]),
+    /** Gate: a summary.json (or --json output, or run directory) to compare resolve rates with, per cell present in both. @default none */
+    baseline: z.string().min(1).optional(),
+    /** Gate: percentage points a cell's resolve rate may drop below the baseline's before exit 3. @default 0 (with --baseline) */
+    maxRegression: z.number({ error: "--max-regression: expected a number of percentage points" }).min(0, "--max-regression: expected 0 or more points").optional(),
+    /** Gate: exit 1 when more tasks than this ended in status error: a count (`3`) or a fraction of tasks (`0.05`, `5%`). @default none */
+    maxInfraErrors: z
+      .union([z.number(), z.string()])
+      .refine(parses(parseMaxInfraErrors), "--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%)")
+      .optional(),
+    /** No progress output (neither the live status line nor the per-task lines). @default false */
+    quiet: z.boolean().default(false),
     json: z.boolean().default(false),
   })
   .strict();
@@ -54,7 +156,7 @@ export const runOptionsSchema = z
 export type RunOptions = z.output<typeof runOptionsSchema>;
 
 /** Keys a config file may set (everything but the run identity). */
-const CONFIG_KEYS = Object.keys(runOptionsSchema.shape).filter((k) => k !== "json");
+const CONFIG_KEYS = Object.keys(runOptionsSchema.shape).filter((k) => k !== "json" && k !== "resume" && k !== "rerunErrors");
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

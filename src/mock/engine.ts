@@ -3,9 +3,10 @@
 
 import { createHash } from "node:crypto";
 import type { Task } from "../datasets/types.js";
+import { looksLikeReasoningModel } from "../models/generation.js";
 import type { ToolCall } from "../models/types.js";
 import { POLICIES, findTask, resolvePolicyName, type PolicyName, type PolicyReply } from "./policies.js";
-import { CHARS_PER_TOKEN, estimateCompletionTokens, estimatePromptUsage } from "./tokens.js";
+import { CHARS_PER_TOKEN, charsToTokens, estimateCompletionTokens, estimatePromptUsage } from "./tokens.js";
 import { MockHttpError, type MockConversation, type MockReply } from "./wire.js";
 
 export interface EngineOptions {
@@ -78,16 +79,39 @@ export function respond(conversation: MockConversation, options: EngineOptions):
   let text = answer.text;
   let capped = false;
   if (conversation.maxTokens !== undefined) ({ text, toolCalls, capped } = capReply(text, toolCalls, conversation.maxTokens));
-  const completionTokens = Math.min(estimateCompletionTokens(text, toolCalls), conversation.maxTokens ?? Infinity);
+  const reasoning = reasons(conversation) ? reasoningFor(text, toolCalls, conversation.reasoning?.effort) : undefined;
+  const visibleTokens = estimateCompletionTokens(text, toolCalls);
+  const completionTokens = Math.min(visibleTokens + (reasoning?.tokens ?? 0), conversation.maxTokens ?? Infinity);
   return {
     reply: {
       id,
       text,
       toolCalls,
       stopReason: capped ? "max_tokens" : toolCalls.length > 0 ? "tool_use" : "end_turn",
-      usage: { promptTokens, completionTokens, cachedTokens, reasoningTokens: 0 },
+      usage: { promptTokens, completionTokens, cachedTokens, reasoningTokens: Math.min(reasoning?.tokens ?? 0, completionTokens) },
+      ...(reasoning ? { reasoning: { summary: reasoning.summary } } : {}),
     },
     policy,
     task,
   };
+}
+
+/** A reasoning model reasons before every answer: o1/o3/o4/gpt-5-style ids, or any model asked for a reasoning effort. */
+function reasons(conversation: MockConversation): boolean {
+  const effort = conversation.reasoning?.effort;
+  if (effort === "none") return false;
+  return effort !== undefined || looksLikeReasoningModel(conversation.model);
+}
+
+/** Tokens of hidden reasoning per token of its summary, by effort. */
+const REASONING_FACTOR: Record<string, number> = { minimal: 1, low: 2, medium: 4, high: 8, xhigh: 12 };
+
+/** Deterministic reasoning: a summary of what the reply does, and hidden tokens a few times its length. */
+export function reasoningFor(text: string, toolCalls: readonly ToolCall[], effort: string | undefined): { summary: string; tokens: number } {
+  const plan =
+    toolCalls.length > 0
+      ? `Next I will call ${toolCalls.map((c) => c.name).join(", ")} to make progress on the task.`
+      : `Next I will answer in text${text ? ` ("${text.length > 60 ? `${text.slice(0, 60)}…` : text}")` : ""}.`;
+  const summary = `**Planning the next step**\n\n${plan}`;
+  return { summary, tokens: charsToTokens(summary.length) * (REASONING_FACTOR[effort ?? "medium"] ?? 4) };
 }

@@ -48,6 +48,8 @@ export interface StreamErrorFault {
   errorType?: string;
   /** @default null */
   code?: string | null;
+  /** Responses API: an `error` event then `response.failed` (as the real service), or `response.failed` alone. @default "error" */
+  responsesEvent?: "error" | "response.failed";
 }
 
 /**
@@ -282,5 +284,6 @@ export function streamFaultError(fault: StreamErrorFault): MockErrorSpec {
     code: fault.code ?? null,
     param: null,
     headers: {},
+    ...(fault.responsesEvent !== undefined ? { streamEvent: fault.responsesEvent } : {}),
   };
 }

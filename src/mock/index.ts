@@ -35,5 +35,9 @@ export {
   type PatchedFile,
 } from "./policies.js";
 export { respond, type EngineOptions, type EngineResult } from "./engine.js";
+export { openAiResponsesAdapter, sealReasoning, unsealReasoning, type OpenAiResponsesAdapterOptions } from "./openai-responses.js";
 export { estimatePromptUsage, estimateCompletionTokens } from "./tokens.js";
 export type { MockConversation, MockReply, MockUsage, MockErrorSpec, WireAdapter, WireRoute } from "./wire.js";
+export { MockQuota, type MockQuotaOptions } from "./quota.js";
+export { latencySampler, parseLatencySpec, type LatencySpec } from "./latency.js";
+export { mockFaultSettings, type MockFaultFlags, type MockFaultSettings } from "./flags.js";

@@ -22,6 +22,8 @@ export interface OpenAiChatAdapterOptions {
   apiKey?: string;
   /** Model ids GET /v1/models lists. */
   models: readonly string[];
+  /** Request parameters answered with 400 "Unrecognized request argument supplied" (a strict compatible server). @default none */
+  rejectParams?: readonly string[];
 }
 
 const SYSTEM_FINGERPRINT = "fp_b3nchm0ck";
@@ -37,7 +39,7 @@ function invalid(message: string, param: string | null, code: string | null = nu
   return new MockHttpError({ status: 400, message, type: "invalid_request_error", param, code });
 }
 
-function checkAuth(call: IncomingCall, apiKey: string | undefined): void {
+export function checkAuth(call: IncomingCall, apiKey: string | undefined): void {
   if (apiKey === undefined) return;
   const header = call.headers["authorization"] ?? "";
   const match = /^Bearer\s+(.+)$/i.exec(header);
@@ -61,7 +63,7 @@ function checkAuth(call: IncomingCall, apiKey: string | undefined): void {
   }
 }
 
-function parseJsonBody(call: IncomingCall): Json {
+export function parseJsonBody(call: IncomingCall): Json {
   let body: unknown;
   try {
     body = JSON.parse(call.body.toString("utf8"));
@@ -257,6 +259,10 @@ export function parseChatRequest(body: Json): { conversation: MockConversation; 
     throw invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options");
   }
   const maxTokens = positiveInt(body, "max_completion_tokens") ?? positiveInt(body, "max_tokens");
+  const effort = body["reasoning_effort"];
+  if (effort !== undefined && effort !== null && typeof effort !== "string") {
+    throw invalid(`Invalid type for 'reasoning_effort': expected a string, but got ${typeof effort} instead.`, "reasoning_effort", "invalid_type");
+  }
   return {
     conversation: {
       model,
@@ -266,6 +272,7 @@ export function parseChatRequest(body: Json): { conversation: MockConversation; 
       toolChoice: toNeutralToolChoice(body["tool_choice"]),
       stream,
       maxTokens,
+      ...(typeof effort === "string" ? { reasoning: { effort, summary: false, encrypted: false } } : {}),
     },
     options: { includeUsage: isObject(streamOptions) && streamOptions["include_usage"] === true },
   };
@@ -312,7 +319,7 @@ export function splitArguments(args: string): string[] {
   return pieces;
 }
 
-function successHeaders(ctx: CallContext, usage: MockUsage, contentType: string): Record<string, string> {
+export function successHeaders(ctx: CallContext, usage: MockUsage, contentType: string): Record<string, string> {
   return {
     "content-type": contentType,
     "x-request-id": ctx.requestId,
@@ -397,6 +404,12 @@ function renderStream(conversation: MockConversation, reply: MockReply, options:
   return { status: 200, headers: successHeaders(ctx, reply.usage, "text/event-stream; charset=utf-8"), frames, messageEnd };
 }
 
+/** A strict OpenAI-compatible server's answer to a parameter it does not take (OpenAI's own wording). */
+export function rejectUnknownParams(body: Json, rejected: readonly string[] | undefined): void {
+  const found = (rejected ?? []).find((key) => body[key] !== undefined);
+  if (found !== undefined) throw invalid(`Unrecognized request argument supplied: ${found}`, null);
+}
+
 export function chatErrorBody(error: MockErrorSpec): string {
   return JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } });
 }
@@ -412,7 +425,9 @@ export function openAiChatAdapter(options: OpenAiChatAdapterOptions): WireAdapte
     kind: "model",
     parse(call, ctx): ParsedCall {
       checkAuth(call, options.apiKey);
-      const { conversation, options: chatOptions } = parseChatRequest(parseJsonBody(call));
+      const body = parseJsonBody(call);
+      rejectUnknownParams(body, options.rejectParams);
+      const { conversation, options: chatOptions } = parseChatRequest(body);
       return {
         conversation,
         render: {

@@ -9,8 +9,12 @@ import type { AddressInfo } from "node:net";
 import type { Task } from "../datasets/types.js";
 import { UsageError } from "../errors.js";
 import { respond } from "./engine.js";
-import { FaultPlan, httpFaultError, streamFaultError, type Fault, type FaultKind, type FaultPlanOptions } from "./faults.js";
+import { FaultPlan, httpFaultError, seededRandom, streamFaultError, type Fault, type FaultKind, type FaultPlanOptions } from "./faults.js";
+import { latencySampler, type LatencySpec } from "./latency.js";
+import { MockQuota, type MockQuotaOptions } from "./quota.js";
+import { bedrockAdapter } from "./bedrock.js";
 import { openAiChatAdapter } from "./openai-chat.js";
+import { openAiResponsesAdapter } from "./openai-responses.js";
 import { POLICY_NAMES, resolvePolicyName, type PolicyName } from "./policies.js";
 import { MockHttpError, type CallContext, type HttpAnswer, type IncomingCall, type MockErrorSpec, type WireAdapter } from "./wire.js";
 
@@ -25,6 +29,12 @@ export interface MockServerOptions {
   defaultPolicy?: string;
   /** Fixed delay before answering each model call, in ms (faults included). @default 0 */
   latencyMs?: number;
+  /** Latency drawn per model call (fixed, uniform or log-normal), added to latencyMs. @default none */
+  latency?: LatencySpec;
+  /** Seed of the latency draws. @default 1 */
+  seed?: number;
+  /** Requests/tokens per minute; over it a call gets a 429 at once (before faults and latency). @default no quota */
+  quota?: MockQuotaOptions;
   /** Delay between stream frames, in ms. @default 0 */
   chunkDelayMs?: number;
   /** Faults for model calls: a FIFO of one-shot faults, or a plan with rates. @default none */
@@ -33,6 +43,8 @@ export interface MockServerOptions {
   apiKey?: string;
   /** Prompt tokens above which a model call fails with 400 context_length_exceeded. @default no limit */
   contextWindowTokens?: number;
+  /** Request parameters OpenAI routes answer with 400 "Unrecognized request argument supplied" (a strict compatible server). @default none */
+  rejectParams?: readonly string[];
   /** How many recent requests `requests` keeps. @default 1000 */
   requestLogLimit?: number;
   /** Largest request body accepted, in bytes (413 above). @default 32 MiB */
@@ -61,6 +73,8 @@ export interface MockRequestRecord {
   /** instance_id of the task the call was matched to. */
   taskId?: string;
   fault?: FaultKind;
+  /** Set when the quota answered the call with a 429. */
+  throttled?: boolean;
   /** Status sent; undefined when none was (reset, hang, client gone). */
   status?: number;
 }
@@ -273,9 +287,20 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const now = options.now ?? Date.now;
   const plan = new FaultPlan(Array.isArray(options.faults) ? { queue: options.faults } : options.faults);
+  const quota = options.quota ? new MockQuota(options.quota) : undefined;
+  const drawLatency = options.latency ? latencySampler(options.latency, seededRandom(options.seed ?? 1)) : undefined;
 
   const adapters: WireAdapter[] = [
-    openAiChatAdapter({ models: POLICY_NAMES, ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}) }),
+    openAiChatAdapter({
+      models: POLICY_NAMES,
+      ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+      ...(options.rejectParams ? { rejectParams: options.rejectParams } : {}),
+    }),
+    openAiResponsesAdapter({
+      ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+      ...(options.rejectParams ? { rejectParams: options.rejectParams } : {}),
+    }),
+    bedrockAdapter(),
   ];
   // Unknown paths get an error in the OpenAI shape, the most common client.
   const fallback = adapters[0] as WireAdapter;
@@ -357,13 +382,20 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         return;
       }
 
+      // The quota answers first and at once, as a real front door does: a throttled call costs the service nothing.
+      const throttled = quota?.admit(Math.ceil(body.length / 4));
+      if (throttled) {
+        record.throttled = true;
+        bump(stats.faults, "quota");
+        return sendError(throttled);
+      }
       // Faults come first, as at a real service's front door: a 429 does not depend on the request being valid.
       const fault = plan.next();
       if (fault) {
         record.fault = fault.kind;
         bump(stats.faults, fault.kind);
       }
-      if (!(await sleep(latencyMs, ex.signal))) return;
+      if (!(await sleep(latencyMs + (drawLatency?.() ?? 0), ex.signal))) return;
       if (fault?.kind === "http") return sendError(httpFaultError(fault));
       if (fault?.kind === "reset") return ex.reset();
       if (fault?.kind === "hang" && fault.afterChunks === undefined) return;
@@ -376,6 +408,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         contextWindowTokens: options.contextWindowTokens,
       });
       record.policy = policy;
+      quota?.charge(reply.usage.completionTokens);
       bump(stats.byPolicy, policy);
       if (task) record.taskId = task.instance_id;
 
@@ -420,7 +453,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
           await sleep(RESET_GRACE_MS, ex.signal);
           return ex.reset();
         case "stream-error":
-          await ex.write(parsed.render.streamError(streamFaultError(fault)));
+          await ex.write(parsed.render.streamError(streamFaultError(fault), stopAt));
           return ex.end();
         case "hang":
           return;

@@ -14,6 +14,17 @@ export interface MockConversation {
   stream: boolean;
   /** Output-token cap the client asked for; undefined when it set none. */
   maxTokens: number | undefined;
+  /** What the client asked of a reasoning model (Chat reasoning_effort, Responses reasoning/include); undefined: nothing. */
+  reasoning?: MockReasoningRequest | undefined;
+}
+
+export interface MockReasoningRequest {
+  /** e.g. "low", "medium", "high"; undefined when the client named none. */
+  effort?: string | undefined;
+  /** Whether the client asked for reasoning summaries (Responses reasoning.summary). */
+  summary: boolean;
+  /** Whether the client asked for encrypted reasoning (Responses include reasoning.encrypted_content). */
+  encrypted: boolean;
 }
 
 export interface MockUsage {
@@ -21,7 +32,7 @@ export interface MockUsage {
   completionTokens: number;
   /** Part of promptTokens served from the simulated prefix cache. */
   cachedTokens: number;
-  /** Part of completionTokens that was reasoning (always 0 for now). */
+  /** Part of completionTokens that was reasoning (> 0 only when the reply has reasoning). */
   reasoningTokens: number;
 }
 
@@ -37,6 +48,8 @@ export interface MockReply {
   toolCalls: ToolCall[];
   stopReason: Extract<StopReason, "end_turn" | "tool_use" | "max_tokens">;
   usage: MockUsage;
+  /** The reasoning a reasoning model did before answering (its tokens are in usage.reasoningTokens). */
+  reasoning?: { summary: string } | undefined;
 }
 
 /** An error answer in neutral form (OpenAI-flavoured fields; other adapters map them). */
@@ -48,6 +61,11 @@ export interface MockErrorSpec {
   param: string | null;
   /** Extra response headers, e.g. retry-after. */
   headers: Record<string, string>;
+  /**
+   * Responses API, in-stream errors only: report it as an `error` event followed by `response.failed` (what the
+   * real service sends), or as `response.failed` alone. @default "error"
+   */
+  streamEvent?: "error" | "response.failed";
 }
 
 /** Thrown by adapters while parsing a request; the server renders it with the adapter's error shape. */
@@ -100,8 +118,8 @@ export interface StreamAnswer {
 export interface ReplyRenderer {
   body(reply: MockReply): HttpAnswer;
   stream(reply: MockReply): StreamAnswer;
-  /** One frame that reports an error in the middle of a stream. */
-  streamError(error: MockErrorSpec): string | Buffer;
+  /** What reports an error in the middle of a stream, sent after the first `framesSent` frames of stream(). */
+  streamError(error: MockErrorSpec, framesSent?: number): string | Buffer;
 }
 
 export interface ParsedCall {

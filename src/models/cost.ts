@@ -4,14 +4,25 @@ import type { CostSource } from "../report/types.js";
 import { PRICE_TABLE, type Price } from "./price-table.js";
 import type { Usage } from "./types.js";
 
+/** Prices given in the run options (`--input-cost-per-token`…); each set field replaces the table's. */
 export type PriceOverride = Partial<Pick<Price, "input" | "output" | "cacheRead" | "cacheWrite">>;
 
-/** Finds the table price for provider/model; the Responses API bills like Chat Completions. */
-export function lookupPrice(provider: string, model: string, table: readonly Price[] = PRICE_TABLE): Price | undefined {
+/**
+ * Finds the table price for provider/model: an entry for that exact AWS region first (GovCloud),
+ * then the entry for the model, then the provider's `*` entry. The Responses API bills like Chat Completions.
+ */
+export function lookupPrice(
+  provider: string,
+  model: string,
+  region?: string | null,
+  table: readonly Price[] = PRICE_TABLE,
+): Price | undefined {
   const billing = provider === "openai-responses" ? "openai" : provider;
-  return (
-    table.find((p) => p.provider === billing && p.model === model) ?? table.find((p) => p.provider === billing && p.model === "*")
-  );
+  const candidates = table.filter((p) => p.provider === billing && (p.model === model || p.model === "*"));
+  const rank = (p: Price): number => (p.model === "*" ? 2 : p.region !== undefined ? 0 : 1);
+  return candidates
+    .filter((p) => p.region === undefined || p.region === region)
+    .sort((a, b) => rank(a) - rank(b))[0];
 }
 
 /**
@@ -29,17 +40,57 @@ export function costOf(usage: Usage, price: Pick<Price, "input" | "output" | "ca
   );
 }
 
-/** Cost with its source: an override (both in and out set) wins, then the table, else unknown (null, never 0). */
+/** True when the override sets at least one price. */
+function hasOverride(override: PriceOverride | undefined): override is PriceOverride {
+  return override !== undefined && Object.values(override).some((v) => v !== undefined);
+}
+
+/**
+ * The price a cell bills at and where it came from. Override fields replace the table's one by one
+ * (so `--output-cost-per-token` alone re-prices a known model's output); without a table entry the
+ * override must give both input and output, else the price is unknown.
+ */
+export function resolvePrice(
+  provider: string,
+  model: string,
+  override?: PriceOverride,
+  region?: string | null,
+): { price: Pick<Price, "input" | "output" | "cacheRead" | "cacheWrite" | "reasoning">; source: "price_table" | "override" } | null {
+  const table = lookupPrice(provider, model, region);
+  if (!hasOverride(override)) return table ? { price: table, source: "price_table" } : null;
+  const merged: Partial<Price> = { ...table };
+  for (const [key, value] of Object.entries(override) as [keyof PriceOverride, number | undefined][]) {
+    if (value !== undefined) merged[key] = value;
+  }
+  if (merged.input === undefined || merged.output === undefined) return null;
+  return { price: { ...merged, input: merged.input, output: merged.output }, source: "override" };
+}
+
+/** Cost with its source: override (see resolvePrice), then the table, else unknown (null, never 0). */
 export function priceUsage(
   usage: Usage,
   provider: string,
   model: string,
   override?: PriceOverride,
+  region?: string | null,
 ): { cost: number | null; source: CostSource } {
-  if (override?.input !== undefined && override.output !== undefined) {
-    return { cost: costOf(usage, { input: override.input, output: override.output, cacheRead: override.cacheRead, cacheWrite: override.cacheWrite }), source: "override" };
+  const resolved = resolvePrice(provider, model, override, region);
+  if (resolved === null) return { cost: null, source: "unknown" };
+  return { cost: costOf(usage, resolved.price), source: resolved.source };
+}
+
+/**
+ * The `provider/model` names (first-seen order, each once) whose cost will be unknown in a run with
+ * these cells and override: the run warns about each once, before it starts.
+ */
+export function unpricedModels(
+  cells: readonly { provider: string; model: string; region?: string | null | undefined }[],
+  override?: PriceOverride,
+): string[] {
+  const names: string[] = [];
+  for (const cell of cells) {
+    const name = `${cell.provider}/${cell.model}`;
+    if (!names.includes(name) && resolvePrice(cell.provider, cell.model, override, cell.region) === null) names.push(name);
   }
-  const price = lookupPrice(provider, model);
-  if (!price) return { cost: null, source: "unknown" };
-  return { cost: costOf(usage, price), source: "price_table" };
+  return names;
 }

@@ -11,7 +11,8 @@ import type {
 } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { ModelError } from "./errors.js";
-import { classifyOpenAIError } from "./openai-errors.js";
+import { OptionalParamSwitch, type GenerationParams } from "./generation.js";
+import { classifyOpenAIError, isUnsupportedParamError } from "./openai-errors.js";
 import type {
   AssistantMessage,
   ContentPart,
@@ -26,7 +27,7 @@ import type {
   Usage,
 } from "./types.js";
 
-export interface OpenAIChatOptions {
+export interface OpenAIChatOptions extends GenerationParams {
   model: string;
   apiKey: string;
   /** OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1. @default the SDK's (api.openai.com) */
@@ -39,7 +40,8 @@ export interface OpenAIChatOptions {
   provider?: string;
   /** Injected transport for tests. */
   fetch?: typeof fetch;
-  maxCompletionTokens?: number;
+  /** Where the one-time drop_params notice goes. @default stderr */
+  log?: (line: string) => void;
 }
 
 export class OpenAIChatClient implements ModelClient {
@@ -48,6 +50,7 @@ export class OpenAIChatClient implements ModelClient {
   readonly region?: string;
   #client: OpenAI;
   #options: OpenAIChatOptions;
+  #params: OptionalParamSwitch;
 
   constructor(options: OpenAIChatOptions) {
     this.#options = options;
@@ -61,62 +64,79 @@ export class OpenAIChatClient implements ModelClient {
       timeout: options.timeoutMs ?? 300_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    this.#params = new OptionalParamSwitch(`${this.provider}/${this.model}`, options.log ?? ((line) => void process.stderr.write(`${line}\n`)));
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
     const where = `${this.provider}/${this.model}`;
-    const stream = this.#options.stream ?? true;
     const deadline = AbortSignal.timeout(this.#options.timeoutMs ?? 300_000);
     const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
-    const body = toChatRequest(this.model, request, this.#options.maxCompletionTokens);
     const started = performance.now();
-    try {
-      if (!stream) {
-        const { data, request_id } = await this.#client.chat.completions
-          .create({ ...body, stream: false }, { signal })
-          .withResponse();
-        const choice = data.choices[0];
-        if (!choice) throw new ModelError("transient", `${where}: response had no choices`);
-        const message: AssistantMessage = {
-          role: "assistant",
-          text: choice.message.content ?? "",
-          toolCalls: (choice.message.tool_calls ?? []).flatMap((c) =>
-            c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
-          ),
-        };
-        return {
-          message,
-          stopReason: mapFinishReason(choice.finish_reason, message.toolCalls.length > 0),
-          usage: fromChatUsage(data.usage),
-          latencyMs: performance.now() - started,
-          ...(request_id ? { requestId: request_id } : {}),
-        };
+    const o = this.#options;
+    for (;;) {
+      const body = toChatRequest(this.model, request, {
+        maxOutputTokens: o.maxOutputTokens,
+        reasoningEffort: o.reasoningEffort,
+        seed: o.seed,
+        temperature: o.temperature,
+        topP: o.topP,
+        dropOptional: this.#params.dropped,
+      });
+      try {
+        return await this.#call(body, signal, started, where);
+      } catch (err) {
+        if (deadline.aborted && !(err instanceof ModelError && err.errorClass !== "transient")) {
+          throw new ModelError("transient", `${where}: call deadline of ${o.timeoutMs ?? 300_000} ms exceeded`, {
+            cause: err,
+            staleConnection: true,
+          });
+        }
+        // A server that rejects an optional parameter (drop_params): once per client, then never sent again.
+        if (this.#params.shouldRetryWithout(isUnsupportedParamError(err), optionalChatParamsIn(body), (err as Error).message)) continue;
+        throw classifyOpenAIError(err, where);
       }
-      const { data: chunks, request_id } = await this.#client.chat.completions
-        .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal })
+    }
+  }
+
+  async #call(body: Omit<ChatCompletionCreateParams, "stream">, signal: AbortSignal, started: number, where: string): Promise<ModelResponse> {
+    const stream = this.#options.stream ?? true;
+    if (!stream) {
+      const { data, request_id } = await this.#client.chat.completions
+        .create({ ...body, stream: false }, { signal })
         .withResponse();
-      const acc = new StreamAccumulator();
-      let ttftMs: number | undefined;
-      for await (const chunk of chunks) {
-        if (ttftMs === undefined && chunkHasContent(chunk)) ttftMs = performance.now() - started;
-        acc.add(chunk);
-      }
-      const done = acc.finish(where);
+      const choice = data.choices[0];
+      if (!choice) throw new ModelError("transient", `${where}: response had no choices`);
+      const message: AssistantMessage = {
+        role: "assistant",
+        text: choice.message.content ?? "",
+        toolCalls: (choice.message.tool_calls ?? []).flatMap((c) =>
+          c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+        ),
+      };
       return {
-        ...done,
+        message,
+        stopReason: mapFinishReason(choice.finish_reason, message.toolCalls.length > 0),
+        usage: fromChatUsage(data.usage),
         latencyMs: performance.now() - started,
-        ...(ttftMs !== undefined ? { ttftMs } : {}),
         ...(request_id ? { requestId: request_id } : {}),
       };
-    } catch (err) {
-      if (deadline.aborted && !(err instanceof ModelError)) {
-        throw new ModelError("transient", `${where}: call deadline of ${this.#options.timeoutMs ?? 300_000} ms exceeded`, {
-          cause: err,
-          staleConnection: true,
-        });
-      }
-      throw classifyOpenAIError(err, where);
     }
+    const { data: chunks, request_id } = await this.#client.chat.completions
+      .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal })
+      .withResponse();
+    const acc = new StreamAccumulator();
+    let ttftMs: number | undefined;
+    for await (const chunk of chunks) {
+      if (ttftMs === undefined && chunkHasContent(chunk)) ttftMs = performance.now() - started;
+      acc.add(chunk);
+    }
+    const done = acc.finish(where);
+    return {
+      ...done,
+      latencyMs: performance.now() - started,
+      ...(ttftMs !== undefined ? { ttftMs } : {}),
+      ...(request_id ? { requestId: request_id } : {}),
+    };
   }
 }
 
@@ -197,10 +217,23 @@ export function fromChatUsage(usage: CompletionUsage | null | undefined): Usage 
   };
 }
 
+export interface ChatRequestParams extends GenerationParams {
+  /** Leave out every optional parameter (the drop_params switch is on). @default false */
+  dropOptional?: boolean;
+}
+
+/** Request keys the drop_params switch may leave out. */
+export const OPTIONAL_CHAT_PARAMS = ["reasoning_effort", "seed", "temperature", "top_p"] as const;
+
+/** The optional parameters a body carries (what a drop_params retry would leave out). */
+export function optionalChatParamsIn(body: Omit<ChatCompletionCreateParams, "stream">): string[] {
+  return OPTIONAL_CHAT_PARAMS.filter((k) => body[k] !== undefined && body[k] !== null);
+}
+
 export function toChatRequest(
   model: string,
   request: ModelRequest,
-  maxCompletionTokens?: number,
+  params: ChatRequestParams = {},
 ): Omit<ChatCompletionCreateParams, "stream"> {
   const body: Omit<ChatCompletionCreateParams, "stream"> = {
     model,
@@ -210,10 +243,15 @@ export function toChatRequest(
     body.tools = request.tools.map(toChatTool);
     body.tool_choice = toChatToolChoice(request.toolChoice ?? "auto");
   }
-  const maxTokens = request.maxTokens ?? maxCompletionTokens;
+  const maxTokens = request.maxTokens ?? params.maxOutputTokens;
   if (maxTokens !== undefined) body.max_completion_tokens = maxTokens;
-  if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.topP !== undefined) body.top_p = request.topP;
+  if (params.dropOptional) return body;
+  const temperature = request.temperature ?? params.temperature;
+  const topP = request.topP ?? params.topP;
+  if (temperature !== undefined) body.temperature = temperature;
+  if (topP !== undefined) body.top_p = topP;
+  if (params.seed !== undefined) body.seed = params.seed;
+  if (params.reasoningEffort !== undefined) body.reasoning_effort = params.reasoningEffort;
   return body;
 }
 

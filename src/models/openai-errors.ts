@@ -75,6 +75,10 @@ export function classifyOpenAIError(err: unknown, where: string): ModelError {
     }
     return new ModelError("invalid_request", msg, base);
   }
+  // A body cut short (non-stream JSON, or an SSE data line) fails to parse: the answer broke in transit.
+  if (err instanceof SyntaxError) {
+    return new ModelError("transient", `${where}: malformed or truncated response body (${err.message})`, { cause: err, staleConnection: true });
+  }
   // Undici socket errors mid-body surface as TypeError("terminated") with a cause.
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code;
@@ -90,4 +94,24 @@ export function classifyOpenAIError(err: unknown, where: string): ModelError {
 function causeText(err: Error): string {
   const cause = err.cause as { code?: string; message?: string; cause?: { code?: string } } | undefined;
   return cause?.code ?? cause?.cause?.code ?? cause?.message ?? err.message;
+}
+
+const REJECTED_PARAM_CODES = new Set(["unsupported_parameter", "unknown_parameter", "unsupported_value", "unrecognized_parameter"]);
+const REJECTED_PARAM_PATTERNS = [
+  /unsupported (parameter|value)/i, // OpenAI: "Unsupported parameter: 'temperature' is not supported with this model."
+  /unrecognized (request )?(argument|parameter|field)/i, // OpenAI: "Unrecognized request argument supplied: seed"
+  /unknown (parameter|argument|field)/i,
+  /extra (inputs|fields) (are )?not permitted/i, // vLLM / pydantic servers
+  /does not support (the )?param/i, // LiteLLM: "… does not support parameters: ['seed']"
+  /\bparam(eter)?s?\b[^.]*\b(not supported|unsupported|not allowed)/i,
+];
+
+/**
+ * Whether a failed call was the server refusing a request parameter it does not know or support
+ * (400/422 naming an unsupported or unrecognized parameter): the drop_params retry applies.
+ */
+export function isUnsupportedParamError(err: unknown): boolean {
+  if (!(err instanceof APIError) || (err.status !== 400 && err.status !== 422)) return false;
+  if (typeof err.code === "string" && REJECTED_PARAM_CODES.has(err.code)) return true;
+  return REJECTED_PARAM_PATTERNS.some((re) => re.test(err.message));
 }

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { reportRows, toCsv } from "./csv.js";
 import { normalizeRow } from "./format.js";
+import { renderHtmlReport } from "./html.js";
 import { RESULTS_FILE, readResults, writeFileAtomic, type SkippedLine } from "./store.js";
 import { runWallSeconds, summarize, type SummarizeOptions, type SummaryRow } from "./summary.js";
 import { REPORT_COLUMNS, SUMMARY_COLUMNS, type TaskResult } from "./types.js";
@@ -17,6 +18,7 @@ export const REPORT_CSV = "report.csv";
 export const SUMMARY_CSV = "summary.csv";
 export const SUMMARY_JSON = "summary.json";
 export const RUN_JSON = "run.json";
+export const REPORT_HTML = "report.html";
 
 /** summary.json: the summary.csv rows, numbers rounded the same way. No timestamp, so a rebuild is byte-identical. */
 export interface SummaryJson {
@@ -90,6 +92,8 @@ export interface RebuiltReports extends WrittenReports {
   runWallS: number | null;
   /** results.jsonl lines left out (torn or invalid), for a warning. */
   skipped: SkippedLine[];
+  /** The results read (every valid line, file order). */
+  results: TaskResult[];
 }
 
 /**
@@ -133,7 +137,22 @@ export async function rebuildReports(runDir: string): Promise<RebuiltReports> {
   }
   const runId = run.data.run_id;
   const written = await writeReports(runDir, results, { runId, runWallS });
-  return { ...written, runId, runWallS, skipped };
+  return { ...written, runId, runWallS, skipped, results };
+}
+
+/**
+ * Writes report.html (renderHtmlReport) into `runDir`, atomically, and returns its path.
+ * `summary` must be the summary of the same results (as writeReports/rebuildReports return it).
+ */
+export async function writeHtmlReport(
+  runDir: string,
+  runId: string,
+  results: readonly TaskResult[],
+  summary: readonly SummaryRow[],
+): Promise<string> {
+  const file = join(runDir, REPORT_HTML);
+  await writeFileAtomic(file, renderHtmlReport({ runId, results, summary }));
+  return file;
 }
 
 function percent(x: number): string {

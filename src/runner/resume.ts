@@ -9,6 +9,7 @@ import type { RunOptions } from "../config/options.js";
 import type { Task } from "../datasets/types.js";
 import { UsageError } from "../errors.js";
 import type { TaskResult } from "../report/types.js";
+import { parseShard, shardText } from "./shard.js";
 
 /** The settings a resumed run must share with the original, by name. */
 export function runFingerprint(options: RunOptions, datasetHash: string, cells: CellSpec[]): Record<string, unknown> {
@@ -21,6 +22,12 @@ export function runFingerprint(options: RunOptions, datasetHash: string, cells: 
     grading_timeout: options.gradingTimeout,
     stream: options.stream,
     base_url: options.baseUrl ?? null,
+    // Only when sharded, so runs recorded before --shard existed still resume.
+    ...(options.shard ? { shard: shardText(parseShard(options.shard)) } : {}),
+    // Per-task limits change what a result means; only set ones are recorded, so older runs still resume.
+    ...(options.maxBudgetPerTask !== undefined ? { max_budget_per_task: options.maxBudgetPerTask } : {}),
+    ...(options.maxTokensPerTask !== undefined ? { max_tokens_per_task: options.maxTokensPerTask } : {}),
+    ...(options.taskTimeout !== undefined ? { task_timeout: options.taskTimeout } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // Orchestrates a run: plan (dataset × cells) → checks → image → p-queue of task attempts → results → reports.
 
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statfsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,8 +9,10 @@ import PQueue from "p-queue";
 import { cellDirName, expandCells, parseModelSpec, type CellSpec } from "../config/model-spec.js";
 import type { RunOptions } from "../config/options.js";
 import { loadDataset, selectTasks } from "../datasets/load.js";
-import type { Task } from "../datasets/types.js";
-import { InfraError, errorMessage } from "../errors.js";
+import type { Dataset, Task } from "../datasets/types.js";
+import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { unpricedModels, type PriceOverride } from "../models/cost.js";
+import { resolveBedrockRegion } from "../models/bedrock-model-id.js";
 import { checkCredentials, createClient } from "../models/factory.js";
 import type { ModelClient } from "../models/types.js";
 import { ResultsStore, writeJsonAtomic } from "../report/store.js";
@@ -19,9 +21,17 @@ import type { TaskResult } from "../report/types.js";
 import { formatSummaryTable, writeReports } from "../report/write.js";
 import { DockerSandboxProvider } from "../sandbox/docker.js";
 import { ensureImage } from "../sandbox/images.js";
+import { reapContainers } from "../sandbox/janitor.js";
 import { TrackingProvider } from "../sandbox/tracking.js";
-import { DEFAULT_RETRY_POLICY } from "./retry.js";
+import { acquireRunLock, fingerprintDiff, pendingJobs, readRunJson, runFingerprint } from "./resume.js";
+import { accountIdentity, endpointKey, LimiterRegistry } from "./limiter.js";
+import { DEFAULT_RETRY_POLICY, sleep } from "./retry.js";
+import { checkLimitOptions, isInfrastructureError, mockSettingsOf, RunLimits, taskRetryDelayMs } from "./run-limits.js";
 import { runTask } from "./task.js";
+import { evaluateGates, hasGates, type GateReport } from "../report/gates.js";
+import { loadGateSpec } from "../report/gates-load.js";
+import type { ProgressSink } from "./progress.js";
+import { parseShard, shardTasks, shardText } from "./shard.js";
 
 export interface RunEnvironment {
   docker: Docker;
@@ -33,6 +43,8 @@ export interface RunEnvironment {
   signal?: AbortSignal;
   /** Called with the live-workspace tracker so a second signal can remove everything at once. */
   onSandboxes?: (tracker: TrackingProvider) => void;
+  /** Live status / per-task lines (src/runner/progress.ts); without one, each finished task is logged. */
+  progress?: ProgressSink;
 }
 
 export interface RunOutcome {
@@ -41,6 +53,10 @@ export interface RunOutcome {
   results: TaskResult[];
   summary: SummaryRow[];
   interrupted: boolean;
+  /** `I/N` when this run is one shard, else null. */
+  shard: string | null;
+  /** null when no gate was set, or the run was interrupted (gates judge complete runs only). */
+  gates: GateReport | null;
 }
 
 export interface RunPlan {
@@ -82,24 +98,90 @@ export async function pingDocker(docker: Docker): Promise<string> {
 
 export async function executeRun(options: RunOptions, envr: RunEnvironment): Promise<RunOutcome> {
   const { log } = envr;
-  // Everything that can be wrong with the input is found before Docker is touched.
+  // Docker first (exit 1 with a hint), then everything that can be wrong with the input (exit 2),
+  // all before any sandbox starts or anything is written.
+  const dockerVersion = await pingDocker(envr.docker);
   const dataset = loadDataset(options.dataset, envr.cwd);
-  const tasks = selectTasks(dataset, options.instances, options.limit);
+  const selected = selectTasks(dataset, options.instances, options.limit);
+  // A shard runs its hash-partition of the selected tasks (--instances/--limit apply first, so every shard of a run agrees on the whole).
+  const shard = options.shard ? parseShard(options.shard) : undefined;
+  const tasks = shard ? shardTasks(selected, shard) : selected;
   const specs = options.model.map((m) => parseModelSpec(m));
-  const cells = expandCells(specs, options.region);
+  // A bedrock model with no region runs in the environment's (AWS_REGION, AWS_DEFAULT_REGION, else us-east-1), named in its cell.
+  const cells = expandCells(specs, options.region, resolveBedrockRegion(undefined, envr.env));
   const plan = planRun(cells, tasks);
-  checkCredentials(cells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-  if (options.model.length === 1 && options.model[0] === "mock/oracle" && !envr.env["BENCH_MODEL"]) {
+  checkLimitOptions(options);
+  const gateSpec = loadGateSpec(options, cells.map((c) => c.cell), envr.cwd);
+  await checkCredentials(cells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  if (!options.resume && options.model.length === 1 && options.model[0] === "mock/oracle" && !envr.env["BENCH_MODEL"]) {
     log("no --model given: using the built-in mock model (mock/oracle); see README for real providers");
   }
+  // Once per model, before anything runs: its cost columns will be blank (cost_source unknown), never 0.
+  const costOverride = { input: options.inputCostPerToken, output: options.outputCostPerToken, cacheRead: options.cacheReadCostPerToken, cacheWrite: options.cacheWriteCostPerToken };
+  for (const name of unpricedModels(cells, costOverride)) {
+    log(`warning: no price for ${name}: cost_usd will be blank (cost_source unknown); give --input-cost-per-token and --output-cost-per-token to price it`);
+  }
 
-  const runId = options.runId ?? defaultRunId();
-  const runDir = path.resolve(envr.cwd, options.outputDir, runId);
-  const dockerVersion = await pingDocker(envr.docker);
-  const image = await ensureImage(envr.docker, "python", { onProgress: log });
+  const runDir = options.resume ? path.resolve(envr.cwd, options.resume) : path.resolve(envr.cwd, options.outputDir, options.runId ?? defaultRunId());
+  const runId = path.basename(runDir);
+  const fingerprint = runFingerprint(options, dataset.hash, cells);
+  const previous = readRunJson(runDir);
+  if (options.resume && !previous) throw new UsageError(`--resume ${options.resume}: not a run directory (no run.json in ${runDir})`);
+  if (previous) {
+    const differences = fingerprintDiff((previous["fingerprint"] ?? {}) as Record<string, unknown>, fingerprint);
+    if (differences.length > 0) {
+      throw new UsageError(`cannot resume ${runDir}: the run's configuration differs:\n  ${differences.join("\n  ")}\nUse a new --run-id for a different configuration.`);
+    }
+  }
 
+  checkDiskSpace(path.dirname(runDir), envr.env);
   mkdirSync(runDir, { recursive: true });
-  const startedAt = new Date();
+  const releaseLock = acquireRunLock(runDir);
+  try {
+    const reaped = await reapContainers(envr.docker);
+    if (reaped.length > 0) log(`janitor: removed ${reaped.length} container(s) left by dead runs`);
+    const store = new ResultsStore(runDir);
+    const existing = await store.read();
+    for (const s of existing.skipped) log(`results.jsonl line ${s.line} ignored (${s.reason}); its task runs again`);
+    const jobs = pendingJobs(plan.jobs, existing.results, options.rerunErrors);
+    if (previous) log(`resuming ${runId}: ${plan.jobs.length - jobs.length} of ${plan.jobs.length} attempt(s) already done`);
+    if (shard) log(`shard ${shardText(shard)}: ${tasks.length} of ${selected.length} task(s)`);
+    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, previous, fingerprint, dockerVersion });
+    const gates = hasGates(gateSpec) && !outcome.interrupted ? evaluateGates(outcome.summary, cells.map((c) => c.cell), gateSpec) : null;
+    return { ...outcome, shard: shard ? shardText(shard) : null, gates };
+  } finally {
+    releaseLock();
+  }
+}
+
+interface JobsInput {
+  options: RunOptions;
+  envr: RunEnvironment;
+  dataset: Dataset;
+  tasks: Task[];
+  cells: CellSpec[];
+  jobs: { cell: CellSpec; task: Task }[];
+  total: number;
+  runId: string;
+  runDir: string;
+  store: ResultsStore;
+  previous: Record<string, unknown> | null;
+  fingerprint: Record<string, unknown>;
+  dockerVersion: string;
+}
+
+async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "gates">> {
+  const { options, envr, dataset, tasks, cells, jobs, runId, runDir, store, previous } = input;
+  const { log } = envr;
+  // --deadline counts from here (image check included); --max-cost counts what a resumed run already spent.
+  const limits = new RunLimits({
+    maxCost: options.maxCost,
+    deadlineSec: options.deadline,
+    spentUsd: (await store.read()).results.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
+    log,
+  });
+  const image = jobs.length > 0 ? await ensureImage(envr.docker, "python", { onProgress: log }) : String(previous?.["image"] ?? "");
+  const startedAt = previous && typeof previous["started_at"] === "string" ? new Date(previous["started_at"]) : new Date();
   const runJson = {
     run_id: runId,
     bench_version: packageVersion(),
@@ -108,26 +190,30 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     status: "running",
     host: os.hostname(),
     pid: process.pid,
-    versions: { node: process.version, docker: dockerVersion },
+    versions: { node: process.version, docker: input.dockerVersion },
     dataset: { name: dataset.name, file: dataset.file, hash: dataset.hash, tasks: tasks.length },
+    // `I/N` for one shard of a run (dataset.tasks counts this shard's tasks); `bench merge` joins the shards.
+    shard: options.shard ? shardText(parseShard(options.shard)) : null,
     image,
     cells: cells.map(({ cell, provider, model, region }) => ({ cell, provider, model, region: region ?? null })),
+    fingerprint: input.fingerprint,
+    resumes: [...((previous?.["resumes"] as unknown[]) ?? []), ...(previous ? [{ at: new Date().toISOString(), pid: process.pid }] : [])],
     // Options hold no secrets: keys are read from the environment by name (api_key_env), never stored.
-    config: options,
+    config: redactConfig(options),
   };
   await writeJsonAtomic(path.join(runDir, "run.json"), runJson);
-  log(`run ${runId}: ${tasks.length} task(s) × ${cells.length} cell(s), concurrency ${options.concurrency} → ${runDir}`);
+  log(`run ${runId}: ${tasks.length} task(s) × ${cells.length} cell(s), ${jobs.length} to run, concurrency ${options.concurrency} → ${runDir}`);
 
-  const needsMock = cells.some((c) => c.provider === "mock");
+  const needsMock = jobs.length > 0 && cells.some((c) => c.provider === "mock");
   const mock = needsMock
-    ? await (await import("../mock/server.js")).startMockServer({ tasks: dataset.tasks, latencyMs: options.mockLatencyMs })
+    ? await (await import("../mock/server.js")).startMockServer({ tasks: dataset.tasks, latencyMs: options.mockLatencyMs, ...mockSettingsOf(options) })
     : undefined;
   const sandboxes = new TrackingProvider(new DockerSandboxProvider(envr.docker, { runId, ownerPid: process.pid, host: os.hostname() }));
   envr.onSandboxes?.(sandboxes);
-  const store = new ResultsStore(runDir);
   const results: TaskResult[] = [];
   const clients = new Map<string, ModelClient>();
-  for (const cell of cells) {
+  // Clients only for cells with work: a fully resumed run starts nothing.
+  for (const cell of jobs.length > 0 ? cells : []) {
     clients.set(
       cell.cell,
       createClient(cell, {
@@ -137,47 +223,104 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
         env: envr.env,
         ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
         ...(mock ? { mockBaseUrl: `${mock.url}/v1` } : {}),
+        ...(options.bedrockEndpoint ? { bedrockEndpoint: options.bedrockEndpoint } : {}),
+        generation: {
+          ...(options.reasoningEffort !== undefined ? { reasoningEffort: options.reasoningEffort } : {}),
+          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          ...(options.topP !== undefined ? { topP: options.topP } : {}),
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+          ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
+        },
+        log,
       }),
     );
   }
 
+  const priceOverride: PriceOverride | undefined =
+    [options.inputCostPerToken, options.outputCostPerToken, options.cacheReadCostPerToken, options.cacheWriteCostPerToken].some((v) => v !== undefined)
+      ? { input: options.inputCostPerToken, output: options.outputCostPerToken, cacheRead: options.cacheReadCostPerToken, cacheWrite: options.cacheWriteCostPerToken }
+      : undefined;
+  for (const name of options.maxBudgetPerTask !== undefined || options.maxCost !== undefined ? unpricedModels(cells, priceOverride) : []) {
+    log(`warning: ${name} has no price: --max-budget-per-task and --max-cost are not enforced for it`);
+  }
+  // One limiter per endpoint (provider + account + region + model), shared by every task and cell on it.
+  const limiters = new LimiterRegistry({ max: options.concurrency, ...(options.rpm ? { rpm: options.rpm } : {}), ...(options.tpm ? { tpm: options.tpm } : {}), log });
+  const limiterOf = (cell: CellSpec) =>
+    limiters.get(endpointKey({ ...cell, account: accountIdentity(cell.provider, { baseUrl: options.baseUrl, apiKeyEnv: options.apiKeyEnv, env: envr.env }) }));
+  const gradingQueue = new PQueue({ concurrency: options.gradingConcurrency ?? options.concurrency });
   const queue = new PQueue({ concurrency: options.concurrency });
   const onAbort = (): void => queue.clear();
   envr.signal?.addEventListener("abort", onAbort, { once: true });
+  limits.onStop(() => queue.clear());
+  const recorded = new Set<number>();
   let done = 0;
+  envr.progress?.begin(cells.map((c) => ({ cell: c.cell, total: tasks.length })), jobs.length > 0 ? (await store.read()).results : []);
   try {
-    for (const { cell, task } of plan.jobs) {
+    for (const [index, { cell, task }] of jobs.entries()) {
       void queue.add(async () => {
-        if (envr.signal?.aborted) return;
-        const result = await runTask({
-          runId,
-          runDir,
-          task,
-          cell,
-          taskDir: path.join("tasks", cellDirName(cell.cell), task.instance_id),
-          client: clients.get(cell.cell)!,
-          sandboxes,
-          image,
-          limits: { maxIterations: options.maxIterations, maxFakeResponses: options.maxFakeResponses },
-          retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.llmRetries },
-          commandTimeoutSec: options.commandTimeout,
-          gradingTimeoutSec: options.gradingTimeout,
-          attempt: 1,
-          ...(envr.signal ? { signal: envr.signal } : {}),
-        });
-        // An attempt cut short by an interrupt is not a result: resume runs it again.
-        if (envr.signal?.aborted) return;
+        if (envr.signal?.aborted || limits.stopped) return;
+        envr.progress?.taskStarted(cell.cell);
+        let result: TaskResult;
+        // --task-retries: an infrastructure error runs the task again in a fresh workspace; `attempt` counts.
+        for (let attempt = 1; ; attempt++) {
+          result = await runTask({
+            runId,
+            runDir,
+            task,
+            cell,
+            taskDir: path.join("tasks", cellDirName(cell.cell), task.instance_id),
+            client: clients.get(cell.cell)!,
+            sandboxes,
+            image,
+            limits: {
+              maxIterations: options.maxIterations,
+              maxFakeResponses: options.maxFakeResponses,
+              ...(options.maxBudgetPerTask !== undefined ? { maxCostUsd: options.maxBudgetPerTask } : {}),
+              ...(options.maxTokensPerTask !== undefined ? { maxTokens: options.maxTokensPerTask } : {}),
+            },
+            retry: {
+              ...DEFAULT_RETRY_POLICY,
+              maxRetries: options.llmRetries,
+              baseMs: options.llmBackoffBaseMs,
+              capMs: options.llmBackoffCapMs,
+              timeoutMs: options.llmRetryTimeout * 1000,
+            },
+            commandTimeoutSec: options.commandTimeout,
+            gradingTimeoutSec: options.gradingTimeout,
+            vision: options.vision,
+            priceOverride,
+            attempt,
+            ...(envr.signal ? { signal: envr.signal } : {}),
+            limiter: limiterOf(cell),
+            ...(options.taskTimeout !== undefined ? { taskTimeoutSec: options.taskTimeout } : {}),
+            deadline: limits.deadline,
+            grading: (work) => gradingQueue.add(work),
+          });
+          // An attempt cut short by an interrupt is not a result: resume runs it again.
+          if (envr.signal?.aborted) return;
+          if (attempt > options.taskRetries || !isInfrastructureError(result) || limits.stopped) break;
+          log(`${cell.cell} ${task.instance_id}: attempt ${attempt} ended in an infrastructure error (${result.error_class}); running it again in a fresh workspace`);
+          try {
+            await sleep(taskRetryDelayMs(attempt), envr.signal ? AbortSignal.any([envr.signal, limits.deadline]) : limits.deadline);
+          } catch {
+            break;
+          }
+        }
         await store.append(result);
+        recorded.add(index);
+        limits.addCost(result.cost_usd);
         results.push(result);
         done++;
         const extra = result.error_message ? ` — ${result.error_class}: ${result.error_message.split("\n")[0]!.slice(0, 160)}` : "";
-        log(
-          `[${done}/${plan.jobs.length}] ${cell.cell} ${task.instance_id}: ${result.status} (${result.end_reason}, ${result.llm_calls} calls, ${result.wall_s.toFixed(1)} s)${extra}`,
-        );
+        const line = `[${done}/${jobs.length}] ${cell.cell} ${task.instance_id}: ${result.status} (${result.end_reason}, ${result.llm_calls} calls, ${result.wall_s.toFixed(1)} s)${extra}`;
+        if (envr.progress) envr.progress.taskFinished(result, line);
+        else log(line);
       });
     }
     await queue.onIdle();
   } finally {
+    envr.progress?.end();
+    limits.dispose();
     envr.signal?.removeEventListener("abort", onAbort);
     await sandboxes.removeAll();
     await mock?.close();
@@ -186,7 +329,20 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   const finishedAt = new Date();
   const interrupted = envr.signal?.aborted ?? false;
   const runWallS = (finishedAt.getTime() - startedAt.getTime()) / 1000;
-  await writeJsonAtomic(path.join(runDir, "run.json"), { ...runJson, finished_at: finishedAt.toISOString(), status: interrupted ? "interrupted" : "completed" });
+  // Tasks never started (or cut short by an interrupt) are no failures: no result line, so --resume runs them.
+  const notRun = jobs.filter((_, i) => !recorded.has(i)).map(({ cell, task }) => ({ cell: cell.cell, instance_id: task.instance_id }));
+  if (notRun.length > 0) {
+    const why = limits.stopped?.reason === "max_cost" ? "--max-cost reached" : limits.stopped?.reason === "deadline" ? "--deadline passed" : "interrupted";
+    log(`${notRun.length} of ${jobs.length} task(s) not run (${why}); \`bench run --resume ${runDir}\` runs them`);
+  }
+  await writeJsonAtomic(path.join(runDir, "run.json"), {
+    ...runJson,
+    finished_at: finishedAt.toISOString(),
+    status: interrupted ? "interrupted" : "completed",
+    stopped: limits.stopped ?? null,
+    not_run: notRun,
+    limiter: limiters.snapshot(),
+  });
   const { results: all } = await store.read();
   const written = await writeReports(runDir, all, { runId, runWallS });
   log(`\n${formatSummaryTable(written.summary)}`);
@@ -194,3 +350,49 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   return { runId, runDir, results, summary: written.summary, interrupted };
 }
 
+
+/** Options as recorded in run.json: values only; any field that could hold a credential is masked. */
+export function redactConfig(options: RunOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...options };
+  if (typeof out["baseUrl"] === "string") out["baseUrl"] = redactUrl(out["baseUrl"]);
+  if (typeof out["bedrockEndpoint"] === "string") out["bedrockEndpoint"] = redactUrl(out["bedrockEndpoint"]);
+  return out;
+}
+
+/** Drops user:password and credential-looking query parameters from a URL. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.username || url.password) {
+      url.username = "REDACTED";
+      url.password = "";
+    }
+    for (const key of [...url.searchParams.keys()]) {
+      if (/key|token|secret|sig|password|auth/i.test(key)) url.searchParams.set(key, "REDACTED");
+    }
+    return url.toString();
+  } catch {
+    return raw;
+  }
+}
+
+/** Refuses to start with less free space than BENCH_MIN_FREE_MB (default 1024 MB) where results go. */
+export function checkDiskSpace(dir: string, env: NodeJS.ProcessEnv): void {
+  const minMb = Number(env["BENCH_MIN_FREE_MB"] ?? 1024);
+  let probe = dir;
+  while (true) {
+    try {
+      const stats = statfsSync(probe);
+      const freeMb = (stats.bavail * stats.bsize) / 1024 / 1024;
+      if (freeMb < minMb) {
+        throw new InfraError(`only ${Math.floor(freeMb)} MB free under ${probe}; bench needs at least ${minMb} MB (set BENCH_MIN_FREE_MB to change)`);
+      }
+      return;
+    } catch (err) {
+      if (err instanceof InfraError) throw err;
+      const parent = path.dirname(probe);
+      if (parent === probe) return;
+      probe = parent;
+    }
+  }
+}

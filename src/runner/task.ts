@@ -14,6 +14,7 @@ import type { ModelClient } from "../models/types.js";
 import { percentile } from "../report/stats.js";
 import type { TaskResult } from "../report/types.js";
 import type { Sandbox, SandboxProvider } from "../sandbox/types.js";
+import type { EndpointLimiter } from "./limiter.js";
 import { generateWithRetry, type RetryPolicy } from "./retry.js";
 
 export interface TaskContext {
@@ -29,10 +30,20 @@ export interface TaskContext {
   limits: AgentLimits;
   retry: RetryPolicy;
   commandTimeoutSec: number;
+  /** Send images to the model; false replaces them with a text note (--no-vision). @default true */
+  vision?: boolean;
   gradingTimeoutSec: number;
   priceOverride?: PriceOverride;
   attempt: number;
   signal?: AbortSignal;
+  /** The endpoint limiter of the cell's key: every model call of the task goes through it. @default none */
+  limiter?: EndpointLimiter;
+  /** Wall clock of the agent phase, seconds (--task-timeout): task_timeout, then the patch is taken and graded. @default none */
+  taskTimeoutSec?: number;
+  /** Aborts at the run's --deadline: a running agent stops with task_timeout. @default none */
+  deadline?: AbortSignal;
+  /** Runs the grading (the --grading-concurrency queue). @default at once */
+  grading?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -64,14 +75,22 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
       sandboxStartS = seconds(performance.now() - ts);
       trajectory.write({ type: "sandbox", container: sandbox.id, start_s: sandboxStartS });
       const ta = performance.now();
+      const timers = [ctx.taskTimeoutSec !== undefined ? AbortSignal.timeout(ctx.taskTimeoutSec * 1000) : undefined, ctx.deadline].filter((s) => s !== undefined);
+      const deadline = timers.length > 1 ? AbortSignal.any(timers) : timers[0];
       outcome = await runAgent({
         task,
-        tools: defaultTools(sandbox, { commandTimeoutSec: ctx.commandTimeoutSec }),
+        tools: defaultTools(sandbox, { commandTimeoutSec: ctx.commandTimeoutSec, vision: ctx.vision ?? true }),
         limits: ctx.limits,
         trajectory,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(deadline ? { deadline } : {}),
+        costOf: (u) => priceUsage(u, cell.provider, cell.model, ctx.priceOverride, cell.region).cost,
         callModel: (request) =>
           generateWithRetry(ctx.client, request, ctx.retry, {
+            ...(ctx.limiter ? { limiter: ctx.limiter } : {}),
+            onLimiterWait: (ms) => {
+              throttleWaitMs += ms;
+            },
             onRetry: (err, attempt, delayMs) => {
               retries++;
               throttleWaitMs += delayMs;
@@ -94,13 +113,18 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
     }
 
     if (!failure && outcome && outcome.endReason !== "error") {
-      const tg = performance.now();
+      // grading_s is the grading itself, not the wait for a --grading-concurrency slot.
+      let tg = performance.now();
       try {
-        grade = await gradeTask(task, patch, ctx.sandboxes, {
-          image: ctx.image,
-          labels: { ...labels, "bench.role": "grading" },
-          timeoutSec: ctx.gradingTimeoutSec,
-        });
+        const grading = () => {
+          tg = performance.now();
+          return gradeTask(task, patch, ctx.sandboxes, {
+            image: ctx.image,
+            labels: { ...labels, "bench.role": "grading" },
+            timeoutSec: ctx.gradingTimeoutSec,
+          });
+        };
+        grade = await (ctx.grading ? ctx.grading(grading) : grading());
         writeFileSync(path.join(dir, "test_output.txt"), grade.log);
       } catch (err) {
         failure = { errorClass: "grading", message: errorMessage(err) };
@@ -112,7 +136,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   }
 
   const usage = outcome?.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-  const { cost, source } = priceUsage(usage, cell.provider, cell.model, ctx.priceOverride);
+  const { cost, source } = priceUsage(usage, cell.provider, cell.model, ctx.priceOverride, cell.region);
   const error = failure ?? (outcome?.endReason === "error" ? outcome.error : undefined);
   const status = error ? "error" : grade?.resolved ? "resolved" : "unresolved";
   const latencies = outcome?.latenciesS ?? [];

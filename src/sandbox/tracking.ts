@@ -24,6 +24,7 @@ export class TrackingProvider implements SandboxProvider {
       exec: (command, options) => sandbox.exec(command, options),
       readFile: (p) => sandbox.readFile(p),
       writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
+      ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
       async remove() {
         live.delete(sandbox);
         await sandbox.remove();

@@ -21,10 +21,36 @@ export interface ExecResult {
   durationMs: number;
 }
 
+export interface ShellRunOptions {
+  /** Seconds before the command's processes are killed (TERM, KILL 2 s later). @default 120 */
+  timeoutSec?: number;
+  /** Cap on captured stdout and stderr, each; the middle is cut while it streams. @default 100_000 */
+  maxOutputBytes?: number;
+}
+
+export interface ShellResult extends ExecResult {
+  /** The shell's working directory after the command. */
+  cwd: string;
+  /**
+   * The command ended the shell (`exit`, `set -e`, `exec`, or a timeout the shell itself did not survive): the next
+   * command runs in a new shell, in `cwd`, with the exported environment when the shell could save it.
+   */
+  shellEnded: boolean;
+}
+
+/** A shell kept open in a workspace: working directory and environment persist between commands. */
+export interface Shell {
+  /** Runs one command; concurrent calls run one after the other. */
+  run(command: string, options?: ShellRunOptions): Promise<ShellResult>;
+  close(): Promise<void>;
+}
+
 export interface Sandbox {
   readonly id: string;
   readonly workdir: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** A persistent shell in the workdir, when the implementation has one; rejects when none can start. */
+  openShell?(): Promise<Shell>;
   readFile(path: string): Promise<Buffer>;
   writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
   /** Idempotent; never throws for an already-removed container. */

@@ -1,0 +1,345 @@
+// The adaptive endpoint limiter: in-flight model calls bounded per endpoint key (provider + account + region + model),
+// AIMD on rate limits, plus optional static requests/tokens-per-minute caps. One limiter per key, shared by all tasks.
+
+import { createHash } from "node:crypto";
+import type { ModelRequest, Usage } from "../models/types.js";
+import { TokenBucket } from "./token-bucket.js";
+
+export interface LimiterOptions {
+  /** Ceiling of the limit: the run's --concurrency (no more calls can be in flight anyway). */
+  max: number;
+  /** Starting limit. @default max */
+  initial?: number;
+  /** Floor of the limit. @default 1 */
+  min?: number;
+  /** Factor applied to the limit on a rate limit (multiplicative decrease). @default 0.7 */
+  decrease?: number;
+  /** Shortest time between two cuts, ms; a longer server retry hint stretches it. @default 1000 */
+  cooldownMs?: number;
+  /** Largest server hint that stretches a cool-down, ms. @default 60_000 */
+  maxHintMs?: number;
+  /** Share of the limit that must have been in flight during a clean round for the round to grow it. @default 0.8 */
+  saturation?: number;
+  /** Static cap: requests per minute for this endpoint (token bucket, one second of burst). @default none */
+  rpm?: number;
+  /** Static cap: tokens per minute (an estimate is taken before the call, corrected by the real usage after). @default none */
+  tpm?: number;
+  /** Clock, ms. @default performance.now */
+  now?: () => number;
+  /** Gets one line per limit change. @default none */
+  log?: (line: string) => void;
+  /** Limit changes kept for run.json. @default 200 */
+  historyLimit?: number;
+}
+
+/** How a call that held a permit ended; only rate_limit cuts, transient pauses growth, other is neutral. */
+export type CallOutcome = { kind: "ok"; tokens: number } | { kind: "rate_limit"; hintMs?: number } | { kind: "transient" } | { kind: "other" };
+
+export interface Permit {
+  /** How long the call waited for admission, ms (0 when admitted at once). */
+  readonly waitedMs: number;
+  /** Ends the call's hold on the endpoint. Idempotent. */
+  release(outcome: CallOutcome): void;
+}
+
+export interface LimitChange {
+  at: string;
+  from: number;
+  to: number;
+  reason: "rate_limit" | "saturated_round";
+}
+
+/** What run.json keeps per endpoint key. */
+export interface LimiterSnapshot {
+  limit: number;
+  min: number;
+  max: number;
+  rpm: number | null;
+  tpm: number | null;
+  /** Rate-limit answers seen on this endpoint (by every task). */
+  throttle_events: number;
+  changes: LimitChange[];
+}
+
+interface Waiter {
+  tokens: number;
+  /** When it queued; undefined while acquire() itself is still running (admission then costs no wait). */
+  queuedAt: number | undefined;
+  resolve: (permit: Permit) => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+const ROUND_FLOOR = 4;
+
+/**
+ * AIMD on the number of calls in flight. A rate limit cuts the limit (×decrease) for every task on the key, but only
+ * once per burst: the call must have been admitted after the previous cut, and the cool-down must have passed.
+ * A clean round (max(limit, 4) successes without a rate limit or transient error) adds 1, and only when the limit
+ * was actually used (peak in flight ≥ saturation × limit): an idle endpoint never inflates its limit.
+ */
+export class EndpointLimiter {
+  readonly key: string;
+  readonly min: number;
+  readonly max: number;
+  #limit: number;
+  #inFlight = 0;
+  #waiters: Waiter[] = [];
+  #epoch = 0;
+  #cooldownUntil = Number.NEGATIVE_INFINITY;
+  #roundOk = 0;
+  #roundPeak = 0;
+  #throttleEvents = 0;
+  #changes: LimitChange[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #rpm: TokenBucket | undefined;
+  readonly #tpm: TokenBucket | undefined;
+  readonly #o: Required<Pick<LimiterOptions, "decrease" | "cooldownMs" | "maxHintMs" | "saturation" | "historyLimit">>;
+  readonly #now: () => number;
+  readonly #log: ((line: string) => void) | undefined;
+
+  constructor(key: string, options: LimiterOptions) {
+    const int = (name: string, v: number, lo: number): number => {
+      if (!(Number.isInteger(v) && v >= lo)) throw new RangeError(`limiter: expected ${name} to be an integer >= ${lo}, got ${JSON.stringify(v)}`);
+      return v;
+    };
+    this.key = key;
+    this.max = int("max", options.max, 1);
+    this.min = Math.min(int("min", options.min ?? 1, 1), this.max);
+    this.#limit = Math.min(this.max, Math.max(this.min, int("initial", options.initial ?? this.max, 1)));
+    const decrease = options.decrease ?? 0.7;
+    if (!(decrease > 0 && decrease < 1)) throw new RangeError(`limiter: expected decrease in (0, 1), got ${decrease}`);
+    this.#o = {
+      decrease,
+      cooldownMs: options.cooldownMs ?? 1000,
+      maxHintMs: options.maxHintMs ?? 60_000,
+      saturation: options.saturation ?? 0.8,
+      historyLimit: options.historyLimit ?? 200,
+    };
+    this.#now = options.now ?? (() => performance.now());
+    this.#log = options.log;
+    this.#rpm = options.rpm !== undefined ? new TokenBucket({ perMinute: options.rpm, now: this.#now }) : undefined;
+    // One second of tokens as the burst; a call larger than that waits for a full bucket and leaves it in debt.
+    this.#tpm = options.tpm !== undefined ? new TokenBucket({ perMinute: options.tpm, capacity: Math.max(options.tpm / 60, 1), now: this.#now }) : undefined;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  get throttleEvents(): number {
+    return this.#throttleEvents;
+  }
+
+  /** Waits (first come, first served) for a slot and, with static caps, for request and token budget. */
+  acquire(estimatedTokens = 0, signal?: AbortSignal): Promise<Permit> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = {
+        tokens: estimatedTokens,
+        queuedAt: undefined,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          reject(signal?.reason);
+          this.#pump();
+        },
+      };
+      signal?.addEventListener("abort", waiter.onAbort, { once: true });
+      this.#waiters.push(waiter);
+      this.#pump();
+      waiter.queuedAt = this.#now();
+    });
+  }
+
+  snapshot(): LimiterSnapshot {
+    return {
+      limit: this.#limit,
+      min: this.min,
+      max: this.max,
+      rpm: this.#rpm?.perMinute ?? null,
+      tpm: this.#tpm?.perMinute ?? null,
+      throttle_events: this.#throttleEvents,
+      changes: this.#changes.map((c) => ({ ...c })),
+    };
+  }
+
+  #pump(): void {
+    while (this.#waiters.length > 0 && this.#inFlight < this.#limit) {
+      const head = this.#waiters[0]!;
+      const wait = Math.max(this.#rpm?.waitMs(1) ?? 0, this.#tpm?.waitMs(head.tokens) ?? 0);
+      if (wait > 0) {
+        // Static caps: come back when the buckets hold enough; FIFO, so a large call is not overtaken forever.
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined;
+          this.#pump();
+        }, wait);
+        return;
+      }
+      this.#waiters.shift();
+      head.signal?.removeEventListener("abort", head.onAbort);
+      this.#rpm?.tryTake(1);
+      this.#tpm?.tryTake(head.tokens);
+      this.#inFlight++;
+      this.#roundPeak = Math.max(this.#roundPeak, this.#inFlight);
+      head.resolve(this.#permit(head.tokens, this.#epoch, head.queuedAt === undefined ? 0 : Math.max(0, this.#now() - head.queuedAt)));
+    }
+  }
+
+  #permit(tokens: number, epoch: number, waitedMs: number): Permit {
+    let released = false;
+    return {
+      waitedMs,
+      release: (outcome) => {
+        if (released) return;
+        released = true;
+        this.#inFlight--;
+        this.#settle(outcome, tokens, epoch);
+        this.#pump();
+      },
+    };
+  }
+
+  #settle(outcome: CallOutcome, estimated: number, epoch: number): void {
+    // The estimate was taken before the call: give back what it did not use (or take what it used beyond).
+    this.#tpm?.adjust(estimated - (outcome.kind === "ok" ? outcome.tokens : 0));
+    switch (outcome.kind) {
+      case "ok":
+        this.#roundOk++;
+        if (this.#roundOk >= Math.max(this.#limit, ROUND_FLOOR)) {
+          const saturated = this.#roundPeak >= this.#o.saturation * this.#limit;
+          if (saturated && this.#limit < this.max && this.#now() >= this.#cooldownUntil) this.#change(this.#limit + 1, "saturated_round");
+          this.#newRound();
+        }
+        return;
+      case "rate_limit": {
+        this.#throttleEvents++;
+        const now = this.#now();
+        // One burst counts once: calls admitted before the last cut, or inside the cool-down, do not cut again.
+        if (epoch === this.#epoch && now >= this.#cooldownUntil) {
+          const to = Math.max(this.min, Math.floor(this.#limit * this.#o.decrease));
+          if (to < this.#limit) this.#change(to, "rate_limit");
+          this.#epoch++;
+          this.#cooldownUntil = now + Math.max(this.#o.cooldownMs, Math.min(outcome.hintMs ?? 0, this.#o.maxHintMs));
+        }
+        this.#newRound();
+        return;
+      }
+      case "transient":
+        // A failing endpoint is no reason to grow: the round starts over, the limit stays.
+        this.#newRound();
+        return;
+      case "other":
+        return;
+    }
+  }
+
+  #newRound(): void {
+    this.#roundOk = 0;
+    this.#roundPeak = this.#inFlight;
+  }
+
+  #change(to: number, reason: LimitChange["reason"]): void {
+    const from = this.#limit;
+    this.#limit = to;
+    this.#changes.push({ at: new Date().toISOString(), from, to, reason });
+    if (this.#changes.length > this.#o.historyLimit) this.#changes.splice(0, this.#changes.length - this.#o.historyLimit);
+    this.#log?.(`limiter ${this.key}: in-flight limit ${from} → ${to} (${reason === "rate_limit" ? "rate limited" : "saturated clean round"})`);
+  }
+}
+
+/** One limiter per endpoint key, created on first use with the same options. */
+export class LimiterRegistry {
+  readonly #limiters = new Map<string, EndpointLimiter>();
+  readonly #options: LimiterOptions;
+
+  constructor(options: LimiterOptions) {
+    this.#options = options;
+  }
+
+  get(key: string): EndpointLimiter {
+    let limiter = this.#limiters.get(key);
+    if (!limiter) {
+      limiter = new EndpointLimiter(key, this.#options);
+      this.#limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  snapshot(): Record<string, LimiterSnapshot> {
+    return Object.fromEntries([...this.#limiters].map(([key, l]) => [key, l.snapshot()]));
+  }
+}
+
+const shortHash = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 10);
+
+/** What shares one provider quota: OpenAI's Chat Completions and Responses APIs bill one account's limits. */
+function quotaFamily(provider: string): string {
+  return provider === "openai-responses" ? "openai" : provider;
+}
+
+export interface AccountSettings {
+  baseUrl?: string | undefined;
+  apiKeyEnv: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Who the provider counts the calls against, without any secret: the API key's variable name and a hash of the
+ * base URL (OpenAI-compatible); the AWS access key id's hash, else the profile, else the default chain (Bedrock).
+ */
+export function accountIdentity(provider: string, settings: AccountSettings): string {
+  switch (quotaFamily(provider)) {
+    case "mock":
+      return "mock";
+    case "openai":
+      return `${settings.apiKeyEnv}@${shortHash(settings.baseUrl ?? "https://api.openai.com/v1")}`;
+    case "bedrock": {
+      const akid = settings.env["AWS_ACCESS_KEY_ID"];
+      if (settings.env["AWS_BEARER_TOKEN_BEDROCK"]) return "aws-bearer-token";
+      if (akid) return `aws-key-${shortHash(akid)}`;
+      if (settings.env["AWS_PROFILE"]) return `aws-profile-${settings.env["AWS_PROFILE"]}`;
+      return "aws-default-chain";
+    }
+    default:
+      return "default";
+  }
+}
+
+/** `provider|account|region|model`: two regions, two accounts or two models never share a limiter. */
+export function endpointKey(id: { provider: string; model: string; region?: string | null | undefined; account: string }): string {
+  return [quotaFamily(id.provider), id.account, id.region ?? "-", id.model].join("|");
+}
+
+/** Characters an image counts as in the estimate (about 1000 tokens). */
+const IMAGE_CHARS = 4000;
+
+/** Tokens a call will likely use, for the --tpm bucket: about 4 characters per token, plus the output cap. */
+export function estimateRequestTokens(request: ModelRequest): number {
+  let chars = request.system.length + JSON.stringify(request.tools).length;
+  for (const m of request.messages) {
+    if (m.role === "assistant") {
+      chars += m.text.length + m.toolCalls.reduce((n, c) => n + c.name.length + c.arguments.length, 0);
+      continue;
+    }
+    for (const part of m.content) chars += part.type === "text" ? part.text.length : IMAGE_CHARS;
+  }
+  return Math.ceil(chars / 4) + (request.maxTokens ?? 0);
+}
+
+/** Tokens a provider counts against a tokens-per-minute quota. */
+export function usageTokens(usage: Usage): number {
+  return usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens + usage.outputTokens;
+}

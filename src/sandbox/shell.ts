@@ -1,0 +1,472 @@
+// Persistent shell of a workspace: one bash kept open through an attached `docker exec` (stdin hijacked), each command
+// sent over its stdin and framed by unique end markers, so the working directory and environment persist as in a terminal.
+//
+// Wire, per command (id = a fresh UUID without dashes):
+//   - the command text travels in a quoted here-document (never parsed until `eval`, so a syntax error cannot eat the
+//     next command) and runs with `eval … </dev/null` in the shell itself: `cd`, `export`, functions persist, and a
+//     command that reads stdin gets EOF instead of the next command;
+//   - then the shell prints `\n__BENCH_END_<id>__<exit code>__<$PWD>\0` on stderr and on stdout (through fds 99 and
+//     98, copies of the original stderr/stdout, so `exec >file` in a command cannot hide the marker). stdout and stderr
+//     stay separate (Docker multiplexes them); each is complete once its own marker arrived.
+//   - an EXIT trap prints `__BENCH_EXIT_…` instead when a command ends the shell (`exit 3`, `set -e`, a TERM) and saves
+//     the exported environment; the next command then runs in a new shell with that environment and the same cwd.
+// Every command's processes carry BENCH_EXEC_ID=<id> in their environment: a timeout SIGTERMs them (SIGKILL 2 s later)
+// through a second exec, whatever process group they moved to. If the shell itself does not come back (a builtin loop,
+// `wait`), it is TERMed, then KILLed, then abandoned, and replaced at the next command. Output is bounded while it
+// streams (BoundedOutput); output a background process writes while no command runs is dropped.
+
+import { randomUUID } from "node:crypto";
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { InfraError, errorMessage } from "../errors.js";
+import { BoundedOutput, Demuxer } from "./docker.js";
+import type { Shell, ShellResult, ShellRunOptions } from "./types.js";
+
+const DEFAULT_TIMEOUT_SEC = 120;
+const DEFAULT_MAX_OUTPUT_BYTES = 100_000;
+/** Seconds between the SIGTERM and the SIGKILL of a timed-out command's processes (like `timeout -k 2`). */
+const KILL_AFTER_SEC = 2;
+/** After the kill exec finished, how long the shell has to print its marker before it is itself killed. */
+const SHELL_GRACE_MS = 1_000;
+/** After the shell was killed, how long to wait for its stream before abandoning it. */
+const ABANDON_GRACE_MS = 2_000;
+/** Once one stream's marker arrived, how long the other may lag (Docker copies stdout and stderr separately). */
+const OTHER_STREAM_GRACE_MS = 1_000;
+/** Deadline of a shell's start (exec create + start + the bootstrap's marker). */
+const START_TIMEOUT_MS = 30_000;
+/** Environment variable every command's processes carry; the timeout kill finds them by it. */
+const EXEC_MARKER_VAR = "BENCH_EXEC_ID";
+/** A marker's tail (`<rc>__<pwd>\0`) longer than this is not a marker the shell printed. */
+const MAX_MARKER_TAIL = 8_192;
+
+/** No shell could be started; the command was not sent. Callers may fall back to one `docker exec` per command. */
+export class ShellStartError extends InfraError {}
+
+export interface ShellSessionOptions {
+  /** Directory the first shell starts in, and the fallback when a restored cwd is gone. */
+  workdir: string;
+}
+
+interface Marker {
+  kind: "END" | "EXIT";
+  exitCode: number;
+  cwd: string;
+}
+
+/** One stream of one command: payload goes to a BoundedOutput until the command's marker, which is parsed. */
+class MarkerScanner {
+  readonly output: BoundedOutput;
+  readonly #prefixes: { kind: "END" | "EXIT"; bytes: Buffer }[];
+  readonly #holdBack: number;
+  #pending: Buffer = Buffer.alloc(0);
+  #tail: { kind: "END" | "EXIT"; bytes: Buffer } | undefined;
+  marker: Marker | undefined;
+
+  constructor(id: string, maxBytes: number) {
+    this.output = new BoundedOutput(maxBytes);
+    this.#prefixes = (["END", "EXIT"] as const).map((kind) => ({ kind, bytes: Buffer.from(`\n__BENCH_${kind}_${id}__`) }));
+    this.#holdBack = Math.max(...this.#prefixes.map((p) => p.bytes.length)) - 1;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.marker !== undefined) return;
+    if (this.#tail !== undefined) {
+      this.#tail.bytes = Buffer.concat([this.#tail.bytes, chunk]);
+      this.#parseTail();
+      return;
+    }
+    const buf = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    let found: { at: number; kind: "END" | "EXIT"; length: number } | undefined;
+    for (const prefix of this.#prefixes) {
+      const at = buf.indexOf(prefix.bytes);
+      if (at >= 0 && (found === undefined || at < found.at)) found = { at, kind: prefix.kind, length: prefix.bytes.length };
+    }
+    if (found !== undefined) {
+      this.output.push(buf.subarray(0, found.at));
+      this.#pending = Buffer.alloc(0);
+      this.#tail = { kind: found.kind, bytes: Buffer.from(buf.subarray(found.at + found.length)) };
+      this.#parseTail();
+      return;
+    }
+    // Keep back what could be the start of a marker split across chunks.
+    const keep = Math.min(buf.length, this.#holdBack);
+    this.output.push(buf.subarray(0, buf.length - keep));
+    this.#pending = Buffer.from(buf.subarray(buf.length - keep));
+  }
+
+  /** Bytes held back at the end (no marker came): they are output after all. */
+  flush(): void {
+    if (this.marker !== undefined) return;
+    this.output.push(this.#pending);
+    this.#pending = Buffer.alloc(0);
+  }
+
+  #parseTail(): void {
+    const tail = this.#tail;
+    if (tail === undefined) return;
+    const nul = tail.bytes.indexOf(0);
+    if (nul < 0) {
+      if (tail.bytes.length > MAX_MARKER_TAIL) this.#tail = undefined; // not ours after all; drop it
+      return;
+    }
+    const text = tail.bytes.subarray(0, nul).toString("utf8");
+    const match = /^(\d+)__([\s\S]*)$/.exec(text);
+    this.marker = { kind: tail.kind, exitCode: Number(match?.[1] ?? 1), cwd: match?.[2] ?? "" };
+    this.#tail = undefined;
+  }
+}
+
+type Ending = "markers" | "stream-closed" | "abandoned";
+
+/** The command a shell is running: its two streams and how to settle it (exactly once). */
+interface Pending {
+  stdout: MarkerScanner;
+  stderr: MarkerScanner;
+  settle: (how: Ending) => void;
+  /** Started when one stream's marker is in; the other gets OTHER_STREAM_GRACE_MS to follow. */
+  graceTimer?: NodeJS.Timeout;
+}
+
+/** One running `bash` process: an attached exec whose stdin is the command channel. */
+class ShellProcess {
+  readonly #container: Docker.Container;
+  readonly exec: Docker.Exec;
+  readonly #socket: Duplex;
+  /** The shell's PID inside the container (from the bootstrap); 0 until known. */
+  pid = 0;
+  #alive = true;
+  #current: Pending | undefined;
+
+  private constructor(container: Docker.Container, exec: Docker.Exec, socket: Duplex) {
+    this.#container = container;
+    this.exec = exec;
+    this.#socket = socket;
+    const demux = new Demuxer((kind, payload) => {
+      const current = this.#current;
+      if (current === undefined) return; // a background process writing between commands: dropped
+      (kind === 2 ? current.stderr : current.stdout).push(payload);
+      const outDone = current.stdout.marker !== undefined;
+      const errDone = current.stderr.marker !== undefined;
+      if (outDone && errDone) current.settle("markers");
+      // One marker in, the other stream lagging (or its fd closed by the command): do not wait for it forever.
+      else if ((outDone || errDone) && current.graceTimer === undefined) {
+        current.graceTimer = setTimeout(() => current.settle("markers"), OTHER_STREAM_GRACE_MS);
+      }
+    });
+    socket.on("data", (chunk: Buffer) => demux.push(chunk));
+    const closed = (): void => {
+      this.#alive = false;
+      this.#current?.settle("stream-closed");
+    };
+    socket.on("end", closed);
+    socket.on("close", closed);
+    socket.on("error", closed);
+  }
+
+  static async start(container: Docker.Container, workdir: string): Promise<ShellProcess> {
+    const exec = await container.exec({
+      Cmd: ["bash", "--noprofile", "--norc"],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      WorkingDir: workdir,
+    });
+    const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+    return new ShellProcess(container, exec, socket);
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** Writes a script; the promise settles when both markers are in, the stream closed, or the shell was abandoned. */
+  send(stdout: MarkerScanner, stderr: MarkerScanner, script: string): Promise<Ending> {
+    return new Promise((resolve) => {
+      const entry: Pending = {
+        stdout,
+        stderr,
+        settle: (how) => {
+          if (this.#current !== entry) return;
+          this.#current = undefined;
+          clearTimeout(entry.graceTimer);
+          resolve(how);
+        },
+      };
+      this.#current = entry;
+      if (!this.#alive) entry.settle("stream-closed");
+      else this.#socket.write(script);
+    });
+  }
+
+  /** Settles the current command as abandoned (the shell is stuck) and drops the connection. */
+  abandon(): void {
+    this.#alive = false;
+    this.#current?.settle("abandoned");
+    this.#socket.destroy();
+  }
+
+  close(): void {
+    this.#alive = false;
+    this.#socket.destroy();
+  }
+
+  /** Runs a helper script in a second exec (the kill path), bounded in time; never throws. */
+  async helper(script: string, args: string[], timeoutMs: number): Promise<void> {
+    try {
+      const exec = await this.#container.exec({ Cmd: ["bash", "-c", script, "bench-shell-kill", ...args], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        stream.on("end", done);
+        stream.on("close", done);
+        stream.on("error", done);
+        stream.resume();
+      });
+    } catch {
+      // The container may be gone or out of pids; the caller abandons the shell.
+    }
+  }
+}
+
+/**
+ * The timeout kill, run in a second exec: `kill-script MODE SHELL_PID ID AFTER`. Targets: every process whose environment
+ * carries BENCH_EXEC_ID=ID (the command's programs, also those that left its process group or were reparented), plus
+ * the shell's descendants with no BENCH_EXEC_ID at all (subshells the shell forked without exec, e.g. a `while` loop in
+ * a pipeline, keep the shell's original environment). Background programs of earlier commands carry an older id and
+ * survive, as they would a Ctrl-C in a terminal. MODE `command`: TERM the targets, KILL what is left after AFTER
+ * seconds. MODE `shell`: the same, and the shell itself (TERM first, so its EXIT trap runs).
+ */
+const KILL_SCRIPT = `
+mode=$1 shell=$2 id=$3 after=$4
+targets() {
+  local d p s rest ppid q c
+  local -A kids=()
+  local -a tagged=() queue=()
+  for d in /proc/[0-9]*; do
+    p=\${d#/proc/}
+    read -r s < "$d/stat" 2>/dev/null || continue
+    rest=\${s##*) }; set -- $rest; ppid=$2
+    kids[$ppid]+=" $p"
+    if grep -qsxzF "${EXEC_MARKER_VAR}=$id" "$d/environ"; then tagged+=("$p"); fi
+  done
+  printf '%s\\n' "\${tagged[@]}"
+  [ "$shell" -gt 1 ] 2>/dev/null && queue=("$shell")
+  while ((\${#queue[@]})); do
+    q=\${queue[0]}; queue=("\${queue[@]:1}")
+    for c in \${kids[$q]}; do
+      queue+=("$c")
+      grep -qsz "^${EXEC_MARKER_VAR}=" "/proc/$c/environ" || printf '%s\\n' "$c"
+    done
+  done
+}
+signal() { local p; for p in $(targets); do [ "$p" != "$$" ] && kill -"$1" "$p" 2>/dev/null; done; }
+signal TERM
+[ "$mode" = shell ] && kill -TERM "$shell" 2>/dev/null
+for _ in $(seq $((after * 10))); do
+  [ -z "$(targets)" ] && { [ "$mode" != shell ] || ! kill -0 "$shell" 2>/dev/null; } && exit 0
+  sleep 0.1
+done
+signal KILL
+[ "$mode" = shell ] && kill -KILL "$shell" 2>/dev/null
+true
+`;
+
+const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** printf of a marker to both original streams (stderr first). Builtins by name: a function called printf cannot interfere. */
+function markerPrintf(kind: "END" | "EXIT", rc: string): string {
+  const format = `"\\n__BENCH_${kind}_%s__%d__%s\\0"`;
+  return `builtin printf ${format} "$__bench_id" ${rc} "$PWD" >&99; builtin printf ${format} "$__bench_id" ${rc} "$PWD" >&98`;
+}
+
+/**
+ * The driver's functions, defined once per shell. Per-command lines are plain function calls, never `{ … }` groups:
+ * after an `eval` that hit "unexpected EOF while looking for matching …", bash fails to parse a reserved word at the
+ * start of the next line (and a non-interactive shell exits on a syntax error); a simple command parses fine.
+ * Their redirections keep their own xtrace output out of the command's stderr.
+ */
+function driverFunctions(envFile: string): string[] {
+  return [
+    `__bench_begin() { __bench_id=$1; builtin export ${EXEC_MARKER_VAR}=$1; IFS= builtin read -r -d '' __bench_cmd || :; } 2>/dev/null`,
+    `__bench_end() { ${markerPrintf("END", "$1")}; } 2>/dev/null`,
+    // The EXIT trap runs on `exit`, under `set -e`, and on SIGTERM: save the environment, say how the shell ended.
+    `__bench_exit() { builtin export -p >| ${quote(envFile)}; ${markerPrintf("EXIT", "$1")}; } 2>/dev/null`,
+    "trap '__bench_exit $?' EXIT",
+  ];
+}
+
+/** xtrace lines of the driver's own calls (`set -x` in a command traces them): not the command's output. */
+const DRIVER_TRACE = /^\++ __bench_(?:begin|end) [^\n]*\n?/gm;
+
+/**
+ * A persistent bash in one workspace. Commands are serialized: concurrent `run` calls queue. A shell that ended
+ * (`exit`, `set -e`, a timeout it did not survive) is replaced at the next command, in the same cwd and, when its EXIT
+ * trap ran, with the exported environment it had.
+ */
+export class ShellSession implements Shell {
+  readonly #container: Docker.Container;
+  readonly #workdir: string;
+  /** Where an ending shell saves `export -p`; the next shell sources it. */
+  readonly #envFile: string;
+  #process: ShellProcess | undefined;
+  #cwd: string;
+  #restoreEnv = false;
+  #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(container: Docker.Container, options: ShellSessionOptions) {
+    this.#container = container;
+    this.#workdir = options.workdir;
+    this.#cwd = options.workdir;
+    this.#envFile = `/tmp/.bench-shell-${randomUUID().replace(/-/g, "")}.env`;
+  }
+
+  /** Starts the first shell; rejects with ShellStartError when none can start (no bash, container gone). */
+  static async open(container: Docker.Container, options: ShellSessionOptions): Promise<ShellSession> {
+    const session = new ShellSession(container, options);
+    session.#process = await session.#start();
+    return session;
+  }
+
+  /** The working directory after the last command. */
+  get cwd(): string {
+    return this.#cwd;
+  }
+
+  run(command: string, options: ShellRunOptions = {}): Promise<ShellResult> {
+    const result = this.#queue.then(() => this.#run(command, options));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#process?.close();
+    this.#process = undefined;
+  }
+
+  async #start(): Promise<ShellProcess> {
+    const where = `sandbox ${this.#container.id.slice(0, 12)}`;
+    if (this.#closed) throw new ShellStartError(`the shell of ${where} is closed`);
+    let proc: ShellProcess;
+    try {
+      proc = await ShellProcess.start(this.#container, this.#workdir);
+    } catch (err) {
+      throw new ShellStartError(`cannot start a shell in ${where}: ${errorMessage(err)}`, { cause: err });
+    }
+    const id = newId();
+    const bootstrap = [
+      "exec 98>&1 99>&2",
+      `__bench_id=${id}`,
+      ...driverFunctions(this.#envFile),
+      ...(this.#restoreEnv ? [`[ -r ${quote(this.#envFile)} ] && . ${quote(this.#envFile)} 2>/dev/null`] : []),
+      `cd -- ${quote(this.#cwd)} 2>/dev/null || cd -- ${quote(this.#workdir)}`,
+      'builtin printf "%s\\n" "$$"',
+      "__bench_end 0",
+      "",
+    ].join("\n");
+    const stdout = new MarkerScanner(id, 4_096);
+    const stderr = new MarkerScanner(id, 4_096);
+    const timer = setTimeout(() => proc.abandon(), START_TIMEOUT_MS);
+    const how = await proc.send(stdout, stderr, bootstrap);
+    clearTimeout(timer);
+    const marker = stdout.marker;
+    if (how !== "markers" || marker?.kind !== "END") {
+      proc.close();
+      stderr.flush();
+      const said = stderr.output.text().trim();
+      throw new ShellStartError(`cannot start a shell in ${where}: it ended before it was ready${said ? `: ${said}` : ""}`);
+    }
+    proc.pid = Number.parseInt(stdout.output.text(), 10) || 0;
+    if (marker.cwd.startsWith("/")) this.#cwd = marker.cwd;
+    return proc;
+  }
+
+  async #run(command: string, options: ShellRunOptions): Promise<ShellResult> {
+    const timeoutSec = options.timeoutSec ?? DEFAULT_TIMEOUT_SEC;
+    const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    if (this.#process?.alive !== true) this.#process = await this.#start();
+    const proc = this.#process;
+    const started = performance.now();
+    const id = newId();
+    const delimiter = `__BENCH_CMD_${id}`;
+    const script =
+      `__bench_begin ${id} <<'${delimiter}'\n` +
+      // bash drops NUL bytes from its input anyway; a line equal to the delimiter cannot occur (fresh UUID).
+      `${command.replace(/\0/g, "")}\n${delimiter}\n` +
+      `builtin eval "$__bench_cmd" </dev/null\n` +
+      `__bench_end $?\n`;
+    const stdout = new MarkerScanner(id, maxOutputBytes);
+    const stderr = new MarkerScanner(id, maxOutputBytes);
+
+    // Timeout: TERM then KILL the command's processes; if the shell still does not answer, TERM then KILL the shell;
+    // if even its stream stays open (a background process holds it), abandon it.
+    let timedOut = false;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const later = (ms: number, fn: () => void): void => {
+      if (!settled) timers.push(setTimeout(fn, ms));
+    };
+    later(timeoutSec * 1000, () => {
+      timedOut = true;
+      const kill = (mode: "command" | "shell", afterSec: number): Promise<void> =>
+        proc.helper(KILL_SCRIPT, [mode, String(proc.pid), id, String(afterSec)], (afterSec + 5) * 1000);
+      void kill("command", KILL_AFTER_SEC).then(() =>
+        later(SHELL_GRACE_MS, () => {
+          void kill("shell", 1);
+          later(ABANDON_GRACE_MS + 1_000, () => proc.abandon());
+        }),
+      );
+    });
+    const how = await proc.send(stdout, stderr, script);
+    settled = true;
+    for (const timer of timers) clearTimeout(timer);
+    stdout.flush();
+    stderr.flush();
+
+    const marker = stdout.marker ?? stderr.marker;
+    if (marker?.cwd.startsWith("/")) this.#cwd = marker.cwd;
+    const exitCode = marker?.exitCode ?? (how === "stream-closed" ? await execExitCode(proc.exec) : undefined) ?? 137;
+    const shellEnded = marker?.kind !== "END" || !proc.alive;
+    if (shellEnded) {
+      proc.close();
+      if (this.#process === proc) this.#process = undefined;
+      // Only an EXIT trap saved the environment; a killed shell left none worth restoring (or an older one).
+      this.#restoreEnv = marker?.kind === "EXIT";
+    }
+    return {
+      exitCode,
+      stdout: stdout.output.text(),
+      stderr: stripDriverTrace(stderr.output.text()),
+      timedOut,
+      truncatedBytes: stdout.output.droppedBytes + stderr.output.droppedBytes,
+      durationMs: Math.round(performance.now() - started),
+      cwd: this.#cwd,
+      shellEnded,
+    };
+  }
+}
+
+const newId = (): string => randomUUID().replace(/-/g, "");
+
+function stripDriverTrace(stderr: string): string {
+  return stderr.includes("__bench_") ? stderr.replace(DRIVER_TRACE, "") : stderr;
+}
+
+async function execExitCode(exec: Docker.Exec): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      const info = await exec.inspect();
+      if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    } catch {
+      return undefined;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return undefined;
+}
