@@ -9,7 +9,11 @@ export default defineConfig({
       // Pure logic: no Docker, no network beyond loopback.
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       // Real Docker and real SDKs against the mock; global setup builds the sandbox image once.
-      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/global-setup.ts"] } },
+      // Whole CLI runs on a 2-core machine can take minutes under load: generous per-test limit.
+      {
+        extends: true,
+        test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/global-setup.ts"], testTimeout: 300_000 },
+      },
     ],
   },
 });

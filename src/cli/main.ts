@@ -70,7 +70,11 @@ function runFlags(y: Argv) {
     .option("rerun-errors", { type: "boolean", describe: "With --resume (or a reused --run-id), also re-run tasks that ended in an infrastructure error" })
     .option("json", { type: "boolean", describe: "Print one JSON summary on stdout and nothing else there" })
     .option("shard", { type: "string", describe: "Run only shard I of N (e.g. 2/4): tasks split by a hash of their instance id; join with bench merge" })
-    .option("quiet", { type: "boolean", describe: "No progress output (no live status line, no per-task lines)" });
+    .option("quiet", { type: "boolean", describe: "No progress output (no live status line, no per-task lines)" })
+    .option("docker-host", {
+      type: "string",
+      describe: "Docker engine to spread workspaces over, repeatable: unix:///path, tcp://host:port, ssh://user@host, options ?capacity=N (tcp: &tls=1&ca=&cert=&key=; ssh: &identity=)",
+    });
 }
 
 /** --fail-under, --baseline, --max-regression, --max-infra-errors: on bench run and bench merge. */
@@ -176,6 +180,7 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
     json: argv["json"],
     shard: argv["shard"],
     quiet: argv["quiet"],
+    dockerHost: argv["docker-host"] === undefined ? undefined : [argv["docker-host"]].flat().map(String),
     ...gateArgs(argv),
   };
   let config = readConfigFile(argv["config"] as string | undefined);
@@ -188,7 +193,7 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
     if (!existsSync(dir)) throw new UsageError(`--resume ${argv["resume"]}: no such directory`);
     const recorded = readRunJson(dir);
     if (!recorded) throw new UsageError(`--resume ${argv["resume"]}: not a run directory (no run.json)`);
-    const { json: _j, resume: _r, rerunErrors: _e, runId: _id, outputDir: _o, quiet: _q, ...rest } = (recorded["config"] ?? {}) as Record<string, unknown>;
+    const { json: _j, resume: _r, rerunErrors: _e, runId: _id, outputDir: _o, quiet: _q, dockerHost: _h, ...rest } = (recorded["config"] ?? {}) as Record<string, unknown>;
     config = { ...config, ...rest };
   }
   if (flags.dataset === undefined && config["dataset"] === undefined) throw new UsageError("--dataset: required (e.g. --dataset swe-lite)");

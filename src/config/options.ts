@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import { REASONING_EFFORTS } from "../models/generation.js";
 import { parseFailUnder, parseMaxInfraErrors } from "../report/gates.js";
 import { parseShard } from "../runner/shard.js";
+import { parseDockerHost } from "../sandbox/hosts.js";
 
 const positiveInt = (name: string) =>
   z.number({ error: `${name}: expected a number` }).int(`${name}: expected an integer`).positive(`${name}: expected a positive integer`);
@@ -147,6 +148,11 @@ export const runOptionsSchema = z
       .union([z.number(), z.string()])
       .refine(parses(parseMaxInfraErrors), "--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%)")
       .optional(),
+    /** Docker engines to spread workspaces over: unix://, tcp:// (TLS options), ssh://, each `?capacity=N`. Repeatable. @default [] (DOCKER_HOST or the local socket) */
+    dockerHost: z
+      .preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(z.string()))
+      .refine((vs) => vs.every(parses(parseDockerHost)), "--docker-host: expected unix:///path, tcp://host:port or ssh://[user@]host[:port], options after ? (capacity=N, tls=1, ca=, cert=, key=, identity=)")
+      .default([]),
     /** No progress output (neither the live status line nor the per-task lines). @default false */
     quiet: z.boolean().default(false),
     json: z.boolean().default(false),

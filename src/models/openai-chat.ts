@@ -42,6 +42,8 @@ export interface OpenAIChatOptions extends GenerationParams {
   fetch?: typeof fetch;
   /** Where the one-time drop_params notice goes. @default stderr */
   log?: (line: string) => void;
+  /** The SDK's own retries; only the throttling benchmark's baseline sets it (the harness retries). @default 0 */
+  sdkMaxRetries?: number;
 }
 
 export class OpenAIChatClient implements ModelClient {
@@ -60,7 +62,7 @@ export class OpenAIChatClient implements ModelClient {
     this.#client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
-      maxRetries: 0,
+      maxRetries: options.sdkMaxRetries ?? 0,
       timeout: options.timeoutMs ?? 300_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });

@@ -63,6 +63,8 @@ export interface LimiterSnapshot {
 
 interface Waiter {
   tokens: number;
+  /** Age of the model call: a retry keeps its first attempt's ticket, so it goes before calls that came later. */
+  ticket: number;
   /** When it queued; undefined while acquire() itself is still running (admission then costs no wait). */
   queuedAt: number | undefined;
   resolve: (permit: Permit) => void;
@@ -87,7 +89,9 @@ export class EndpointLimiter {
   #inFlight = 0;
   #waiters: Waiter[] = [];
   #epoch = 0;
+  #tickets = 0;
   #cooldownUntil = Number.NEGATIVE_INFINITY;
+  #pausedUntil = Number.NEGATIVE_INFINITY;
   #roundOk = 0;
   #roundPeak = 0;
   #throttleEvents = 0;
@@ -140,12 +144,21 @@ export class EndpointLimiter {
     return this.#throttleEvents;
   }
 
-  /** Waits (first come, first served) for a slot and, with static caps, for request and token budget. */
-  acquire(estimatedTokens = 0, signal?: AbortSignal): Promise<Permit> {
+  /** A new call's place in line (see acquire). */
+  ticket(): number {
+    return ++this.#tickets;
+  }
+
+  /**
+   * Waits for a slot and, with static caps, for request and token budget. Oldest call first: pass the ticket of the
+   * call's first attempt when retrying it, so a call that was throttled is not overtaken by every newer one.
+   */
+  acquire(estimatedTokens = 0, signal?: AbortSignal, ticket = this.ticket()): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         tokens: estimatedTokens,
+        ticket,
         queuedAt: undefined,
         resolve,
         reject,
@@ -158,7 +171,9 @@ export class EndpointLimiter {
         },
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
-      this.#waiters.push(waiter);
+      let at = this.#waiters.length;
+      while (at > 0 && this.#waiters[at - 1]!.ticket > ticket) at--;
+      this.#waiters.splice(at, 0, waiter);
       this.#pump();
       waiter.queuedAt = this.#now();
     });
@@ -179,9 +194,10 @@ export class EndpointLimiter {
   #pump(): void {
     while (this.#waiters.length > 0 && this.#inFlight < this.#limit) {
       const head = this.#waiters[0]!;
-      const wait = Math.max(this.#rpm?.waitMs(1) ?? 0, this.#tpm?.waitMs(head.tokens) ?? 0);
+      const paused = this.#pausedUntil - this.#now();
+      const wait = Math.max(paused, this.#rpm?.waitMs(1) ?? 0, this.#tpm?.waitMs(head.tokens) ?? 0);
       if (wait > 0) {
-        // Static caps: come back when the buckets hold enough; FIFO, so a large call is not overtaken forever.
+        // A server hint or the static caps: come back when there is room; in order, so a large call is not overtaken forever.
         this.#timer ??= setTimeout(() => {
           this.#timer = undefined;
           this.#pump();
@@ -227,6 +243,8 @@ export class EndpointLimiter {
       case "rate_limit": {
         this.#throttleEvents++;
         const now = this.#now();
+        // The server said when it will have room: nobody on the key starts a call before that.
+        if (outcome.hintMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(outcome.hintMs, this.#o.maxHintMs));
         // One burst counts once: calls admitted before the last cut, or inside the cool-down, do not cut again.
         if (epoch === this.#epoch && now >= this.#cooldownUntil) {
           const to = Math.max(this.min, Math.floor(this.#limit * this.#o.decrease));

@@ -140,6 +140,8 @@ export function mergedRunJson(runs: readonly ShardRun[], runId: string, now: Dat
     status: complete ? "completed" : "partial",
     host: [...new Set(strings("host"))].join(","),
     pid: null,
+    // An empty shard never builds the image and records "".
+    image: strings("image").find((i) => i !== "") ?? first.runJson["image"] ?? null,
     dataset: { ...dataset, tasks: runs.reduce((n, r) => n + Number(record(r.runJson["dataset"])["tasks"] ?? 0), 0) },
     shard: null,
     fingerprint: withoutKeys(record(first.runJson["fingerprint"]), (k) => k === "shard"),

@@ -95,10 +95,11 @@ export async function generateWithRetry(
   const now = hooks.now ?? (() => performance.now());
   const started = now();
   const estimate = hooks.limiter ? estimateRequestTokens(request) : 0;
+  const ticket = hooks.limiter?.ticket();
   for (let attempt = 0; ; attempt++) {
     let permit;
     if (hooks.limiter) {
-      permit = await hooks.limiter.acquire(estimate, request.signal);
+      permit = await hooks.limiter.acquire(estimate, request.signal, ticket);
       if (permit.waitedMs > 0) hooks.onLimiterWait?.(permit.waitedMs);
     }
     try {

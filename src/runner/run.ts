@@ -32,6 +32,8 @@ import { evaluateGates, hasGates, type GateReport } from "../report/gates.js";
 import { loadGateSpec } from "../report/gates-load.js";
 import type { ProgressSink } from "./progress.js";
 import { parseShard, shardTasks, shardText } from "./shard.js";
+import { DockerHostPool } from "../sandbox/host-pool.js";
+import { parseDockerHost } from "../sandbox/hosts.js";
 
 export interface RunEnvironment {
   docker: Docker;
@@ -100,7 +102,11 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   const { log } = envr;
   // Docker first (exit 1 with a hint), then everything that can be wrong with the input (exit 2),
   // all before any sandbox starts or anything is written.
-  const dockerVersion = await pingDocker(envr.docker);
+  // --docker-host: every host must answer now; one that fails mid-run is taken out and its tasks re-queued.
+  const pool = options.dockerHost.length > 0
+    ? await DockerHostPool.open(options.dockerHost.map(parseDockerHost), { defaultCapacity: options.concurrency, log })
+    : undefined;
+  const dockerVersion = pool ? Object.entries(pool.versions()).map(([h, v]) => `${h} ${v}`).join(", ") : await pingDocker(envr.docker);
   const dataset = loadDataset(options.dataset, envr.cwd);
   const selected = selectTasks(dataset, options.instances, options.limit);
   // A shard runs its hash-partition of the selected tasks (--instances/--limit apply first, so every shard of a run agrees on the whole).
@@ -138,7 +144,7 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   mkdirSync(runDir, { recursive: true });
   const releaseLock = acquireRunLock(runDir);
   try {
-    const reaped = await reapContainers(envr.docker);
+    const reaped = (await Promise.all((pool ? pool.dockers() : [envr.docker]).map((d) => reapContainers(d)))).flat();
     if (reaped.length > 0) log(`janitor: removed ${reaped.length} container(s) left by dead runs`);
     const store = new ResultsStore(runDir);
     const existing = await store.read();
@@ -146,7 +152,7 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     const jobs = pendingJobs(plan.jobs, existing.results, options.rerunErrors);
     if (previous) log(`resuming ${runId}: ${plan.jobs.length - jobs.length} of ${plan.jobs.length} attempt(s) already done`);
     if (shard) log(`shard ${shardText(shard)}: ${tasks.length} of ${selected.length} task(s)`);
-    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, previous, fingerprint, dockerVersion });
+    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, previous, fingerprint, dockerVersion, ...(pool ? { pool } : {}) });
     const gates = hasGates(gateSpec) && !outcome.interrupted ? evaluateGates(outcome.summary, cells.map((c) => c.cell), gateSpec) : null;
     return { ...outcome, shard: shard ? shardText(shard) : null, gates };
   } finally {
@@ -168,6 +174,8 @@ interface JobsInput {
   previous: Record<string, unknown> | null;
   fingerprint: Record<string, unknown>;
   dockerVersion: string;
+  /** --docker-host: the engines workspaces are spread over (else envr.docker). */
+  pool?: DockerHostPool;
 }
 
 async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "gates">> {
@@ -180,7 +188,8 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     spentUsd: (await store.read()).results.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
     log,
   });
-  const image = jobs.length > 0 ? await ensureImage(envr.docker, "python", { onProgress: log }) : String(previous?.["image"] ?? "");
+  const ensure = (docker: Docker) => ensureImage(docker, "python", { onProgress: log });
+  const image = jobs.length > 0 ? await (input.pool ? input.pool.ensureImage(ensure) : ensure(envr.docker)) : String(previous?.["image"] ?? "");
   const startedAt = previous && typeof previous["started_at"] === "string" ? new Date(previous["started_at"]) : new Date();
   const runJson = {
     run_id: runId,
@@ -208,7 +217,8 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const mock = needsMock
     ? await (await import("../mock/server.js")).startMockServer({ tasks: dataset.tasks, latencyMs: options.mockLatencyMs, ...mockSettingsOf(options) })
     : undefined;
-  const sandboxes = new TrackingProvider(new DockerSandboxProvider(envr.docker, { runId, ownerPid: process.pid, host: os.hostname() }));
+  const providerOptions = { runId, ownerPid: process.pid, host: os.hostname() };
+  const sandboxes = new TrackingProvider(input.pool ? input.pool.bind(providerOptions) : new DockerSandboxProvider(envr.docker, providerOptions));
   envr.onSandboxes?.(sandboxes);
   const results: TaskResult[] = [];
   const clients = new Map<string, ModelClient>();
@@ -248,7 +258,8 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const limiterOf = (cell: CellSpec) =>
     limiters.get(endpointKey({ ...cell, account: accountIdentity(cell.provider, { baseUrl: options.baseUrl, apiKeyEnv: options.apiKeyEnv, env: envr.env }) }));
   const gradingQueue = new PQueue({ concurrency: options.gradingConcurrency ?? options.concurrency });
-  const queue = new PQueue({ concurrency: options.concurrency });
+  // With --docker-host, as many tasks at once as the hosts hold together.
+  const queue = new PQueue({ concurrency: input.pool ? input.pool.totalCapacity : options.concurrency });
   const onAbort = (): void => queue.clear();
   envr.signal?.addEventListener("abort", onAbort, { once: true });
   limits.onStop(() => queue.clear());
@@ -298,6 +309,12 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
           });
           // An attempt cut short by an interrupt is not a result: resume runs it again.
           if (envr.signal?.aborted) return;
+          // A Docker host that died under the task: re-queued elsewhere, whatever --task-retries says.
+          const lost = input.pool && isInfrastructureError(result) && !limits.stopped ? await input.pool.lostHostOf(cell.cell, task.instance_id) : null;
+          if (lost && input.pool!.healthyCount > 0) {
+            log(`${cell.cell} ${task.instance_id}: docker host ${lost} failed during attempt ${attempt}; re-queued on another host`);
+            continue;
+          }
           if (attempt > options.taskRetries || !isInfrastructureError(result) || limits.stopped) break;
           log(`${cell.cell} ${task.instance_id}: attempt ${attempt} ended in an infrastructure error (${result.error_class}); running it again in a fresh workspace`);
           try {
@@ -342,6 +359,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     stopped: limits.stopped ?? null,
     not_run: notRun,
     limiter: limiters.snapshot(),
+    docker_hosts: input.pool?.snapshot() ?? null,
   });
   const { results: all } = await store.read();
   const written = await writeReports(runDir, all, { runId, runWallS });

@@ -168,7 +168,7 @@ export class DockerSandboxProvider implements SandboxProvider {
  * exec the command with stdin from /dev/null.
  */
 const PREPARE_SCRIPT = `tar -x -f - --no-same-owner; rc=$?; cat >/dev/null; stage=copy
-if [ "$rc" -eq 0 ]; then stage=commit; git init -q && git add -A && git commit -q --no-verify -m base; rc=$?; fi
+if [ "$rc" -eq 0 ]; then stage=commit; git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; fi
 printf '\\n__BENCH_PREPARED__%s:%d\\n' "$stage" "$rc"
 exec "$@" </dev/null`;
 /** Deadline of unpacking and committing the repository. */

@@ -243,31 +243,38 @@ class ShellProcess {
  */
 const KILL_SCRIPT = `
 mode=$1 shell=$2 id=$3 after=$4
+tag() { # the process's BENCH_EXEC_ID, "-" when it has none (builtins only: no fork per process)
+  local e
+  while IFS= read -r -d '' e; do [[ $e == ${EXEC_MARKER_VAR}=* ]] && { printf '%s' "\${e#*=}"; return; }; done < "/proc/$1/environ"
+  printf -- -
+}
 targets() {
-  local d p s rest ppid q c
+  local d p s rest q c
   local -A kids=()
-  local -a tagged=() queue=()
+  local -a queue=()
   for d in /proc/[0-9]*; do
     p=\${d#/proc/}
+    [ "$p" = "$$" ] && continue
     read -r s < "$d/stat" 2>/dev/null || continue
-    rest=\${s##*) }; set -- $rest; ppid=$2
-    kids[$ppid]+=" $p"
-    if grep -qsxzF "${EXEC_MARKER_VAR}=$id" "$d/environ"; then tagged+=("$p"); fi
+    rest=\${s##*) }; set -- $rest
+    kids[$2]+=" $p"
+    [ "$(tag "$p" 2>/dev/null)" = "$id" ] && echo "$p"
   done
-  printf '%s\\n' "\${tagged[@]}"
   [ "$shell" -gt 1 ] 2>/dev/null && queue=("$shell")
   while ((\${#queue[@]})); do
     q=\${queue[0]}; queue=("\${queue[@]:1}")
     for c in \${kids[$q]}; do
       queue+=("$c")
-      grep -qsz "^${EXEC_MARKER_VAR}=" "/proc/$c/environ" || printf '%s\\n' "$c"
+      [ "$(tag "$c" 2>/dev/null)" = - ] && echo "$c"
     done
   done
 }
-signal() { local p; for p in $(targets); do [ "$p" != "$$" ] && kill -"$1" "$p" 2>/dev/null; done; }
+signal() { local p; for p in $(targets); do kill -"$1" "$p" 2>/dev/null; done; }
+now() { echo "\${EPOCHREALTIME/[.,]/}"; }
 signal TERM
 [ "$mode" = shell ] && kill -TERM "$shell" 2>/dev/null
-for _ in $(seq $((after * 10))); do
+deadline=$(( $(now) + after * 1000000 ))
+while (( $(now) < deadline )); do
   [ -z "$(targets)" ] && { [ "$mode" != shell ] || ! kill -0 "$shell" 2>/dev/null; } && exit 0
   sleep 0.1
 done
@@ -407,6 +414,7 @@ export class ShellSession implements Shell {
     // Timeout: TERM then KILL the command's processes; if the shell still does not answer, TERM then KILL the shell;
     // if even its stream stays open (a background process holds it), abandon it.
     let timedOut = false;
+    let shellSignaled = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
     const later = (ms: number, fn: () => void): void => {
@@ -418,6 +426,7 @@ export class ShellSession implements Shell {
         proc.helper(KILL_SCRIPT, [mode, String(proc.pid), id, String(afterSec)], (afterSec + 5) * 1000);
       void kill("command", KILL_AFTER_SEC).then(() =>
         later(SHELL_GRACE_MS, () => {
+          shellSignaled = true;
           void kill("shell", 1);
           later(ABANDON_GRACE_MS + 1_000, () => proc.abandon());
         }),
@@ -431,7 +440,8 @@ export class ShellSession implements Shell {
 
     const marker = stdout.marker ?? stderr.marker;
     if (marker?.cwd.startsWith("/")) this.#cwd = marker.cwd;
-    const exitCode = marker?.exitCode ?? (how === "stream-closed" ? await execExitCode(proc.exec) : undefined) ?? 137;
+    // A shell we had to kill reports 137 whatever its EXIT trap saw (`$?` there is the last builtin's status).
+    const exitCode = shellSignaled ? 137 : (marker?.exitCode ?? (how === "stream-closed" ? await execExitCode(proc.exec) : undefined) ?? 137);
     const shellEnded = marker?.kind !== "END" || !proc.alive;
     if (shellEnded) {
       proc.close();

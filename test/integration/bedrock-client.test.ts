@@ -228,7 +228,7 @@ describe("errors, retries and connections", () => {
     expect(errors.map((e) => e.requestId)).toEqual(errors.map(() => expect.stringMatching(/^[0-9a-f-]{36}$/)));
   });
 
-  it("a profile of another geography is warned about once", () => {
+  it("a profile of another geography is warned about, once per client", () => {
     logs.length = 0;
     client({ region: "eu-central-1" });
     client({ region: "eu-central-1" });

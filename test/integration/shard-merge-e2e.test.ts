@@ -29,14 +29,14 @@ const counts = (cells: Record<string, unknown>[]) =>
 describe("--shard and bench merge", () => {
   it("three shards merged equal one unsharded run; gates and --json on every path", async () => {
     const whole = bench([...common, "--output-dir", out, "--run-id", "whole", "--json"]);
-    expect(whole.code).toBe(0);
+    expect(whole.code, whole.stderr).toBe(0);
     const wholeJson = onlyJson(whole.stdout);
     expect(wholeJson).toMatchObject({ run_id: "whole", status: "completed", shard: null, gates: null });
 
     const shardDirs: string[] = [];
     for (const i of [1, 2, 3]) {
       const r = bench([...common, "--shard", `${i}/3`, "--output-dir", path.join(out, "shards"), "--run-id", `nightly-${i}`, "--json", ...(i === 3 ? ["--quiet"] : [])]);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(onlyJson(r.stdout)).toMatchObject({ run_id: `nightly-${i}`, status: "completed", shard: `${i}/3` });
       expect(r.stderr).toMatch(new RegExp(`shard ${i}/3: \\d+ of 6 task\\(s\\)`));
       // Not a TTY: one plain line per finished task, except with --quiet.
@@ -49,7 +49,7 @@ describe("--shard and bench merge", () => {
 
     // A shard with another configuration is refused, naming the difference.
     const odd = bench([...common, "--shard", "2/3", "--max-iterations", "50", "--output-dir", path.join(out, "odd"), "--run-id", "odd", "--quiet"]);
-    expect(odd.code).toBe(0);
+    expect(odd.code, odd.stderr).toBe(0);
     const refused = bench(["merge", shardDirs[0]!, path.join(out, "odd", "odd"), "--out", path.join(out, "refused")]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`cannot merge:\n  ${path.join(out, "odd", "odd")}: configuration differs from ${shardDirs[0]}: max_iterations: 100 → 50`);
@@ -58,7 +58,7 @@ describe("--shard and bench merge", () => {
     const mergedDir = path.join(out, "merged");
     const merged = bench(["merge", ...shardDirs, "--out", mergedDir, "--json", "--fail-under", "mock/oracle=1", "--max-infra-errors", "0"]);
     expect(merged.stderr).toContain("gates: all 2 passed");
-    expect(merged.code).toBe(0);
+    expect(merged.code, merged.stderr).toBe(0);
     const mergedJson = onlyJson(merged.stdout);
     expect(mergedJson).toMatchObject({ run_id: "merged", status: "completed", shard: null, gates: { passed: true, exit_code: 0 } });
     expect(counts(mergedJson.cells)).toEqual(counts(wholeJson.cells));
@@ -103,5 +103,5 @@ describe("--shard and bench merge", () => {
     const badShard = bench([...common, "--output-dir", out, "--run-id", "bad-shard", "--shard", "4/3"]);
     expect(badShard.code).toBe(2);
     expect(badShard.stderr).toContain('--shard: expected I/N with 1 ≤ I ≤ N (e.g. 2/4) (got "4/3")');
-  });
+  }, 900_000);
 });

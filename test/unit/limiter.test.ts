@@ -77,25 +77,48 @@ describe("EndpointLimiter: AIMD", () => {
     for (const p of [...permits.slice(6), ...more]) p.release({ kind: "other" });
   });
 
-  it("a call admitted after a cut cuts again only once the cool-down has passed; a retry hint stretches it", async () => {
+  it("a call admitted after a cut cuts again only once the cool-down has passed; down to the floor", async () => {
     const { limiter, advance } = manual({ max: 10, cooldownMs: 1000 });
-    (await limiter.acquire()).release({ kind: "rate_limit", hintMs: 3000 });
-    expect(limiter.limit).toBe(7);
-    advance(2000);
     (await limiter.acquire()).release({ kind: "rate_limit" });
-    expect(limiter.limit).toBe(7); // inside the 3 s the hint asked for
-    advance(1000);
+    expect(limiter.limit).toBe(7);
+    advance(999);
+    (await limiter.acquire()).release({ kind: "rate_limit" });
+    expect(limiter.limit).toBe(7);
+    advance(1);
     (await limiter.acquire()).release({ kind: "rate_limit" });
     expect(limiter.limit).toBe(4);
-    advance(1000);
-    (await limiter.acquire()).release({ kind: "rate_limit" });
-    expect(limiter.limit).toBe(2);
-    advance(1000);
-    (await limiter.acquire()).release({ kind: "rate_limit" });
-    advance(1000);
-    (await limiter.acquire()).release({ kind: "rate_limit" });
-    expect(limiter.limit).toBe(1); // the floor
+    for (let i = 0; i < 3; i++) {
+      advance(1000);
+      (await limiter.acquire()).release({ kind: "rate_limit" });
+    }
+    expect(limiter.limit).toBe(1);
     expect(limiter.snapshot().changes.map((c) => c.to)).toEqual([7, 4, 2, 1]);
+  });
+
+  it("a retry hint pauses every call on the key until it has passed", async () => {
+    vi.useFakeTimers();
+    const limiter = new EndpointLimiter("k", { max: 10, now: () => Date.now() });
+    const other = await limiter.acquire();
+    (await limiter.acquire()).release({ kind: "rate_limit", hintMs: 3000 });
+    let next: Permit | undefined;
+    void limiter.acquire().then((p) => (next = p));
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(next).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(next?.waitedMs).toBe(3000);
+    other.release({ kind: "ok", tokens: 1 });
+  });
+
+  it("a retried call keeps its place: it goes before calls that came after it", async () => {
+    const { limiter } = manual({ max: 1 });
+    const retried = limiter.ticket();
+    const busy = await limiter.acquire();
+    const order: string[] = [];
+    void limiter.acquire().then((p) => (order.push("new"), p.release({ kind: "ok", tokens: 0 })));
+    void limiter.acquire(0, undefined, retried).then((p) => (order.push("retry"), p.release({ kind: "ok", tokens: 0 })));
+    busy.release({ kind: "ok", tokens: 0 });
+    await flush();
+    expect(order).toEqual(["retry", "new"]);
   });
 
   it("grows by 1 after a clean round that used the limit, never when it was not used, never above max", async () => {

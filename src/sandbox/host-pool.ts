@@ -1,0 +1,255 @@
+// Several Docker engines as one SandboxProvider (--docker-host): workspaces go to the healthy host with the
+// most free capacity, the sandbox image is put on every host, and a host that stops answering is taken out
+// (the runner re-queues the tasks it was running).
+
+import { readFileSync } from "node:fs";
+import Docker from "dockerode";
+import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { DockerSandboxProvider, type DockerSandboxProviderOptions } from "./docker.js";
+import { pickHost, type DockerHostSpec } from "./hosts.js";
+import type { Sandbox, SandboxProvider, WorkspaceSpec } from "./types.js";
+
+/** Dockerode options for a host; reads the TLS / ssh key files. */
+export function dockerOptionsFor(spec: DockerHostSpec, env: NodeJS.ProcessEnv = process.env): Docker.DockerOptions {
+  const read = (what: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`--docker-host ${spec.name}: cannot read the ${what} ${file} (${errorMessage(err)})`, { cause: err });
+    }
+  };
+  // Explicit undefined fields: dockerode fills whatever is missing from DOCKER_HOST and friends.
+  if (spec.kind === "unix") return { socketPath: spec.socketPath!, host: undefined, port: undefined, protocol: undefined } as Docker.DockerOptions;
+  if (spec.kind === "tcp") {
+    const tls = spec.tls;
+    return {
+      host: spec.host!,
+      port: spec.port!,
+      protocol: tls ? "https" : "http",
+      ...(tls?.ca ? { ca: read("CA certificate", tls.ca) } : {}),
+      ...(tls?.cert ? { cert: read("client certificate", tls.cert) } : {}),
+      ...(tls?.key ? { key: read("client key", tls.key) } : {}),
+    };
+  }
+  return {
+    host: spec.host!,
+    port: spec.port ?? 22,
+    protocol: "ssh",
+    ...(spec.username ? { username: spec.username } : {}),
+    sshOptions: {
+      ...(spec.identity ? { privateKey: read("ssh key", spec.identity) } : {}),
+      ...(env["SSH_AUTH_SOCK"] ? { agent: env["SSH_AUTH_SOCK"] } : {}),
+    },
+  } as Docker.DockerOptions;
+}
+
+interface HostState {
+  spec: DockerHostSpec;
+  name: string;
+  docker: Docker;
+  capacity: number;
+  inUse: number;
+  healthy: boolean;
+  version: string;
+  /** Workspaces created on it so far. */
+  workspaces: number;
+  failure: string | null;
+  provider?: DockerSandboxProvider;
+}
+
+export interface HostPoolOptions {
+  /** Capacity of a host that names none. */
+  defaultCapacity: number;
+  log: (line: string) => void;
+  /** Makes the client of a host. @default new Docker(dockerOptionsFor(spec)) */
+  connect?: (spec: DockerHostSpec) => Docker;
+  /** A host counts as failed when it does not answer a ping within this. @default 5000 */
+  pingTimeoutMs?: number;
+}
+
+async function ping(docker: Docker, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const version = await Promise.race([
+      docker.version(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+    return version.Version;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class DockerHostPool implements SandboxProvider {
+  readonly #hosts: HostState[];
+  readonly #log: (line: string) => void;
+  readonly #pingTimeoutMs: number;
+  /** (cell, instance_id) → the host of its latest workspace. */
+  readonly #taskHost = new Map<string, HostState>();
+
+  private constructor(hosts: HostState[], options: HostPoolOptions) {
+    this.#hosts = hosts;
+    this.#log = options.log;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  }
+
+  /**
+   * Connects to every host and checks it answers.
+   * @throws InfraError naming each host that does not (a run does not start on a partial pool).
+   */
+  static async open(specs: readonly DockerHostSpec[], options: HostPoolOptions): Promise<DockerHostPool> {
+    const names = new Set<string>();
+    for (const spec of specs) {
+      if (names.has(spec.name)) throw new UsageError(`--docker-host ${spec.name}: given more than once`);
+      names.add(spec.name);
+    }
+    const connect = options.connect ?? ((spec) => new Docker(dockerOptionsFor(spec)));
+    const hosts: HostState[] = specs.map((spec) => ({
+      spec,
+      name: spec.name,
+      docker: connect(spec),
+      capacity: spec.capacity ?? options.defaultCapacity,
+      inUse: 0,
+      healthy: true,
+      version: "",
+      workspaces: 0,
+      failure: null,
+    }));
+    const answers = await Promise.allSettled(hosts.map((h) => ping(h.docker, options.pingTimeoutMs ?? 10_000)));
+    const down = answers.flatMap((a, i) => (a.status === "rejected" ? [`${hosts[i]!.name} (${errorMessage(a.reason)})`] : []));
+    if (down.length > 0) throw new InfraError(`Docker host(s) not reachable: ${down.join("; ")}. Start the engine there, or leave the host out.`);
+    answers.forEach((a, i) => {
+      if (a.status === "fulfilled") hosts[i]!.version = a.value;
+    });
+    return new DockerHostPool(hosts, options);
+  }
+
+  /** Workspaces at once over every host: the run's task concurrency. */
+  get totalCapacity(): number {
+    return this.#hosts.reduce((n, h) => n + h.capacity, 0);
+  }
+
+  get healthyCount(): number {
+    return this.#hosts.filter((h) => h.healthy).length;
+  }
+
+  /** Docker versions by host, for run.json. */
+  versions(): Record<string, string> {
+    return Object.fromEntries(this.#hosts.map((h) => [h.name, h.version]));
+  }
+
+  /** The clients of the healthy hosts (janitor). */
+  dockers(): Docker[] {
+    return this.#hosts.filter((h) => h.healthy).map((h) => h.docker);
+  }
+
+  /** Per host: capacity, whether it is still in, workspaces created, why it was taken out. */
+  snapshot(): { host: string; capacity: number; healthy: boolean; workspaces: number; failure: string | null }[] {
+    return this.#hosts.map((h) => ({ host: h.name, capacity: h.capacity, healthy: h.healthy, workspaces: h.workspaces, failure: h.failure }));
+  }
+
+  /**
+   * Puts the image on every host: `ensure` (build if missing) on the first, then a copy (docker save →
+   * load) onto each host that lacks it, or, when the copy fails, `ensure` there too. Returns the tag.
+   */
+  async ensureImage(ensure: (docker: Docker) => Promise<string>): Promise<string> {
+    const [first, ...rest] = this.#hosts;
+    if (!first) throw new UsageError("--docker-host: no hosts");
+    const tag = await ensure(first.docker);
+    for (const h of rest) {
+      if (await h.docker.getImage(tag).inspect().then(() => true, () => false)) continue;
+      this.#log(`docker host ${h.name}: copying ${tag} from ${first.name}`);
+      try {
+        const tar = await first.docker.getImage(tag).get();
+        const progress = await h.docker.loadImage(tar);
+        await new Promise<void>((resolve, reject) => h.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve())));
+        await h.docker.getImage(tag).inspect();
+      } catch (err) {
+        this.#log(`docker host ${h.name}: copy failed (${errorMessage(err)}); building the image there`);
+        await ensure(h.docker);
+      }
+    }
+    return tag;
+  }
+
+  /** Labels and owner of the workspaces; call once before create(). */
+  bind(options: DockerSandboxProviderOptions): this {
+    for (const h of this.#hosts) h.provider = new DockerSandboxProvider(h.docker, options);
+    return this;
+  }
+
+  async create(spec: WorkspaceSpec): Promise<Sandbox> {
+    for (;;) {
+      const index = pickHost(this.#hosts);
+      if (index === null) throw new InfraError(`no Docker host left: ${this.#hosts.map((h) => `${h.name} (${h.failure})`).join("; ")}`);
+      const host = this.#hosts[index]!;
+      if (!host.provider) throw new Error("DockerHostPool: bind() was not called");
+      host.inUse++;
+      let sandbox: Sandbox;
+      try {
+        sandbox = await host.provider.create(spec);
+      } catch (err) {
+        host.inUse--;
+        // A healthy host: the failure is the workspace's own. A dead one: it is out, try the others.
+        if (await this.#check(host, err)) throw err;
+        continue;
+      }
+      host.workspaces++;
+      const key = taskKey(spec.labels["bench.cell"] ?? "", spec.labels["bench.task-id"] ?? "");
+      this.#taskHost.set(key, host);
+      let released = false;
+      return {
+        id: sandbox.id,
+        workdir: sandbox.workdir,
+        exec: (command, options) => sandbox.exec(command, options),
+        readFile: (p) => sandbox.readFile(p),
+        writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
+        ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
+        async remove() {
+          if (!released) host.inUse--;
+          released = true;
+          await sandbox.remove();
+        },
+      };
+    }
+  }
+
+  /**
+   * After a task attempt ended in an infrastructure error: the name of the host its latest workspace
+   * was on when that host has failed (checked now), else null. The runner then re-queues the task.
+   */
+  async lostHostOf(cell: string, instanceId: string): Promise<string | null> {
+    const host = this.#taskHost.get(taskKey(cell, instanceId));
+    if (!host) return null;
+    return (await this.#check(host)) ? null : host.name;
+  }
+
+  /** Whether the host answers; a host that does not (twice) is taken out for the rest of the run. */
+  async #check(host: HostState, cause?: unknown): Promise<boolean> {
+    if (!host.healthy) return false;
+    let last: unknown;
+    for (let i = 0; i < 2; i++) {
+      try {
+        await ping(host.docker, this.#pingTimeoutMs);
+        return true;
+      } catch (err) {
+        last = err;
+      }
+    }
+    if (!host.healthy) return false;
+    host.healthy = false;
+    host.failure = errorMessage(last);
+    const left = this.#hosts.filter((h) => h.healthy).map((h) => h.name);
+    this.#log(
+      `docker host ${host.name} failed (${host.failure}${cause ? `; ${errorMessage(cause).split("\n")[0]}` : ""}): taken out; ` +
+        (left.length > 0 ? `its tasks run again on ${left.join(", ")}` : "no host left"),
+    );
+    return false;
+  }
+}
+
+function taskKey(cell: string, instanceId: string): string {
+  return JSON.stringify([cell, instanceId]);
+}
