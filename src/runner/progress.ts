@@ -207,7 +207,9 @@ export class ProgressReporter implements ProgressSink {
   }
 
   #block(): string {
-    const lines = renderStatusBlock(this.snapshot(), this.#elapsed(), (this.#o.columns() ?? 80) - 1);
+    // A pty without a size reports 0 columns: assume 80 then.
+    const columns = this.#o.columns() || 80;
+    const lines = renderStatusBlock(this.snapshot(), this.#elapsed(), Math.max(20, columns - 1));
     this.#shown = lines.length;
     return lines.join("\n");
   }

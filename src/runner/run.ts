@@ -272,6 +272,8 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
         if (envr.signal?.aborted || limits.stopped) return;
         envr.progress?.taskStarted(cell.cell);
         let result: TaskResult;
+        /** Attempts re-queued because their Docker host failed (--docker-host): not counted by --task-retries. */
+        let requeued = 0;
         // --task-retries: an infrastructure error runs the task again in a fresh workspace; `attempt` counts.
         for (let attempt = 1; ; attempt++) {
           result = await runTask({
@@ -313,9 +315,10 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
           const lost = input.pool && isInfrastructureError(result) && !limits.stopped ? await input.pool.lostHostOf(cell.cell, task.instance_id) : null;
           if (lost && input.pool!.healthyCount > 0) {
             log(`${cell.cell} ${task.instance_id}: docker host ${lost} failed during attempt ${attempt}; re-queued on another host`);
+            requeued++;
             continue;
           }
-          if (attempt > options.taskRetries || !isInfrastructureError(result) || limits.stopped) break;
+          if (attempt - requeued > options.taskRetries || !isInfrastructureError(result) || limits.stopped) break;
           log(`${cell.cell} ${task.instance_id}: attempt ${attempt} ended in an infrastructure error (${result.error_class}); running it again in a fresh workspace`);
           try {
             await sleep(taskRetryDelayMs(attempt), envr.signal ? AbortSignal.any([envr.signal, limits.deadline]) : limits.deadline);

@@ -65,6 +65,11 @@ export interface HostPoolOptions {
   connect?: (spec: DockerHostSpec) => Docker;
   /** A host counts as failed when it does not answer a ping within this. @default 5000 */
   pingTimeoutMs?: number;
+  /**
+   * After an error on a host that still answers, ping it once more this much later: a daemon that is
+   * shutting down serves the API for a moment after its containers are gone. @default 1500
+   */
+  recheckAfterMs?: number;
 }
 
 async function ping(docker: Docker, timeoutMs: number): Promise<string> {
@@ -86,6 +91,7 @@ export class DockerHostPool implements SandboxProvider {
   readonly #hosts: HostState[];
   readonly #log: (line: string) => void;
   readonly #pingTimeoutMs: number;
+  readonly #recheckAfterMs: number;
   /** (cell, instance_id) → the host of its latest workspace. */
   readonly #taskHost = new Map<string, HostState>();
 
@@ -93,6 +99,7 @@ export class DockerHostPool implements SandboxProvider {
     this.#hosts = hosts;
     this.#log = options.log;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+    this.#recheckAfterMs = options.recheckAfterMs ?? 1500;
   }
 
   /**
@@ -226,17 +233,20 @@ export class DockerHostPool implements SandboxProvider {
     return (await this.#check(host)) ? null : host.name;
   }
 
-  /** Whether the host answers; a host that does not (twice) is taken out for the rest of the run. */
+  /**
+   * Whether the host still answers after an error on it: a ping now and one #recheckAfterMs later must
+   * both pass. A host that fails is taken out for the rest of the run.
+   */
   async #check(host: HostState, cause?: unknown): Promise<boolean> {
     if (!host.healthy) return false;
     let last: unknown;
-    for (let i = 0; i < 2; i++) {
-      try {
-        await ping(host.docker, this.#pingTimeoutMs);
-        return true;
-      } catch (err) {
-        last = err;
-      }
+    try {
+      await ping(host.docker, this.#pingTimeoutMs);
+      await new Promise((r) => setTimeout(r, this.#recheckAfterMs));
+      await ping(host.docker, this.#pingTimeoutMs);
+      return true;
+    } catch (err) {
+      last = err;
     }
     if (!host.healthy) return false;
     host.healthy = false;

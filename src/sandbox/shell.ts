@@ -20,7 +20,7 @@ import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { InfraError, errorMessage } from "../errors.js";
 import { BoundedOutput, Demuxer } from "./docker.js";
-import type { Shell, ShellResult, ShellRunOptions } from "./types.js";
+import type { ExecResult, Shell, ShellResult, ShellRunOptions } from "./types.js";
 
 const DEFAULT_TIMEOUT_SEC = 120;
 const DEFAULT_MAX_OUTPUT_BYTES = 100_000;
@@ -325,6 +325,7 @@ export class ShellSession implements Shell {
   #restoreEnv = false;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  #inFlight = 0;
 
   private constructor(container: Docker.Container, options: ShellSessionOptions) {
     this.#container = container;
@@ -340,13 +341,23 @@ export class ShellSession implements Shell {
     return session;
   }
 
+  get containerId(): string {
+    return this.#container.id;
+  }
+
   /** The working directory after the last command. */
   get cwd(): string {
     return this.#cwd;
   }
 
+  /** A command is running or queued. */
+  get busy(): boolean {
+    return this.#inFlight > 0;
+  }
+
   run(command: string, options: ShellRunOptions = {}): Promise<ShellResult> {
-    const result = this.#queue.then(() => this.#run(command, options));
+    this.#inFlight++;
+    const result = this.#queue.then(() => this.#run(command, options)).finally(() => this.#inFlight--);
     this.#queue = result.catch(() => undefined);
     return result;
   }
@@ -479,4 +490,44 @@ async function execExitCode(exec: Docker.Exec): Promise<number | undefined> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return undefined;
+}
+
+export interface ShellExecOptions {
+  timeoutSec: number;
+  maxOutputBytes: number;
+  cwd: string;
+  env: Record<string, string>;
+  /** `timeout -k`: seconds between the in-container SIGTERM and SIGKILL. */
+  killAfterSec: number;
+  /** The shell's own deadline fires this long after the in-container timeout should have killed everything. */
+  hostGraceMs: number;
+}
+
+/**
+ * One `Sandbox.exec` through a shell kept open for that purpose: the same `timeout -k K T bash -c <command>` a
+ * `docker exec` runs, started by the shell in a subshell (so nothing persists between calls) instead of by a new
+ * runc exec, which costs ~65 ms of CPU each on this kind of machine. Rejects with ShellStartError when the shell is
+ * gone and cannot be restarted (the caller falls back to a docker exec), with InfraError when it died mid-command.
+ */
+export async function execInShell(shell: ShellSession, command: string, options: ShellExecOptions): Promise<ExecResult> {
+  const env = Object.entries(options.env).map(([key, value]) => quote(`${key}=${value}`));
+  const line =
+    `( cd -- ${quote(options.cwd)} || exit 126; ` +
+    `exec env ${env.join(" ")} timeout -k ${options.killAfterSec} ${options.timeoutSec} bash -c ${quote(command)} )`;
+  const result = await shell.run(line, {
+    timeoutSec: options.timeoutSec + options.killAfterSec + options.hostGraceMs / 1000,
+    maxOutputBytes: options.maxOutputBytes,
+  });
+  if (result.shellEnded && !result.timedOut) {
+    throw new InfraError(`lost the command shell of sandbox ${shell.containerId.slice(0, 12)} while a command ran (exit ${result.exitCode})`);
+  }
+  const killedByTimeout = (result.exitCode === 124 || result.exitCode === 137) && result.durationMs >= options.timeoutSec * 1000 - 50;
+  return {
+    exitCode: result.exitCode,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    timedOut: result.timedOut || killedByTimeout,
+    truncatedBytes: result.truncatedBytes,
+    durationMs: result.durationMs,
+  };
 }

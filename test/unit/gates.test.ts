@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveRunOptions } from "../../src/config/options.js";
+import { readConfigFile, resolveRunOptions } from "../../src/config/options.js";
 import { UsageError } from "../../src/errors.js";
 import { evaluateGates, gateSpecProblems, parseFailUnder, parseMaxInfraErrors, type GateSpec } from "../../src/report/gates.js";
 import { loadGateSpec, readBaseline } from "../../src/report/gates-load.js";
@@ -48,6 +48,21 @@ describe("parsing", () => {
     expect(parseMaxInfraErrors("5%")).toEqual({ kind: "rate", max: 0.05 });
     expect(() => parseMaxInfraErrors("lots")).toThrowError('--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%), got "lots"');
     expect(() => parseMaxInfraErrors("-1")).toThrowError(/--max-infra-errors/);
+  });
+  it("reads the gates (and shard, docker-host) from a config file", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-gates-config-"));
+    writeFileSync(
+      path.join(dir, "bench.config.yaml"),
+      'dataset: swe-lite\nfail-under: [0.8, "mock/oracle=0.9"]\nbaseline: last/summary.json\nmax-regression: 5\nmax-infra-errors: 5%\nshard: 2/3\ndocker-host: unix:///tmp/d.sock?capacity=2\n',
+    );
+    expect(resolveRunOptions({}, readConfigFile(undefined, dir), {})).toMatchObject({
+      failUnder: [0.8, "mock/oracle=0.9"],
+      baseline: "last/summary.json",
+      maxRegression: 5,
+      maxInfraErrors: "5%",
+      shard: "2/3",
+      dockerHost: ["unix:///tmp/d.sock?capacity=2"],
+    });
   });
   it("validates gate options with the other run options (exit 2 before anything runs)", () => {
     expect(resolveRunOptions({ dataset: "d", failUnder: ["0.8", "mock/oracle=0.9"], maxInfraErrors: "5%" }, {}, {})).toMatchObject({

@@ -127,6 +127,15 @@ describe("ProgressReporter", () => {
     p.end();
   });
 
+  it("live on a pty without a size (0 columns): lines are clipped to 79, not to nothing", () => {
+    const p = new ProgressReporter({ mode: "live", write: (t) => (out += t), now: () => now, columns: () => 0 });
+    p.begin([{ cell: `mock/${"x".repeat(100)}`, total: 1 }, { cell: "mock/oracle", total: 1 }], []);
+    const lines = out.replace("\r\x1b[J", "").split("\n");
+    expect(lines.map((l) => l.length)).toEqual([lines[0]!.length, 79, lines[2]!.length]);
+    expect(lines[0]).toBe("bench 0s  0/2 done  0 running  0 resolved  0 errors  $0.0000  ETA ?");
+    p.end();
+  });
+
   it("quiet: prints no progress, but log lines still go out", () => {
     const p = make("quiet");
     p.begin([{ cell: "mock/oracle", total: 1 }], []);
