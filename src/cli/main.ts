@@ -60,6 +60,12 @@ function runFlags(y: Argv) {
     .option("top-p", { type: "number", describe: "Nucleus sampling, above 0 up to 1 (default the server's)" })
     .option("seed", { type: "number", describe: "Sampling seed (Chat Completions; default none)" })
     .option("max-output-tokens", { type: "number", describe: "Output-token cap per model call (default the server's)" })
+    .option("stop-sequence", { type: "string", array: true, describe: "Stop sequence, repeatable (bedrock models; default none)" })
+    .option("additional-model-request-fields", { type: "string", describe: "Bedrock additionalModelRequestFields as a JSON object, e.g. '{\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048}}'" })
+    .option("prompt-caching", { type: "boolean", describe: "Bedrock prompt caching: cache points after the system prompt and the tools (default off)" })
+    .option("guardrail-id", { type: "string", describe: "Bedrock guardrail id (with --guardrail-version)" })
+    .option("guardrail-version", { type: "string", describe: "Bedrock guardrail version (e.g. 1 or DRAFT)" })
+    .option("guardrail-trace", { type: "string", describe: "Bedrock guardrail trace: enabled, disabled or enabled_full (default enabled)" })
     .option("vision", { type: "boolean", describe: "Send images to the model (default true; --no-vision: a text note instead)" })
     .option("input-cost-per-token", { type: "number", describe: "USD per input token, replacing the price table's (new or private models)" })
     .option("output-cost-per-token", { type: "number", describe: "USD per output token (reasoning included), replacing the price table's" })
@@ -116,6 +122,21 @@ async function gateExit(gates: GateReport | null, say: (line: string) => void): 
   throw new GateError(`${failed.length} gate(s) failed`);
 }
 
+/** A flag whose value is a JSON object; invalid JSON or a non-object is a UsageError naming the flag (exit 2). */
+function jsonObjectFlag(argv: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+  const raw = argv[name];
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) throw new UsageError(`--${name}: given more than once`);
+  let value: unknown;
+  try {
+    value = JSON.parse(String(raw));
+  } catch (err) {
+    throw new UsageError(`--${name}: not valid JSON (${(err as Error).message}); expected an object, e.g. '{"thinking":{"type":"enabled","budget_tokens":2048}}'`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`--${name}: expected a JSON object, got ${JSON.stringify(raw)}`);
+  return value as Record<string, unknown>;
+}
+
 async function runCommand(argv: Record<string, unknown>): Promise<number> {
   const { readConfigFile, envOptions, resolveRunOptions } = await import("../config/options.js");
   const num = (k: string) => {
@@ -170,6 +191,12 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
     topP: num("top-p"),
     seed: num("seed"),
     maxOutputTokens: num("max-output-tokens"),
+    stopSequence: argv["stop-sequence"] === undefined ? undefined : [argv["stop-sequence"]].flat().map(String),
+    additionalModelRequestFields: jsonObjectFlag(argv, "additional-model-request-fields"),
+    promptCaching: argv["prompt-caching"],
+    guardrailId: argv["guardrail-id"],
+    guardrailVersion: argv["guardrail-version"] === undefined ? undefined : String(argv["guardrail-version"]),
+    guardrailTrace: argv["guardrail-trace"],
     vision: argv["vision"],
     inputCostPerToken: num("input-cost-per-token"),
     outputCostPerToken: num("output-cost-per-token"),

@@ -1,6 +1,7 @@
 // Model specs (`<provider>/<model-id>[@region]`) and the cells they expand to (model × region).
 
 import { UsageError } from "../errors.js";
+import type { ReasoningEffort } from "../models/generation.js";
 
 export const PROVIDERS = ["mock", "openai", "openai-responses", "bedrock"] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -15,9 +16,47 @@ export interface ModelSpec {
   region?: string;
 }
 
+/** Model-call options of one cell (a config file's `cells` entry); each set one overrides the run-level option. */
+export interface CellOptions {
+  reasoningEffort?: ReasoningEffort;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  maxOutputTokens?: number;
+  stopSequence?: string[];
+  additionalModelRequestFields?: Record<string, unknown>;
+  promptCaching?: boolean;
+  guardrailId?: string;
+  guardrailVersion?: string;
+  guardrailTrace?: "enabled" | "disabled" | "enabled_full";
+}
+
+export const CELL_OPTION_KEYS = [
+  "reasoningEffort", "temperature", "topP", "seed", "maxOutputTokens", "stopSequence", "additionalModelRequestFields",
+  "promptCaching", "guardrailId", "guardrailVersion", "guardrailTrace",
+] as const satisfies readonly (keyof CellOptions)[];
+
+/** The call options set in `o` (run options or a cell entry), or undefined when none is. */
+export function pickCellOptions(o: Partial<Record<keyof CellOptions, unknown>>): CellOptions | undefined {
+  const out: Record<string, unknown> = {};
+  for (const key of CELL_OPTION_KEYS) if (o[key] !== undefined) out[key] = o[key];
+  return Object.keys(out).length > 0 ? (out as CellOptions) : undefined;
+}
+
 export interface CellSpec extends ModelSpec {
-  /** `provider/model` or `provider/model@region`: the cell's name in every report. */
+  /** `provider/model`, `provider/model@region`, or a config cell's label (`label@region` with several regions): the cell's name in every report. */
   cell: string;
+  /** A config cell's label, as written. */
+  label?: string;
+  /** A config cell's own call options (over the run-level ones). */
+  options?: CellOptions;
+}
+
+/** A config file's `cells` entry, as validated by src/config/options.ts. */
+export interface CellEntryInput extends CellOptions {
+  model: string;
+  label?: string;
+  region?: string[];
 }
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -81,6 +120,50 @@ export function expandCells(specs: ModelSpec[], regions: string[], defaultRegion
       seen.add(cell);
       cells.push({ ...v, cell });
     }
+  }
+  return cells;
+}
+
+/**
+ * A config file's `cells`: each entry in each of its regions (its own `region`, else the run's --region for a bedrock
+ * model without one, else `defaultRegion`). Labelled cells are named by their label (`label@region` with several
+ * regions); names must be unique.
+ */
+export function expandConfiguredCells(entries: CellEntryInput[], regions: string[], defaultRegion?: string): CellSpec[] {
+  for (const r of regions) if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
+  const cells: CellSpec[] = [];
+  const seen = new Map<string, number>();
+  let regionsUsed = false;
+  for (const [i, entry] of entries.entries()) {
+    const where = `cells[${i}]`;
+    const spec = parseModelSpec(entry.model, `${where}.model`);
+    if (entry.label !== undefined && !/^[A-Za-z0-9._@/:-]+$/.test(entry.label)) throw new UsageError(`${where}.label ${JSON.stringify(entry.label)}: expected [A-Za-z0-9._@/:-]+`);
+    let cellRegions: (string | undefined)[];
+    if (entry.region !== undefined && entry.region.length > 0) {
+      if (spec.provider !== "bedrock") throw new UsageError(`${where}.region: regions only apply to bedrock models (${entry.model})`);
+      if (spec.region) throw new UsageError(`${where}.region: ${entry.model} already names its region`);
+      for (const r of entry.region) if (!REGION.test(r)) throw new UsageError(`${where}.region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
+      cellRegions = [...new Set(entry.region)];
+    } else if (spec.provider === "bedrock" && !spec.region) {
+      regionsUsed ||= regions.length > 0;
+      cellRegions = regions.length > 0 ? regions : defaultRegion ? [defaultRegion] : [undefined];
+    } else {
+      cellRegions = [spec.region];
+    }
+    const options = pickCellOptions(entry);
+    for (const region of cellRegions) {
+      const v: ModelSpec = region ? { ...spec, region } : { provider: spec.provider, model: spec.model };
+      const cell = entry.label !== undefined ? (cellRegions.length > 1 ? `${entry.label}@${region}` : entry.label) : cellName(v);
+      const other = seen.get(cell);
+      if (other !== undefined) {
+        throw new UsageError(`${where}: cell name "${cell}" is also cells[${other}]'s; give each cell a unique label`);
+      }
+      seen.set(cell, i);
+      cells.push({ ...v, cell, ...(entry.label !== undefined ? { label: entry.label } : {}), ...(options ? { options } : {}) });
+    }
+  }
+  if (regions.length > 0 && !regionsUsed) {
+    throw new UsageError(`--region ${regions.join(", ")}: regions only apply to bedrock cells without their own region, and the config's cells have none`);
   }
   return cells;
 }

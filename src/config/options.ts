@@ -29,6 +29,53 @@ const parses =
 const costPerToken = (name: string) =>
   z.number({ error: `${name}: expected a number (USD per token, e.g. 3e-6)` }).min(0, `${name}: expected 0 or more`);
 
+const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(item));
+export const GUARDRAIL_TRACES = ["enabled", "disabled", "enabled_full"] as const;
+
+/**
+ * Options of the model calls (generation and Bedrock request settings): run-level flags, and the per-cell options a
+ * config file's `cells` entries may override. Unset means the server's / the model's default.
+ */
+const callOptionFields = {
+  /** Reasoning effort for reasoning models (none, minimal, low, medium, high, xhigh). @default the server's */
+  reasoningEffort: z.enum(REASONING_EFFORTS, { error: `--reasoning-effort: expected one of ${REASONING_EFFORTS.join(", ")}` }).optional(),
+  /** Sampling temperature, 0 to 2. @default the server's */
+  temperature: z.number({ error: "--temperature: expected a number" }).min(0, "--temperature: expected 0 to 2").max(2, "--temperature: expected 0 to 2").optional(),
+  /** Nucleus sampling, above 0 up to 1. @default the server's */
+  topP: z.number({ error: "--top-p: expected a number" }).gt(0, "--top-p: expected above 0, up to 1").max(1, "--top-p: expected above 0, up to 1").optional(),
+  /** Sampling seed (Chat Completions only). @default none */
+  seed: z.number({ error: "--seed: expected an integer" }).int("--seed: expected an integer").optional(),
+  /** Output-token cap per model call. @default the server's */
+  maxOutputTokens: positiveInt("--max-output-tokens").optional(),
+  /** Stop sequences (Bedrock: inferenceConfig.stopSequences). Repeatable. @default none */
+  stopSequence: oneOrMany(z.string({ error: "--stop-sequence: expected a string" }).min(1, "--stop-sequence: expected a non-empty string")).optional(),
+  /** Bedrock additionalModelRequestFields, a JSON object (e.g. a Claude thinking budget). @default none */
+  additionalModelRequestFields: z.record(z.string(), z.unknown(), { error: "--additional-model-request-fields: expected a JSON object" }).optional(),
+  /** Bedrock prompt caching: cache points after the system prompt and the tools. @default false */
+  promptCaching: z.boolean({ error: "--prompt-caching: expected true or false" }).optional(),
+  /** Bedrock guardrail id (with --guardrail-version). @default no guardrail */
+  guardrailId: z.string().min(1, "--guardrail-id: expected an id").optional(),
+  /** Bedrock guardrail version (e.g. 1 or DRAFT). */
+  guardrailVersion: z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string().min(1, "--guardrail-version: expected a version")).optional(),
+  /** Bedrock guardrail trace. @default enabled (with a guardrail) */
+  guardrailTrace: z.enum(GUARDRAIL_TRACES, { error: `--guardrail-trace: expected one of ${GUARDRAIL_TRACES.join(", ")}` }).optional(),
+};
+
+export const CELL_LABEL = /^[A-Za-z0-9._@/:-]+$/;
+
+/** One entry of a config file's `cells`: a model, its label, its regions and its own call options. */
+export const cellEntrySchema = z
+  .object({
+    model: z.string({ error: "model: required (e.g. bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0)" }).min(1, "model: required"),
+    label: z.string().regex(CELL_LABEL, "label: expected [A-Za-z0-9._@/:-]+").optional(),
+    region: oneOrMany(z.string()).optional(),
+    ...callOptionFields,
+  })
+  .strict();
+export type CellEntry = z.output<typeof cellEntrySchema>;
+/** Keys of a cell entry (camelCase). */
+export const CELL_KEYS = Object.keys(cellEntrySchema.shape);
+
 /** Every `bench run` option with its default. Keys are the flag names in camelCase. */
 export const runOptionsSchema = z
   .object({
@@ -108,16 +155,9 @@ export const runOptionsSchema = z
     mockHangRate: share("--mock-hang-rate").default(0),
     /** Built-in mock: latency distribution, "fixed:MS", "uniform:MIN:MAX" or "lognormal:MEDIAN_MS:SIGMA". @default none */
     mockLatency: z.string().min(1).optional(),
-    /** Reasoning effort for reasoning models (none, minimal, low, medium, high, xhigh). @default the server's */
-    reasoningEffort: z.enum(REASONING_EFFORTS, { error: `--reasoning-effort: expected one of ${REASONING_EFFORTS.join(", ")}` }).optional(),
-    /** Sampling temperature, 0 to 2. @default the server's */
-    temperature: z.number({ error: "--temperature: expected a number" }).min(0, "--temperature: expected 0 to 2").max(2, "--temperature: expected 0 to 2").optional(),
-    /** Nucleus sampling, above 0 up to 1. @default the server's */
-    topP: z.number({ error: "--top-p: expected a number" }).gt(0, "--top-p: expected above 0, up to 1").max(1, "--top-p: expected above 0, up to 1").optional(),
-    /** Sampling seed (Chat Completions only). @default none */
-    seed: z.number({ error: "--seed: expected an integer" }).int("--seed: expected an integer").optional(),
-    /** Output-token cap per model call. @default the server's */
-    maxOutputTokens: positiveInt("--max-output-tokens").optional(),
+    ...callOptionFields,
+    /** Config file only: cells with their own label, regions and call options; `--model` replaces them. @default none (cells from --model) */
+    cells: z.array(cellEntrySchema).min(1, "cells: expected at least one cell").optional(),
     /** Send images (the editor's view of an image file) to the model; off: a text note instead. @default true */
     vision: z.boolean().default(true),
     /** USD per input token, replacing the price table's for every cell (new or private models). */
@@ -190,9 +230,31 @@ export function readConfigFile(file: string | undefined, cwd = process.cwd()): R
     if (!CONFIG_KEYS.includes(name)) {
       throw new UsageError(`${found}: unknown key "${key}" (known: ${CONFIG_KEYS.map(kebab).join(", ")})`);
     }
-    out[name] = (name === "model" || name === "region" || name === "instances") && typeof value === "string" ? [value] : value;
+    out[name] = name === "cells" ? readCells(found, value) : (name === "model" || name === "region" || name === "instances") && typeof value === "string" ? [value] : value;
   }
   return out;
+}
+
+/** A config file's `cells`: keys to camelCase, each entry validated; errors name the file, the cell index and the key. */
+function readCells(file: string, value: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(value) || value.length === 0) throw new UsageError(`${file}: cells: expected a list of cells, each with a model (and optional label, region and options)`);
+  return value.map((entry: unknown, i) => {
+    const where = `${file}: cells[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new UsageError(`${where}: expected a mapping with a model (e.g. model: openai/gpt-4o)`);
+    const cell: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(entry as Record<string, unknown>)) {
+      const name = camel(key);
+      if (!CELL_KEYS.includes(name)) throw new UsageError(`${where}: unknown key "${key}" (known: ${CELL_KEYS.map(kebab).join(", ")})`);
+      cell[name] = v;
+    }
+    const parsed = cellEntrySchema.safeParse(cell);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const key = String(issue.path[0] ?? "");
+      throw new UsageError(`${where}: ${issue.message.startsWith("--") || issue.message.startsWith(`${key}:`) ? issue.message : `${kebab(key)}: ${issue.message}`} (got ${JSON.stringify(cell[key])})`);
+    }
+    return cell;
+  });
 }
 
 /** Environment layer: the few options that make sense as variables. */
@@ -211,11 +273,16 @@ export function resolveRunOptions(
   env: Record<string, unknown>,
 ): RunOptions {
   const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const merged = { ...defined(env), ...defined(config), ...defined(flags) };
+  // --model replaces the config file's cells (flags win); the env's BENCH_MODEL does not.
+  const fromConfig = flags["model"] !== undefined ? { ...config, cells: undefined } : config;
+  const merged = { ...defined(env), ...defined(fromConfig), ...defined(flags) };
   const parsed = runOptionsSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? "");
+    if (key === "cells" && issue.path.length > 1) {
+      throw new UsageError(`cells[${String(issue.path[1])}]${issue.path[2] !== undefined ? `.${kebab(String(issue.path[2]))}` : ""}: ${issue.message}`);
+    }
     const text = issue.message.startsWith("--") ? issue.message : `--${kebab(key)}: ${issue.message}`;
     throw new UsageError(`${text} (got ${JSON.stringify(merged[key])})`);
   }

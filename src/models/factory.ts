@@ -1,8 +1,8 @@
 // Builds a ModelClient per cell; checks credentials before any sandbox starts.
 
-import type { CellSpec } from "../config/model-spec.js";
-import { InfraError } from "../errors.js";
-import { BedrockClient, checkBedrockCredentials } from "./bedrock.js";
+import type { CellOptions, CellSpec } from "../config/model-spec.js";
+import { InfraError, UsageError } from "../errors.js";
+import { BedrockClient, checkBedrockCredentials, type BedrockClientOptions } from "./bedrock.js";
 import { resolveBedrockRegion } from "./bedrock-model-id.js";
 import type { GenerationParams } from "./generation.js";
 import { OpenAIChatClient } from "./openai-chat.js";
@@ -23,6 +23,60 @@ export interface ClientSettings {
   log?: (line: string) => void;
   /** Bedrock Runtime endpoint (--bedrock-endpoint, e.g. a mock or a VPC endpoint). @default the SDK's: AWS_ENDPOINT_URL_BEDROCK_RUNTIME, else regional */
   bedrockEndpoint?: string;
+  /** Run-level call options (generation + Bedrock request settings), over `generation`; a cell's own options win over both. @default none */
+  callOptions?: CellOptions;
+}
+
+/** Options that only the Bedrock provider sends (stop sequences also go to Chat Completions as `stop`). */
+const BEDROCK_ONLY = ["stopSequence", "additionalModelRequestFields", "promptCaching", "guardrailId", "guardrailVersion", "guardrailTrace"] as const;
+
+/** A cell's effective call options: generation < run-level call options < the cell's own. */
+export function effectiveCallOptions(cell: Pick<CellSpec, "options">, settings: Pick<ClientSettings, "generation" | "callOptions">): CellOptions {
+  return { ...settings.generation, ...settings.callOptions, ...cell.options };
+}
+
+/**
+ * Checks every cell's effective call options before the run starts (UsageError naming the options and the cell);
+ * returns warnings for Bedrock-only options set on other providers' cells (they are not sent there).
+ */
+export function checkCallOptions(cells: CellSpec[], settings: Pick<ClientSettings, "generation" | "callOptions">): string[] {
+  const warnings: string[] = [];
+  for (const cell of cells) {
+    const o = effectiveCallOptions(cell, settings);
+    if ((o.guardrailId === undefined) !== (o.guardrailVersion === undefined)) {
+      throw new UsageError(`${cell.cell}: --guardrail-id and --guardrail-version go together (got only ${o.guardrailId === undefined ? "--guardrail-version" : "--guardrail-id"})`);
+    }
+    if (o.guardrailTrace !== undefined && o.guardrailId === undefined) throw new UsageError(`${cell.cell}: --guardrail-trace needs --guardrail-id and --guardrail-version`);
+    if (cell.provider !== "bedrock") {
+      const set = BEDROCK_ONLY.filter(
+        (k) => o[k] !== undefined && !(k === "promptCaching" && o[k] === false) && !(k === "stopSequence" && cell.provider !== "openai-responses"),
+      );
+      if (set.length > 0) warnings.push(`${cell.cell}: ${set.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} not supported by this provider; not sent for this cell`);
+    }
+  }
+  return warnings;
+}
+
+function generationOf(o: CellOptions): GenerationParams {
+  return {
+    ...(o.reasoningEffort !== undefined ? { reasoningEffort: o.reasoningEffort } : {}),
+    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+    ...(o.topP !== undefined ? { topP: o.topP } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.maxOutputTokens !== undefined ? { maxOutputTokens: o.maxOutputTokens } : {}),
+  };
+}
+
+/** The BedrockClient fields of a cell's call options. */
+export function bedrockRequestOptions(o: CellOptions): Pick<BedrockClientOptions, "stopSequences" | "additionalModelRequestFields" | "promptCaching" | "guardrail"> {
+  return {
+    ...(o.stopSequence !== undefined && o.stopSequence.length > 0 ? { stopSequences: o.stopSequence } : {}),
+    ...(o.additionalModelRequestFields !== undefined ? { additionalModelRequestFields: o.additionalModelRequestFields } : {}),
+    ...(o.promptCaching ? { promptCaching: true } : {}),
+    ...(o.guardrailId !== undefined && o.guardrailVersion !== undefined
+      ? { guardrail: { id: o.guardrailId, version: o.guardrailVersion, ...(o.guardrailTrace ? { trace: o.guardrailTrace } : {}) } }
+      : {}),
+  };
 }
 
 /** Throws InfraError (exit 1) naming what is missing, before the run starts anything. */
@@ -47,6 +101,8 @@ export async function checkCredentials(cells: CellSpec[], settings: Omit<ClientS
 }
 
 export function createClient(cell: CellSpec, settings: ClientSettings): ModelClient {
+  const calls = effectiveCallOptions(cell, settings);
+  const generation = generationOf(calls);
   switch (cell.provider) {
     case "mock":
       if (!settings.mockBaseUrl) throw new InfraError("internal: mock cell without a mock server");
@@ -57,7 +113,8 @@ export function createClient(cell: CellSpec, settings: ClientSettings): ModelCli
         baseURL: settings.mockBaseUrl,
         stream: settings.stream,
         timeoutMs: settings.timeoutMs,
-        ...settings.generation,
+        ...generation,
+        ...(calls.stopSequence?.length ? { stopSequences: calls.stopSequence } : {}),
         ...(settings.log ? { log: settings.log } : {}),
       });
     case "openai":
@@ -68,7 +125,8 @@ export function createClient(cell: CellSpec, settings: ClientSettings): ModelCli
         ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
         stream: settings.stream,
         timeoutMs: settings.timeoutMs,
-        ...settings.generation,
+        ...generation,
+        ...(calls.stopSequence?.length ? { stopSequences: calls.stopSequence } : {}),
         ...(settings.log ? { log: settings.log } : {}),
       });
     case "openai-responses":
@@ -78,7 +136,7 @@ export function createClient(cell: CellSpec, settings: ClientSettings): ModelCli
         ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
         stream: settings.stream,
         timeoutMs: settings.timeoutMs,
-        ...settings.generation,
+        ...generation,
         ...(settings.log ? { log: settings.log } : {}),
       });
     case "bedrock":
@@ -89,7 +147,8 @@ export function createClient(cell: CellSpec, settings: ClientSettings): ModelCli
         ...(settings.env["AWS_BEARER_TOKEN_BEDROCK"]?.trim() ? { bearerToken: settings.env["AWS_BEARER_TOKEN_BEDROCK"].trim() } : {}),
         stream: settings.stream,
         timeoutMs: settings.timeoutMs,
-        ...settings.generation,
+        ...generation,
+        ...bedrockRequestOptions(calls),
         ...(settings.log ? { log: settings.log } : {}),
       });
     default:

@@ -44,6 +44,8 @@ export interface OpenAIChatOptions extends GenerationParams {
   log?: (line: string) => void;
   /** The SDK's own retries; only the throttling benchmark's baseline sets it (the harness retries). @default 0 */
   sdkMaxRetries?: number;
+  /** Stop sequences (--stop-sequence), sent as `stop`. @default none */
+  stopSequences?: string[];
 }
 
 export class OpenAIChatClient implements ModelClient {
@@ -82,6 +84,7 @@ export class OpenAIChatClient implements ModelClient {
         seed: o.seed,
         temperature: o.temperature,
         topP: o.topP,
+        ...(o.stopSequences ? { stop: o.stopSequences } : {}),
         dropOptional: this.#params.dropped,
       });
       try {
@@ -220,6 +223,8 @@ export function fromChatUsage(usage: CompletionUsage | null | undefined): Usage 
 }
 
 export interface ChatRequestParams extends GenerationParams {
+  /** Stop sequences (`stop`); asked for explicitly, so never dropped by the drop_params switch. @default none */
+  stop?: string[];
   /** Leave out every optional parameter (the drop_params switch is on). @default false */
   dropOptional?: boolean;
 }
@@ -247,6 +252,7 @@ export function toChatRequest(
   }
   const maxTokens = request.maxTokens ?? params.maxOutputTokens;
   if (maxTokens !== undefined) body.max_completion_tokens = maxTokens;
+  if (params.stop && params.stop.length > 0) body.stop = [...params.stop];
   if (params.dropOptional) return body;
   const temperature = request.temperature ?? params.temperature;
   const topP = request.topP ?? params.topP;

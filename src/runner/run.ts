@@ -6,14 +6,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import PQueue from "p-queue";
-import { cellDirName, expandCells, parseModelSpec, type CellSpec } from "../config/model-spec.js";
+import { cellDirName, expandCells, expandConfiguredCells, parseModelSpec, pickCellOptions, type CellSpec } from "../config/model-spec.js";
 import type { RunOptions } from "../config/options.js";
 import { loadDataset, selectTasks } from "../datasets/load.js";
 import type { Dataset, Task } from "../datasets/types.js";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
 import { unpricedModels, type PriceOverride } from "../models/cost.js";
 import { resolveBedrockRegion } from "../models/bedrock-model-id.js";
-import { checkCredentials, createClient } from "../models/factory.js";
+import { checkCallOptions, checkCredentials, createClient } from "../models/factory.js";
 import type { ModelClient } from "../models/types.js";
 import { ResultsStore, writeJsonAtomic } from "../report/store.js";
 import type { SummaryRow } from "../report/summary.js";
@@ -112,14 +112,17 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   // A shard runs its hash-partition of the selected tasks (--instances/--limit apply first, so every shard of a run agrees on the whole).
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const tasks = shard ? shardTasks(selected, shard) : selected;
-  const specs = options.model.map((m) => parseModelSpec(m));
   // A bedrock model with no region runs in the environment's (AWS_REGION, AWS_DEFAULT_REGION, else us-east-1), named in its cell.
-  const cells = expandCells(specs, options.region, resolveBedrockRegion(undefined, envr.env));
+  // A config file's `cells` (labels, per-cell options) stand in for --model; --model replaces them (src/config/options.ts).
+  const cells = options.cells
+    ? expandConfiguredCells(options.cells, options.region, resolveBedrockRegion(undefined, envr.env))
+    : expandCells(options.model.map((m) => parseModelSpec(m)), options.region, resolveBedrockRegion(undefined, envr.env));
   const plan = planRun(cells, tasks);
+  for (const warning of checkCallOptions(cells, { callOptions: pickCellOptions(options) ?? {} })) log(`warning: ${warning}`);
   checkLimitOptions(options);
   const gateSpec = loadGateSpec(options, cells.map((c) => c.cell), envr.cwd);
   await checkCredentials(cells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-  if (!options.resume && options.model.length === 1 && options.model[0] === "mock/oracle" && !envr.env["BENCH_MODEL"]) {
+  if (!options.resume && !options.cells && options.model.length === 1 && options.model[0] === "mock/oracle" && !envr.env["BENCH_MODEL"]) {
     log("no --model given: using the built-in mock model (mock/oracle); see README for real providers");
   }
   // Once per model, before anything runs: its cost columns will be blank (cost_source unknown), never 0.
@@ -204,7 +207,8 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     // `I/N` for one shard of a run (dataset.tasks counts this shard's tasks); `bench merge` joins the shards.
     shard: options.shard ? shardText(parseShard(options.shard)) : null,
     image,
-    cells: cells.map(({ cell, provider, model, region }) => ({ cell, provider, model, region: region ?? null })),
+    // A config cell's label and own call options (over the run-level ones in `config`).
+    cells: cells.map(({ cell, provider, model, region, label, options: own }) => ({ cell, provider, model, region: region ?? null, label: label ?? null, options: own ?? null })),
     fingerprint: input.fingerprint,
     resumes: [...((previous?.["resumes"] as unknown[]) ?? []), ...(previous ? [{ at: new Date().toISOString(), pid: process.pid }] : [])],
     // Options hold no secrets: keys are read from the environment by name (api_key_env), never stored.
@@ -234,13 +238,8 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
         ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
         ...(mock ? { mockBaseUrl: `${mock.url}/v1` } : {}),
         ...(options.bedrockEndpoint ? { bedrockEndpoint: options.bedrockEndpoint } : {}),
-        generation: {
-          ...(options.reasoningEffort !== undefined ? { reasoningEffort: options.reasoningEffort } : {}),
-          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-          ...(options.topP !== undefined ? { topP: options.topP } : {}),
-          ...(options.seed !== undefined ? { seed: options.seed } : {}),
-          ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
-        },
+        // Run-level generation and Bedrock request options; the cell's own (config `cells`) win inside createClient.
+        callOptions: pickCellOptions(options) ?? {},
         log,
       }),
     );
