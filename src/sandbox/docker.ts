@@ -9,6 +9,7 @@ import { type Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { type BaseFile, baseCommitEntries, needsRealGit } from "./git-base.js";
 import type { ShellSession } from "./shell.js";
 import type { ExecOptions, ExecResult, Sandbox, SandboxProvider, Shell, WorkspaceSpec } from "./types.js";
 
@@ -26,6 +27,7 @@ const DEFAULT_WORKDIR = "/testbed";
 const DEFAULT_MEMORY_BYTES = 2 * 1024 ** 3;
 const DEFAULT_CPUS = 1;
 const DEFAULT_PIDS_LIMIT = 512;
+const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 const DEFAULT_TIMEOUT_SEC = 120;
 const DEFAULT_MAX_OUTPUT_BYTES = 100_000;
 /** `timeout -k`: seconds between the in-container SIGTERM and SIGKILL. */
@@ -34,6 +36,10 @@ const KILL_AFTER_SEC = 2;
 const HOST_GRACE_MS = 3_000;
 /** After the host-side kill, how long to wait for Docker to close the output stream before abandoning it. */
 const STREAM_CLOSE_GRACE_MS = 2_000;
+/** Files up to this size are read through the command shell (base64 on its stdout); bigger ones through the archive API. */
+const MAX_SHELL_READ_BYTES = 4 * 1024 ** 2;
+/** Files up to this size are written through the command shell (base64 in a here-document bash reads byte by byte). */
+const MAX_SHELL_WRITE_BYTES = 48 * 1024;
 /** Set on every exec so the host-side deadline can find the command's processes, even ones that left its process group. */
 const EXEC_MARKER_VAR = "BENCH_EXEC_ID";
 
@@ -129,6 +135,12 @@ export class DockerSandboxProvider implements SandboxProvider {
           CapDrop: ["ALL"],
           CapAdd: this.#capAdd,
           SecurityOpt: ["no-new-privileges"],
+          // No single file past this size (RLIMIT_FSIZE, bytes): a runaway write fails fast instead of filling the
+          // host disk. overlay2 on ext4 has no per-container quota, so this is the bound that works everywhere.
+          Ulimits: [
+            { Name: "fsize", Soft: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, Hard: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES },
+            { Name: "nofile", Soft: 4096, Hard: 4096 },
+          ],
           LogConfig: { Type: "none", Config: {} }, // `sleep infinity` logs nothing; every command's output comes through exec
         },
       });
@@ -136,13 +148,16 @@ export class DockerSandboxProvider implements SandboxProvider {
         step = "attach to the container";
         // Attached before start, so nothing the entrypoint prints is lost.
         const stdio = (await container.attach({ stream: true, hijack: true, stdin: true, stdout: true, stderr: true })) as unknown as Duplex;
+        // The archive is written before the start: Docker holds it until the entrypoint reads stdin.
+        const preparing = prepareRepository(stdio, spec.repoDir, PREPARE_TIMEOUT_MS);
+        preparing.catch(() => {}); // awaited below; a failed start must not leave it unhandled
         step = "start container";
         await container.start().catch((err: unknown) => {
           stdio.destroy();
           throw err;
         });
         step = `copy ${spec.repoDir} into ${workdir}`;
-        const prepared = await prepareRepository(stdio, spec.repoDir, PREPARE_TIMEOUT_MS);
+        const prepared = await preparing;
         if (prepared.exitCode !== 0) {
           if (prepared.stage === "commit") step = "commit the repository as git base";
           throw new Error(`exit code ${prepared.exitCode}${prepared.timedOut ? " (timed out)" : ""}: ${prepared.output.trim()}`);
@@ -165,11 +180,11 @@ export class DockerSandboxProvider implements SandboxProvider {
 
 /**
  * Entrypoint of a workspace with a repository (`$@` is the container's command): unpack the tar on stdin into the
- * workdir, drain stdin to EOF, commit everything as the git base, print `__BENCH_PREPARED__<stage>:<exit code>`, then
- * exec the command with stdin from /dev/null.
+ * workdir, drain stdin to EOF, commit everything as the git base unless the archive brought its `.git` (the host built
+ * the commit: git-base.ts), print `__BENCH_PREPARED__<stage>:<exit code>`, then exec the command with stdin from /dev/null.
  */
 const PREPARE_SCRIPT = `tar -x -f - --no-same-owner; rc=$?; cat >/dev/null; stage=copy
-if [ "$rc" -eq 0 ]; then stage=commit; git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; fi
+if [ "$rc" -eq 0 ] && [ ! -e .git ]; then stage=commit; git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; fi
 printf '\\n__BENCH_PREPARED__%s:%d\\n' "$stage" "$rc"
 exec "$@" </dev/null`;
 /** Deadline of unpacking and committing the repository. */
@@ -208,7 +223,7 @@ function prepareRepository(
     stdio.on("end", ended);
     stdio.on("close", ended);
     stdio.on("error", (err: Error) => settle(() => reject(err)));
-    const source = Readable.from(packDirectory(repoDir));
+    const source = Readable.from(packDirectory(repoDir, { date: new Date() }));
     source.on("error", (err: Error) => settle(() => reject(err)));
     source.pipe(stdio); // ends stdin when the archive is complete: the entrypoint's tar sees EOF
   });
@@ -328,13 +343,22 @@ export class DockerSandbox implements Sandbox {
    * started by a shell instead of a runc exec (~65 ms of CPU each). Undefined when that shell is busy (concurrent
    * calls), cannot start, or the sandbox is being removed: the caller then uses a docker exec.
    */
-  async #execViaShell(
+  #execViaShell(
     command: string,
     options: { timeoutSec: number; maxOutputBytes: number; cwd: string; env: Record<string, string> },
   ): Promise<ExecResult | undefined> {
+    return this.#viaCommandShell((shell, m) => m.execInShell(shell, command, { ...options, killAfterSec: KILL_AFTER_SEC, hostGraceMs: HOST_GRACE_MS }));
+  }
+
+  /**
+   * Runs `work` on the command shell behind exec/readFile/writeFile (opened on first use). Undefined when that shell
+   * is busy, cannot start, or the sandbox is being removed, or when `work` itself declines: the caller then goes
+   * through the Docker API (docker exec, archive upload/download: ~55–85 ms of daemon CPU each).
+   */
+  async #viaCommandShell<T>(work: (shell: ShellSession, m: typeof import("./shell.js")) => Promise<T | undefined>): Promise<T | undefined> {
     if (this.#removal !== undefined) return undefined;
-    const { ShellSession, ShellStartError, execInShell } = await import("./shell.js");
-    this.#commandShell ??= ShellSession.open(this.#container, { workdir: this.workdir }).then(
+    const m = await import("./shell.js");
+    this.#commandShell ??= m.ShellSession.open(this.#container, { workdir: this.workdir }).then(
       (shell) => {
         this.#shells.add(shell);
         return shell;
@@ -344,15 +368,17 @@ export class DockerSandbox implements Sandbox {
     const shell = await this.#commandShell;
     if (shell === null || shell.busy || this.#removal !== undefined) return undefined;
     try {
-      return await execInShell(shell, command, { ...options, killAfterSec: KILL_AFTER_SEC, hostGraceMs: HOST_GRACE_MS });
+      return await work(shell, m);
     } catch (err) {
-      if (!(err instanceof ShellStartError)) throw err;
+      if (!(err instanceof m.ShellStartError)) throw err;
       this.#commandShell = Promise.resolve(null);
       return undefined;
     }
   }
 
   async readFile(filePath: string): Promise<Buffer> {
+    const viaShell = await this.#viaCommandShell((shell, m) => m.readFileInShell(shell, this.#resolve(filePath), MAX_SHELL_READ_BYTES));
+    if (viaShell !== undefined) return viaShell;
     let target = this.#resolve(filePath);
     for (let hops = 0; hops < 16; hops++) {
       let archive: NodeJS.ReadableStream;
@@ -376,6 +402,11 @@ export class DockerSandbox implements Sandbox {
   }
 
   async writeFile(filePath: string, data: Buffer | string, mode?: number): Promise<void> {
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    if (bytes.length <= MAX_SHELL_WRITE_BYTES) {
+      const written = await this.#viaCommandShell((shell, m) => m.writeFileInShell(shell, this.#resolve(filePath), bytes, mode).then(() => true));
+      if (written) return;
+    }
     let target = this.#resolve(filePath);
     // Like fs.writeFile: follow symlinks, refuse folders (Docker's untar would replace a folder by the file).
     let existing = await this.#stat(target);
@@ -509,9 +540,25 @@ async function removeQuietly(container: Docker.Container): Promise<boolean> {
   }
 }
 
-/** Stream of a tar archive of `root`'s contents (modes kept, owned by root, top-level .git left out). */
-function packDirectory(root: string): tar.Pack {
+/** Largest repository whose base commit is built on the host (git-base.ts); a bigger one is committed by git in the container. */
+const MAX_HOST_BASE_BYTES = 16 * 1024 ** 2;
+const MAX_HOST_BASE_FILES = 20_000;
+
+/**
+ * Stream of a tar archive of `root`'s contents (modes kept, owned by root, top-level .git left out). With `baseCommit`,
+ * the archive ends with a `.git` holding the base commit (git-base.ts) when git's own `add -A` would commit exactly
+ * the same (no ignore or attribute files, no nested repository, not too big); otherwise the entrypoint commits.
+ */
+function packDirectory(root: string, baseCommit?: { date: Date }): tar.Pack {
   const pack = tar.pack();
+  let baseFiles: BaseFile[] | undefined = baseCommit ? [] : undefined;
+  let baseBytes = 0;
+  const collect = (file: BaseFile): void => {
+    if (baseFiles === undefined) return;
+    baseBytes += file.content.length;
+    if (baseBytes > MAX_HOST_BASE_BYTES || baseFiles.length >= MAX_HOST_BASE_FILES) baseFiles = undefined;
+    else baseFiles.push(file);
+  };
   const addEntry = (header: Partial<tar.Header> & { name: string }, content?: Buffer) =>
     new Promise<void>((resolve, reject) => {
       const done = (err?: Error | null) => (err ? reject(err) : resolve());
@@ -528,13 +575,19 @@ function packDirectory(root: string): tar.Pack {
       const full = path.join(root, name);
       const stat = await fs.lstat(full);
       const common = { name, mode: stat.mode & 0o7777, mtime: stat.mtime, uid: 0, gid: 0 };
+      if (needsRealGit(name)) baseFiles = undefined;
+      const base = { path: name, mode: stat.mode, mtimeSec: Math.floor(stat.mtime.getTime() / 1000) };
       if (stat.isDirectory()) {
         await addEntry({ ...common, type: "directory" });
         await walk(name);
       } else if (stat.isFile()) {
-        await addEntry({ ...common, type: "file", size: stat.size }, await fs.readFile(full));
+        const content = await fs.readFile(full);
+        collect({ ...base, kind: "file", content });
+        await addEntry({ ...common, type: "file", size: stat.size }, content);
       } else if (stat.isSymbolicLink()) {
-        await addEntry({ ...common, type: "symlink", linkname: await fs.readlink(full) });
+        const target = await fs.readlink(full);
+        collect({ ...base, kind: "symlink", content: Buffer.from(target) });
+        await addEntry({ ...common, type: "symlink", linkname: target });
       }
       // sockets, fifos, devices: not part of a repository
     }
@@ -543,6 +596,15 @@ function packDirectory(root: string): tar.Pack {
     .then((stat) => {
       if (!stat.isDirectory()) throw new Error(`${root} is not a directory`);
       return walk("");
+    })
+    .then(async () => {
+      if (baseCommit === undefined || baseFiles === undefined) return;
+      const mtime = baseCommit.date;
+      for (const entry of baseCommitEntries(baseFiles, { date: baseCommit.date }).entries) {
+        const header = { name: entry.name, mode: entry.mode, mtime, uid: 0, gid: 0 };
+        if (entry.type === "directory") await addEntry({ ...header, type: "directory" });
+        else await addEntry({ ...header, type: "file", size: entry.content!.length }, entry.content);
+      }
     })
     .then(
       () => pack.finalize(),

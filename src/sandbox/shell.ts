@@ -11,9 +11,13 @@
 //   - an EXIT trap prints `__BENCH_EXIT_…` instead when a command ends the shell (`exit 3`, `set -e`, a TERM) and saves
 //     the exported environment; the next command then runs in a new shell with that environment and the same cwd.
 // Every command's processes carry BENCH_EXEC_ID=<id> in their environment: a timeout SIGTERMs them (SIGKILL 2 s later)
-// through a second exec, whatever process group they moved to. If the shell itself does not come back (a builtin loop,
-// `wait`), it is TERMed, then KILLed, then abandoned, and replaced at the next command. Output is bounded while it
-// streams (BoundedOutput); output a background process writes while no command runs is dropped.
+// through a second exec, whatever process group they moved to, together with the subshells the shell forked (they
+// keep its original environment: KILL_SCRIPT). If the shell itself does not come back (a builtin loop, `wait`), it is
+// TERMed, then KILLed, then abandoned, and replaced at the next command. Output is bounded while it streams
+// (BoundedOutput); output a background process writes while no command runs is dropped.
+//
+// The same session, stateless (each command in a subshell), carries Sandbox.exec / readFile / writeFile of a Docker
+// workspace (execInShell, readFileInShell, writeFileInShell): a runc exec or an archive call costs 55–85 ms of CPU.
 
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
@@ -270,7 +274,20 @@ targets() {
   done
 }
 signal() { local p; for p in $(targets); do kill -"$1" "$p" 2>/dev/null; done; }
+# Builtins only (no fork): works when a fork bomb has used up the pids limit. Returns 1 when nothing was found.
+sweep() {
+  local d p e found=1
+  for d in /proc/[0-9]*; do
+    p=\${d#/proc/}
+    [ "$p" = "$$" ] && continue
+    while IFS= read -r -d '' e; do
+      if [[ $e == ${EXEC_MARKER_VAR}=$id ]]; then kill -"$1" "$p" 2>/dev/null; found=0; break; fi
+    done < "$d/environ" 2>/dev/null
+  done
+  return $found
+}
 now() { echo "\${EPOCHREALTIME/[.,]/}"; }
+for ((i = 0; i < 50; i++)); do sweep TERM || break; done
 signal TERM
 [ "$mode" = shell ] && kill -TERM "$shell" 2>/dev/null
 deadline=$(( $(now) + after * 1000000 ))
@@ -279,6 +296,8 @@ while (( $(now) < deadline )); do
   sleep 0.1
 done
 signal KILL
+# Processes forking as fast as they are killed (a fork bomb) need several passes; each pass is fork-free.
+for ((i = 0; i < 200; i++)); do sweep KILL || break; done
 [ "$mode" = shell ] && kill -KILL "$shell" 2>/dev/null
 true
 `;
@@ -426,6 +445,8 @@ export class ShellSession implements Shell {
     // if even its stream stays open (a background process holds it), abandon it.
     let timedOut = false;
     let shellSignaled = false;
+    /** The timeout's kill sweep; awaited before answering so the next command does not meet leftovers (a fork bomb's). */
+    let commandKill: Promise<void> | undefined;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
     const later = (ms: number, fn: () => void): void => {
@@ -435,7 +456,8 @@ export class ShellSession implements Shell {
       timedOut = true;
       const kill = (mode: "command" | "shell", afterSec: number): Promise<void> =>
         proc.helper(KILL_SCRIPT, [mode, String(proc.pid), id, String(afterSec)], (afterSec + 5) * 1000);
-      void kill("command", KILL_AFTER_SEC).then(() =>
+      commandKill = kill("command", KILL_AFTER_SEC);
+      void commandKill.then(() =>
         later(SHELL_GRACE_MS, () => {
           shellSignaled = true;
           void kill("shell", 1);
@@ -444,6 +466,7 @@ export class ShellSession implements Shell {
       );
     });
     const how = await proc.send(stdout, stderr, script);
+    if (commandKill) await commandKill;
     settled = true;
     for (const timer of timers) clearTimeout(timer);
     stdout.flush();
@@ -530,4 +553,65 @@ export async function execInShell(shell: ShellSession, command: string, options:
     truncatedBytes: result.truncatedBytes,
     durationMs: result.durationMs,
   };
+}
+
+/** An error shaped like Node's fs errors (`code`), for a bad path rather than a broken sandbox. */
+function fsError(target: string, code: string, what: string): Error {
+  return Object.assign(new Error(`${target}: ${what}`), { code });
+}
+
+/** Maps a coreutils/bash error message (LC_ALL=C) about `target` to an fs-like error; undefined when it is no path problem. */
+function pathError(target: string, message: string): Error | undefined {
+  if (/Not a directory/.test(message)) return fsError(target, "ENOTDIR", "a parent is not a directory");
+  if (/Is a directory/.test(message)) return fsError(target, "EISDIR", "is a directory");
+  if (/No such file or directory/.test(message)) return fsError(target, "ENOENT", "no such file or directory");
+  if (/Too many levels of symbolic links/.test(message)) return fsError(target, "ELOOP", "too many levels of symbolic links");
+  return undefined;
+}
+
+/**
+ * `Sandbox.readFile` through the command shell: `stat` then `base64` of the file (symlinks followed). Undefined when
+ * the file is larger than `maxBytes` (the caller reads it through Docker's archive API instead).
+ */
+export async function readFileInShell(shell: ShellSession, target: string, maxBytes: number): Promise<Buffer | undefined> {
+  const script =
+    `( export LC_ALL=C; t=${quote(target)}; [ -d "$t" ] && exit 3; ` +
+    `s=$(stat -L -c '%s %F' -- "$t" 2>&1) || { echo "$s" >&2; exit 2; }; ` +
+    `[ "\${s#* }" = "regular file" ] || [ "\${s#* }" = "regular empty file" ] || { echo "\${s#* }" >&2; exit 5; }; ` +
+    `[ "\${s%% *}" -le ${maxBytes} ] || exit 4; base64 -w0 -- "$t" )`;
+  const result = await shell.run(script, { timeoutSec: 120, maxOutputBytes: Math.ceil(maxBytes / 3) * 4 + 64 });
+  if (result.shellEnded) throw new InfraError(`lost the command shell of sandbox ${shell.containerId.slice(0, 12)} reading ${target}`);
+  switch (result.exitCode) {
+    case 0:
+      return Buffer.from(result.stdout, "base64");
+    case 3:
+      throw fsError(target, "EISDIR", "is a directory, not a file");
+    case 4:
+      return undefined;
+    case 5:
+      throw fsError(target, "EISDIR", `is a ${result.stderr.trim()}, not a file`);
+    default:
+      throw pathError(target, result.stderr) ?? new InfraError(`cannot read ${target} in sandbox: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  }
+}
+
+/**
+ * `Sandbox.writeFile` through the command shell, as fs.writeFile does it: symlinks followed (`readlink -m`), a folder
+ * refused (EISDIR), missing parents created (0755), the mode kept unless given (a new file gets 0644). The content
+ * travels base64 in a here-document, which bash reads byte by byte: callers send only small files this way.
+ */
+export async function writeFileInShell(shell: ShellSession, target: string, content: Buffer, mode: number | undefined): Promise<void> {
+  const delimiter = `__BENCH_DATA_${newId()}`;
+  const script =
+    `( export LC_ALL=C; r=$(readlink -m -- ${quote(target)}); { [ "$r" = / ] || [ -d "$r" ]; } && exit 3; ` +
+    `d=\${r%/*}; if [ -n "$d" ]; then [ -e "$d" ] && [ ! -d "$d" ] && exit 20; mkdir -p -- "$d" || exit 2; fi; ` +
+    (mode === undefined ? `m=$(stat -c %a -- "$r" 2>/dev/null) || m=644; ` : `m=${(mode & 0o7777).toString(8)}; `) +
+    `base64 -d > "$r" <<'${delimiter}' || exit 2\n${content.toString("base64").replace(/.{1,76}/g, "$&\n")}${delimiter}\n` +
+    `chmod "$m" -- "$r" || exit 2 )`;
+  const result = await shell.run(script, { timeoutSec: 120, maxOutputBytes: 4_000 });
+  if (result.shellEnded) throw new InfraError(`lost the command shell of sandbox ${shell.containerId.slice(0, 12)} writing ${target}`);
+  if (result.exitCode === 0) return;
+  if (result.exitCode === 3) throw fsError(target, "EISDIR", "is a directory");
+  if (result.exitCode === 20) throw fsError(target, "ENOTDIR", "a parent is not a directory");
+  throw pathError(target, result.stderr) ?? new InfraError(`cannot write ${target} in sandbox: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
 }

@@ -73,6 +73,8 @@ export interface WorkspaceSpec {
   cpus?: number;
   /** @default 512 */
   pidsLimit?: number;
+  /** Largest file a command may write, bytes (RLIMIT_FSIZE). @default 1 GiB */
+  maxFileBytes?: number;
 }
 
 export interface SandboxProvider {

@@ -1,0 +1,96 @@
+// Hostile agent commands through the bash tool in a real workspace: each ends in bounded time with a clear
+// observation, and a neighbouring workspace keeps answering.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultTools } from "../../src/agent/tools.js";
+import type { Tool } from "../../src/agent/tools.js";
+import type { Sandbox } from "../../src/sandbox/types.js";
+import { MINI_TASK, provider, sandboxImage } from "./helpers.js";
+
+let hostile: Sandbox;
+let neighbour: Sandbox;
+let bash: Tool;
+const text = (out: { content: { type: string; text?: string }[] }) => out.content.map((p) => p.text ?? "").join("");
+
+beforeAll(async () => {
+  const p = provider(`test-hostile-${process.pid}`);
+  [hostile, neighbour] = await Promise.all([
+    p.create({ image: sandboxImage(), labels: { "bench.task-id": "hostile" }, repoDir: MINI_TASK.repoDir!, pidsLimit: 128 }),
+    p.create({ image: sandboxImage(), labels: { "bench.task-id": "neighbour" }, repoDir: MINI_TASK.repoDir! }),
+  ]);
+  bash = defaultTools(hostile, { commandTimeoutSec: 5, maxObservationChars: 20_000 })[0]!;
+});
+afterAll(async () => {
+  await Promise.all([hostile?.remove(), neighbour?.remove()]);
+});
+
+async function timed(command: string) {
+  const started = Date.now();
+  const out = await bash.execute({ command });
+  return { out: text(out), isError: out.isError, seconds: (Date.now() - started) / 1000 };
+}
+
+describe("hostile commands", () => {
+  it("a fork bomb hits the pids limit and is killed; the neighbour keeps answering", async () => {
+    const [bomb, ping] = await Promise.all([
+      timed(":(){ :|:& };:"),
+      new Promise((r) => setTimeout(r, 1500)).then(() => neighbour.exec("echo neighbour-ok", { timeoutSec: 20 })),
+    ]);
+    expect(bomb.seconds).toBeLessThan(60);
+    expect(bomb.out).toMatch(/\[exit code: -?\d+\]$/);
+    expect(ping.stdout.trim()).toBe("neighbour-ok");
+    // Once the bomb's last processes are swept the workspace is usable again (sweeps may need a few seconds
+    // more while the pids limit is exhausted: the first retry can still meet "fork: retry").
+    let after = await timed("echo recovered");
+    for (let i = 0; i < 6 && !after.out.includes("recovered"); i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      after = await timed("echo recovered");
+    }
+    console.log(`fork bomb: observation after ${bomb.seconds} s: ${JSON.stringify(bomb.out.slice(0, 300))}`);
+    expect(after.out).toContain("recovered");
+  });
+
+  it("`yes` flooding stdout is cut at the timeout and the observation stays bounded", async () => {
+    const r = await timed("yes");
+    expect(r.seconds).toBeLessThan(30);
+    expect(r.out.length).toBeLessThan(25_000);
+    expect(r.out).toMatch(/truncated/);
+    expect(r.out).toContain("[command timed out after 5 s and was killed]");
+  });
+
+  it("a 5 GB file write stops at the file-size limit", async () => {
+    const r = await timed("head -c 5G /dev/zero > /tmp/big; echo status=$?; ls -l /tmp/big | awk '{print $5}'; rm -f /tmp/big");
+    expect(r.seconds).toBeLessThan(60);
+    const size = Number(r.out.match(/^(\d+)$/m)?.[1]);
+    expect(size).toBeLessThanOrEqual(1024 ** 3);
+    expect(r.out).toMatch(/status=(?!0\b)\d+/);
+  });
+
+  it("a process that ignores SIGTERM is killed anyway", async () => {
+    const r = await timed("trap '' TERM; sleep 120");
+    expect(r.seconds).toBeLessThan(30);
+    expect(r.out).toContain("[command timed out after 5 s and was killed]");
+    // (`sleep infinity` is the container's own main process; only the command's `sleep 120` must be gone.)
+    expect((await hostile.exec("ps -eo args | grep -c '^sleep 120$' || true", { timeoutSec: 10 })).stdout.trim()).toBe("0");
+  });
+
+  it("binary output comes back as text without breaking anything", async () => {
+    const r = await timed("head -c 4096 /dev/urandom");
+    expect(r.out).toMatch(/\[exit code: 0\]$/);
+    expect(typeof r.out).toBe("string");
+  });
+
+  it("there is no network: name resolution and connections fail", async () => {
+    const r = await timed(
+      `python3 -c "import socket
+try:
+    socket.getaddrinfo('example.com', 80)
+    print('resolved')
+except OSError as e:
+    print('no-network', type(e).__name__)"; ls /sys/class/net`,
+    );
+    expect(r.out).toContain("no-network");
+    expect(r.out).not.toContain("resolved");
+    expect(r.out).toMatch(/^lo$/m);
+    expect(r.out).not.toMatch(/^eth0$/m);
+  });
+});
