@@ -105,30 +105,24 @@ export function createClient(cell: CellSpec, settings: ClientSettings): ModelCli
   const generation = generationOf(calls);
   switch (cell.provider) {
     case "mock":
-      if (!settings.mockBaseUrl) throw new InfraError("internal: mock cell without a mock server");
+    case "openai": {
+      // The built-in mock is the Chat provider pointed at the in-process server.
+      const mock = cell.provider === "mock";
+      if (mock && !settings.mockBaseUrl) throw new InfraError("internal: mock cell without a mock server");
+      const baseURL = mock ? settings.mockBaseUrl : settings.baseUrl;
       return new OpenAIChatClient({
-        provider: "mock",
-        model: cell.model,
-        apiKey: "mock-key",
-        baseURL: settings.mockBaseUrl,
-        stream: settings.stream,
-        timeoutMs: settings.timeoutMs,
-        ...generation,
-        ...(calls.stopSequence?.length ? { stopSequences: calls.stopSequence } : {}),
-        ...(settings.log ? { log: settings.log } : {}),
-      });
-    case "openai":
-      return new OpenAIChatClient({
+        ...(mock ? { provider: "mock" } : {}),
         model: cell.model,
         // Local OpenAI-compatible servers often need no key; the SDK still wants a value.
-        apiKey: settings.env[settings.apiKeyEnv] ?? "no-key",
-        ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+        apiKey: mock ? "mock-key" : (settings.env[settings.apiKeyEnv] ?? "no-key"),
+        ...(baseURL ? { baseURL } : {}),
         stream: settings.stream,
         timeoutMs: settings.timeoutMs,
         ...generation,
         ...(calls.stopSequence?.length ? { stopSequences: calls.stopSequence } : {}),
         ...(settings.log ? { log: settings.log } : {}),
       });
+    }
     case "openai-responses":
       return new OpenAIResponsesClient({
         model: cell.model,
