@@ -2,6 +2,10 @@
 // Harness performance suite (`npm run bench:perf [-- --quick]`): every figure next to a baseline measured in the same
 // run, as a ratio. Plain ESM importing the compiled dist/ (no TypeScript loader), so it runs on Node 20 as is.
 // Prints a table and writes results/perf-<date>.json. See docs/PERFORMANCE.md for what each row measures.
+//
+// Flags: --quick (fewer samples, two waves per concurrency), --only start,tool,help,throughput (sections),
+// --concurrency 1,8,32,64, --latency-ms 6000 (mock answer latency), --max-iterations 3, --tasks N (per run at c > 1,
+// rounded up to whole waves), --out FILE.
 
 import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -25,7 +29,7 @@ const { values: opts } = parseArgs({
     tasks: { type: "string" },
     "latency-ms": { type: "string", default: "6000" },
     "max-iterations": { type: "string", default: "3" },
-    only: { type: "string", describe: "comma list of sections: start,tool,help,throughput" },
+    only: { type: "string" },
   },
 });
 const quick = opts.quick;
@@ -127,7 +131,8 @@ const runId = `perf-${process.pid}`;
 const provider = new DockerSandboxProvider(docker, { runId });
 const fixtureRepo = path.join(root, "test/fixtures/mini-repo");
 const startRepo = path.join(root, "datasets/swe-lite/repos", readdirSync(path.join(root, "datasets/swe-lite/repos")).sort()[0]);
-const labels = { "bench.managed": "true", "bench.run-id": runId };
+// Labelled like workspaces (owner pid, host) so `bench clean` reaps what a crash of this script leaves.
+const labels = { "bench.managed": "true", "bench.run-id": runId, "bench.owner-pid": String(process.pid), "bench.host": os.hostname() };
 const dockerVersion = (await docker.version()).Version;
 const machine = {
   cpu: os.cpus()[0]?.model ?? "unknown",

@@ -641,8 +641,8 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function exitCodeOf(exec: Docker.Exec): Promise<number | undefined> {
-  // The stream can close a moment before Docker records the exit code.
+/** Exit code of a finished exec, polling briefly: the stream can close a moment before Docker records it. */
+export async function exitCodeOf(exec: Docker.Exec): Promise<number | undefined> {
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
       const info = await exec.inspect();

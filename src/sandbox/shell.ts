@@ -23,7 +23,7 @@ import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { InfraError, errorMessage } from "../errors.js";
-import { BoundedOutput, Demuxer } from "./docker.js";
+import { BoundedOutput, Demuxer, exitCodeOf } from "./docker.js";
 import type { ExecResult, Shell, ShellResult, ShellRunOptions } from "./types.js";
 
 const DEFAULT_TIMEOUT_SEC = 120;
@@ -475,7 +475,7 @@ export class ShellSession implements Shell {
     const marker = stdout.marker ?? stderr.marker;
     if (marker?.cwd.startsWith("/")) this.#cwd = marker.cwd;
     // A shell we had to kill reports 137 whatever its EXIT trap saw (`$?` there is the last builtin's status).
-    const exitCode = shellSignaled ? 137 : (marker?.exitCode ?? (how === "stream-closed" ? await execExitCode(proc.exec) : undefined) ?? 137);
+    const exitCode = shellSignaled ? 137 : (marker?.exitCode ?? (how === "stream-closed" ? await exitCodeOf(proc.exec) : undefined) ?? 137);
     const shellEnded = marker?.kind !== "END" || !proc.alive;
     if (shellEnded) {
       proc.close();
@@ -500,19 +500,6 @@ const newId = (): string => randomUUID().replace(/-/g, "");
 
 function stripDriverTrace(stderr: string): string {
   return stderr.includes("__bench_") ? stderr.replace(DRIVER_TRACE, "") : stderr;
-}
-
-async function execExitCode(exec: Docker.Exec): Promise<number | undefined> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    try {
-      const info = await exec.inspect();
-      if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-    } catch {
-      return undefined;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return undefined;
 }
 
 export interface ShellExecOptions {
