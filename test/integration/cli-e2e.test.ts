@@ -103,6 +103,13 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     expect(existsSync(path.join(out, "bad"))).toBe(false);
   });
 
+  it("too little free disk space stops the run with exit 1 before anything is written", () => {
+    const r = bench(["run", "--dataset", "swe-lite", "--output-dir", path.join(out, "disk"), "--run-id", "disk"], { BENCH_MIN_FREE_MB: "999999999" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/MB free under .*; bench needs at least 999999999 MB \(set BENCH_MIN_FREE_MB to change\)/);
+    expect(existsSync(path.join(out, "disk"))).toBe(false);
+  });
+
   it("missing credentials stop the run with exit 1 before any sandbox starts", () => {
     const r = bench(["run", "--dataset", "swe-lite", "--model", "openai/gpt-4o", "--output-dir", path.join(out, "cred"), "--run-id", "cred"]);
     expect(r.code).toBe(1);
