@@ -155,7 +155,7 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     const jobs = pendingJobs(plan.jobs, existing.results, options.rerunErrors);
     if (previous) log(`resuming ${runId}: ${plan.jobs.length - jobs.length} of ${plan.jobs.length} attempt(s) already done`);
     if (shard) log(`shard ${shardText(shard)}: ${tasks.length} of ${selected.length} task(s)`);
-    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, previous, fingerprint, dockerVersion, ...(pool ? { pool } : {}) });
+    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, existing: existing.results, previous, fingerprint, dockerVersion, ...(pool ? { pool } : {}) });
     const gates = hasGates(gateSpec) && !outcome.interrupted ? evaluateGates(outcome.summary, cells.map((c) => c.cell), gateSpec) : null;
     return { ...outcome, shard: shard ? shardText(shard) : null, gates };
   } finally {
@@ -174,6 +174,8 @@ interface JobsInput {
   runId: string;
   runDir: string;
   store: ResultsStore;
+  /** Results already in results.jsonl when the run (or resume) started. */
+  existing: readonly TaskResult[];
   previous: Record<string, unknown> | null;
   fingerprint: Record<string, unknown>;
   dockerVersion: string;
@@ -188,7 +190,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const limits = new RunLimits({
     maxCost: options.maxCost,
     deadlineSec: options.deadline,
-    spentUsd: (await store.read()).results.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
+    spentUsd: input.existing.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
     log,
   });
   const ensure = (docker: Docker) => ensureImage(docker, "python", { onProgress: log });
@@ -264,7 +266,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   limits.onStop(() => queue.clear());
   const recorded = new Set<number>();
   let done = 0;
-  envr.progress?.begin(cells.map((c) => ({ cell: c.cell, total: tasks.length })), jobs.length > 0 ? (await store.read()).results : []);
+  envr.progress?.begin(cells.map((c) => ({ cell: c.cell, total: tasks.length })), jobs.length > 0 ? input.existing : []);
   try {
     for (const [index, { cell, task }] of jobs.entries()) {
       void queue.add(async () => {
