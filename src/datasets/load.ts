@@ -32,11 +32,28 @@ const taskSchema = z.object({
   PASS_TO_PASS: testList,
   hints_text: z.string().optional(),
   image: z.string().min(1).optional(),
+  user: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, "must be root, uid[:gid] or user[:group]")
+    .optional(),
+  network: z.boolean().optional(),
   test_cmd: z.string().min(1).optional(),
   test_framework: z.literal("pytest").default("pytest"),
   created_at: z.string().optional(),
   version: z.union([z.string(), z.number()]).transform(String).optional(),
 });
+
+/** The built-in sandbox image's unprivileged user (`agent`), who owns /testbed there. */
+export const BUILTIN_IMAGE_USER = "1000:1000";
+
+/**
+ * The user a task's commands run as: its `user` field (`root`: the image's root), else `agent` in the built-in image,
+ * else the task image's own user (an image that holds its repository at /testbed decides who may write there).
+ */
+export function taskUser(task: Task): string | undefined {
+  if (task.user !== undefined) return task.user === "root" || task.user === "0" || task.user === "0:0" ? undefined : task.user;
+  return task.image === undefined ? BUILTIN_IMAGE_USER : undefined;
+}
 
 /** Folder holding the shipped datasets (works from src/ and from dist/). */
 export function builtinDatasetsDir(): string {

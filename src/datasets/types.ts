@@ -14,6 +14,10 @@ export interface Task {
   hints_text?: string;
   /** Sandbox image; the dataset's default when absent. */
   image?: string;
+  /** User the agent's commands and the grading run as: `root`, `uid[:gid]` or names the image knows. Default: see taskUser(). */
+  user?: string;
+  /** The workspace gets a network (bridge); default none. */
+  network?: boolean;
   /** Test command; default `python -m pytest -rA <files the test patch touches>`. */
   test_cmd?: string;
   test_framework: "pytest";

@@ -4,6 +4,7 @@
 import { filesInPatch } from "../datasets/load.js";
 import type { Task } from "../datasets/types.js";
 import { shellQuote } from "../agent/tools.js";
+import { workspaceSpec } from "../runner/workspace.js";
 import type { SandboxProvider } from "../sandbox/types.js";
 import { verdict, type Verdict } from "./pytest-log.js";
 
@@ -34,11 +35,8 @@ const APPLY_STEPS = [
 ];
 
 export async function gradeTask(task: Task, modelPatch: string, provider: SandboxProvider, options: GradeOptions): Promise<GradeResult> {
-  const sandbox = await provider.create({
-    image: options.image,
-    labels: options.labels,
-    ...(task.repoDir ? { repoDir: task.repoDir } : {}),
-  });
+  // The test run gets the agent's user and network: tests that pass for root (or offline) only would grade unfairly.
+  const sandbox = await provider.create(workspaceSpec(task, options.image, options.labels));
   const log: string[] = [];
   try {
     let applied = true;

@@ -83,6 +83,30 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }
 
+/**
+ * Every sandbox image a task names must already be on each Docker host: bench builds only its own recipes and never
+ * pulls. Fails with an InfraError naming the image, the first task that wants it and the dataset file.
+ */
+export async function checkTaskImages(dockers: readonly Docker[], tasks: readonly Task[], datasetFile: string): Promise<void> {
+  const wanted = new Map<string, string>();
+  for (const t of tasks) if (t.image !== undefined && !wanted.has(t.image)) wanted.set(t.image, t.instance_id);
+  for (const [image, instance] of wanted) {
+    for (const docker of dockers) {
+      try {
+        await docker.getImage(image).inspect();
+      } catch (err) {
+        const missing = (err as { statusCode?: number }).statusCode === 404;
+        throw new InfraError(
+          missing
+            ? `${datasetFile}: task ${instance} needs sandbox image ${image}, which is not on the Docker host, and bench never pulls images: load it (docker load) or build it, then run again`
+            : `cannot inspect sandbox image ${image} (task ${instance}): ${errorMessage(err)}`,
+          { cause: err },
+        );
+      }
+    }
+  }
+}
+
 export async function pingDocker(docker: Docker): Promise<string> {
   try {
     const version = await Promise.race([
@@ -144,6 +168,13 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   }
 
   checkDiskSpace(path.dirname(runDir), envr.env);
+  // Images before the run directory: a missing image that cannot be built leaves nothing behind (exit 1).
+  // --deadline counts from here.
+  const imageCheckAt = performance.now();
+  const dockers = pool ? pool.dockers() : [envr.docker];
+  await checkTaskImages(dockers, tasks, dataset.file);
+  const ensure = (docker: Docker) => ensureImage(docker, "python", { onProgress: log });
+  const builtinImage = !previous && tasks.some((t) => t.image === undefined) ? await (pool ? pool.ensureImage(ensure) : ensure(envr.docker)) : undefined;
   mkdirSync(runDir, { recursive: true });
   const releaseLock = acquireRunLock(runDir);
   try {
@@ -155,7 +186,7 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     const jobs = pendingJobs(plan.jobs, existing.results, options.rerunErrors);
     if (previous) log(`resuming ${runId}: ${plan.jobs.length - jobs.length} of ${plan.jobs.length} attempt(s) already done`);
     if (shard) log(`shard ${shardText(shard)}: ${tasks.length} of ${selected.length} task(s)`);
-    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, existing: existing.results, previous, fingerprint, dockerVersion, ...(pool ? { pool } : {}) });
+    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, existing: existing.results, previous, fingerprint, dockerVersion, imageCheckAt, ...(builtinImage !== undefined ? { builtinImage } : {}), ...(pool ? { pool } : {}) });
     const gates = hasGates(gateSpec) && !outcome.interrupted ? evaluateGates(outcome.summary, cells.map((c) => c.cell), gateSpec) : null;
     return { ...outcome, shard: shard ? shardText(shard) : null, gates };
   } finally {
@@ -181,20 +212,25 @@ interface JobsInput {
   dockerVersion: string;
   /** --docker-host: the engines workspaces are spread over (else envr.docker). */
   pool?: DockerHostPool;
+  /** performance.now() when the images were checked: --deadline counts from there. */
+  imageCheckAt: number;
+  /** Tag of the built-in sandbox image, when it was ensured before the run directory was made (a new run). */
+  builtinImage?: string;
 }
 
 async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "gates">> {
   const { options, envr, dataset, tasks, cells, jobs, runId, runDir, store, previous } = input;
   const { log } = envr;
-  // --deadline counts from here (image check included); --max-cost counts what a resumed run already spent.
+  // --deadline counts from the image check; --max-cost counts what a resumed run already spent.
+  const ensure = (docker: Docker) => ensureImage(docker, "python", { onProgress: log });
+  const needsBuiltin = jobs.some((j) => j.task.image === undefined);
+  const image = input.builtinImage ?? (needsBuiltin ? await (input.pool ? input.pool.ensureImage(ensure) : ensure(envr.docker)) : String(previous?.["image"] ?? ""));
   const limits = new RunLimits({
     maxCost: options.maxCost,
-    deadlineSec: options.deadline,
+    deadlineSec: options.deadline === undefined ? undefined : Math.max(0.001, options.deadline - (performance.now() - input.imageCheckAt) / 1000),
     spentUsd: input.existing.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
     log,
   });
-  const ensure = (docker: Docker) => ensureImage(docker, "python", { onProgress: log });
-  const image = jobs.length > 0 ? await (input.pool ? input.pool.ensureImage(ensure) : ensure(envr.docker)) : String(previous?.["image"] ?? "");
   const startedAt = previous && typeof previous["started_at"] === "string" ? new Date(previous["started_at"]) : new Date();
   const runJson = {
     run_id: runId,

@@ -15,6 +15,7 @@ import { percentile } from "../report/stats.js";
 import type { TaskResult } from "../report/types.js";
 import type { Sandbox, SandboxProvider } from "../sandbox/types.js";
 import type { EndpointLimiter } from "./limiter.js";
+import { workspaceSpec } from "./workspace.js";
 import { generateWithRetry, type RetryPolicy } from "./retry.js";
 
 export interface TaskContext {
@@ -71,7 +72,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
     let sandbox: Sandbox | undefined;
     const ts = performance.now();
     try {
-      sandbox = await ctx.sandboxes.create({ image: ctx.image, labels, ...(task.repoDir ? { repoDir: task.repoDir } : {}) });
+      sandbox = await ctx.sandboxes.create(workspaceSpec(task, ctx.image, labels));
       sandboxStartS = seconds(performance.now() - ts);
       trajectory.write({ type: "sandbox", container: sandbox.id, start_s: sandboxStartS });
       const ta = performance.now();
@@ -119,7 +120,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
         const grading = () => {
           tg = performance.now();
           return gradeTask(task, patch, ctx.sandboxes, {
-            image: ctx.image,
+            image: task.image ?? ctx.image,
             labels: { ...labels, "bench.role": "grading" },
             timeoutSec: ctx.gradingTimeoutSec,
           });

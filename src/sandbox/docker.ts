@@ -109,31 +109,42 @@ export class DockerSandboxProvider implements SandboxProvider {
       [LABELS.host]: this.#host,
       [LABELS.managed]: "true",
     };
+    const user = spec.user;
+    if (user !== undefined && !USER_SPEC.test(user)) {
+      throw new UsageError(`workspace user: expected uid[:gid] or user[:group] names, got ${JSON.stringify(user)}`);
+    }
     let container: Docker.Container | undefined;
+    let lifeline: Duplex | undefined;
     let step = "create container";
-    const withRepo = spec.repoDir !== undefined;
     try {
       container = await this.#docker.createContainer({
         Image: spec.image,
-        Cmd: ["sleep", "infinity"],
-        // With a repository, an entrypoint unpacks it from stdin and commits it before it execs the command: no
-        // putArchive (Docker untars through a helper process, ~45 ms) and no exec round trip for the commit.
-        ...(withRepo ? { Entrypoint: ["bash", "-c", PREPARE_SCRIPT, "bench-prepare"], OpenStdin: true, StdinOnce: true } : {}),
+        // The entrypoint unpacks the repository from stdin (no putArchive: Docker untars through a helper process,
+        // ~45 ms), commits it, hands the workdir to the user, then waits on stdin: the lifeline (see PREPARE_SCRIPT).
+        Entrypoint: ["bash", "-c", PREPARE_SCRIPT, "bench-prepare"],
+        Cmd: [],
+        Env: [`BENCH_REPO=${spec.repoDir !== undefined ? 1 : 0}`, `BENCH_OWNER=${user ?? ""}`],
+        OpenStdin: true,
+        StdinOnce: true,
         Labels: labels,
         WorkingDir: workdir,
         Tty: false,
-        AttachStdin: withRepo,
-        AttachStdout: withRepo,
-        AttachStderr: withRepo,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
         HostConfig: {
           Init: true,
+          // The container ends when its lifeline closes (the owner exited or was killed); Docker then removes it.
+          AutoRemove: true,
           NetworkMode: spec.network === true ? "bridge" : "none",
           Memory: memoryBytes,
           MemorySwap: memoryBytes, // no swap: the limit is the limit
           NanoCpus: Math.round(cpus * 1e9),
           PidsLimit: pidsLimit,
           CapDrop: ["ALL"],
-          CapAdd: this.#capAdd,
+          // CAP_CHOWN only for the root entrypoint's `chown -R` of the workdir; the user's commands get no capability
+          // (a non-root process's effective set is empty after execve).
+          CapAdd: user !== undefined && !this.#capAdd.includes("CHOWN") ? [...this.#capAdd, "CHOWN"] : this.#capAdd,
           SecurityOpt: ["no-new-privileges"],
           // No single file past this size (RLIMIT_FSIZE, bytes): a runaway write fails fast instead of filling the
           // host disk. overlay2 on ext4 has no per-container quota, so this is the bound that works everywhere.
@@ -141,33 +152,29 @@ export class DockerSandboxProvider implements SandboxProvider {
             { Name: "fsize", Soft: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, Hard: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES },
             { Name: "nofile", Soft: 4096, Hard: 4096 },
           ],
-          LogConfig: { Type: "none", Config: {} }, // `sleep infinity` logs nothing; every command's output comes through exec
+          LogConfig: { Type: "none", Config: {} }, // the entrypoint's output comes through the attach stream
         },
       });
-      if (spec.repoDir !== undefined) {
-        step = "attach to the container";
-        // Attached before start, so nothing the entrypoint prints is lost.
-        const stdio = (await container.attach({ stream: true, hijack: true, stdin: true, stdout: true, stderr: true })) as unknown as Duplex;
-        // The archive is written before the start: Docker holds it until the entrypoint reads stdin.
-        const preparing = prepareRepository(stdio, spec.repoDir, PREPARE_TIMEOUT_MS);
-        preparing.catch(() => {}); // awaited below; a failed start must not leave it unhandled
-        step = "start container";
-        await container.start().catch((err: unknown) => {
-          stdio.destroy();
-          throw err;
-        });
-        step = `copy ${spec.repoDir} into ${workdir}`;
-        const prepared = await preparing;
-        if (prepared.exitCode !== 0) {
-          if (prepared.stage === "commit") step = "commit the repository as git base";
-          throw new Error(`exit code ${prepared.exitCode}${prepared.timedOut ? " (timed out)" : ""}: ${prepared.output.trim()}`);
-        }
-      } else {
-        step = "start container";
-        await container.start();
+      step = "attach to the container";
+      // Attached before start, so nothing the entrypoint prints is lost.
+      const stdio = (await container.attach({ stream: true, hijack: true, stdin: true, stdout: true, stderr: true })) as unknown as Duplex;
+      lifeline = stdio;
+      stdio.on("error", () => {}); // a broken lifeline ends the container; the next command reports it
+      // The archive is written before the start: Docker holds it until the entrypoint reads stdin.
+      const preparing = prepareWorkspace(stdio, spec.repoDir, PREPARE_TIMEOUT_MS);
+      preparing.catch(() => {}); // awaited below; a failed start must not leave it unhandled
+      step = "start container";
+      await container.start();
+      step = spec.repoDir !== undefined ? `copy ${spec.repoDir} into ${workdir}` : "prepare the workspace";
+      const prepared = await preparing;
+      if (prepared.exitCode !== 0) {
+        if (prepared.stage === "commit") step = "commit the repository as git base";
+        if (prepared.stage === "owner") step = `hand ${workdir} to user ${user}`;
+        throw new Error(`exit code ${prepared.exitCode}${prepared.timedOut ? " (timed out)" : ""}: ${prepared.output.trim()}`);
       }
-      return new DockerSandbox(container, workdir);
+      return new DockerSandbox(container, workdir, { lifeline: stdio, ...(user !== undefined ? { user } : {}) });
     } catch (err) {
+      lifeline?.destroy();
       // If even removal fails (engine gone), the labels let the janitor find the container later.
       if (container !== undefined) await removeQuietly(container).catch(() => {});
       const hint = statusCode(err) === 404 && step === "create container" ? " (build it with `bench images build`)" : "";
@@ -178,27 +185,41 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 }
 
+/** `uid[:gid]` or `name[:group]`, as Docker's exec `User` and `chown` take them. */
+const USER_SPEC = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
+
 /**
- * Entrypoint of a workspace with a repository (`$@` is the container's command): unpack the tar on stdin into the
- * workdir, drain stdin to EOF, commit everything as the git base unless the archive brought its `.git` (the host built
- * the commit: git-base.ts), print `__BENCH_PREPARED__<stage>:<exit code>`, then exec the command with stdin from /dev/null.
+ * Entrypoint of every workspace, as root with every capability dropped but CAP_CHOWN when a user is set:
+ * - BENCH_REPO=1: unpack the tar on stdin into the workdir (tar stops at the archive's end; stdin stays open) and
+ *   commit everything as the git base unless the archive brought its `.git` (the host built the commit: git-base.ts);
+ * - BENCH_OWNER set: `chown -R` the workdir to that user, who runs every command from then on;
+ * - print `__BENCH_PREPARED__<stage>:<exit code>`;
+ * - wait on stdin, the lifeline: the owner keeps the attach connection open for the workspace's life. When the owner
+ *   exits or is killed, Docker closes stdin, `cat` ends, the container stops and Docker removes it (AutoRemove): no
+ *   janitor needed, on this host or another. A non-root agent cannot signal this root process.
  */
-const PREPARE_SCRIPT = `tar -x -f - --no-same-owner; rc=$?; cat >/dev/null; stage=copy
-if [ "$rc" -eq 0 ] && [ ! -e .git ]; then stage=commit; git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; fi
-printf '\\n__BENCH_PREPARED__%s:%d\\n' "$stage" "$rc"
-exec "$@" </dev/null`;
+const PREPARE_SCRIPT = `stage=copy rc=0
+if [ "$BENCH_REPO" = 1 ]; then tar -x -f - --no-same-owner; rc=$?
+  if [ "$rc" -eq 0 ] && [ ! -e .git ]; then stage=commit; git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; fi
+fi
+if [ "$rc" -eq 0 ] && [ -n "$BENCH_OWNER" ]; then stage=owner; chown -R -- "$BENCH_OWNER" .; rc=$?; fi
+printf '\n__BENCH_PREPARED__%s:%d\n' "$stage" "$rc"
+exec cat >/dev/null`;
+/** GNU tar's default record size (blocking factor 20). */
+const TAR_RECORD_BYTES = 20 * 512;
 /** Deadline of unpacking and committing the repository. */
 const PREPARE_TIMEOUT_MS = 300_000;
 
 /**
- * Streams `repoDir` as a tar into the attached stdin of a started workspace and waits for the entrypoint's verdict.
- * A host-side read error leaves stdin open (tar never sees a clean end) and rejects; the caller removes the container.
+ * Streams `repoDir` (when given) as a tar into the attached stdin of a started workspace, without ending stdin (it is
+ * the lifeline), and waits for the entrypoint's verdict. A host-side read error leaves the archive incomplete (tar
+ * never sees its end) and rejects; the caller removes the container.
  */
-function prepareRepository(
+function prepareWorkspace(
   stdio: Duplex,
-  repoDir: string,
+  repoDir: string | undefined,
   timeoutMs: number,
-): Promise<{ stage: "copy" | "commit"; exitCode: number; output: string; timedOut: boolean }> {
+): Promise<{ stage: "copy" | "commit" | "owner"; exitCode: number; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     let output = "";
     let settled = false;
@@ -206,49 +227,74 @@ function prepareRepository(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      stdio.destroy();
+      stdio.off("data", onData);
       fn();
     };
     const demux = new Demuxer((_kind, payload) => {
       output = (output + payload.toString("utf8")).slice(-8_000);
-      const match = /\n__BENCH_PREPARED__(copy|commit):(\d+)\n/.exec(output);
+      const match = /\n__BENCH_PREPARED__(copy|commit|owner):(\d+)\n/.exec(output);
       if (match) {
         const rest = output.slice(0, match.index);
-        settle(() => resolve({ stage: match[1] as "copy" | "commit", exitCode: Number(match[2]), output: rest, timedOut: false }));
+        settle(() => resolve({ stage: match[1] as "copy" | "commit" | "owner", exitCode: Number(match[2]), output: rest, timedOut: false }));
       }
     });
+    const onData = (chunk: Buffer): void => demux.push(chunk);
     const timer = setTimeout(() => settle(() => resolve({ stage: "copy", exitCode: 124, output, timedOut: true })), timeoutMs);
-    stdio.on("data", (chunk: Buffer) => demux.push(chunk));
-    const ended = (): void => settle(() => reject(new Error(`the container stopped before the repository was ready: ${output.trim() || "no output"}`)));
-    stdio.on("end", ended);
-    stdio.on("close", ended);
-    stdio.on("error", (err: Error) => settle(() => reject(err)));
+    stdio.on("data", onData);
+    const ended = (): void => settle(() => reject(new Error(`the container stopped before the workspace was ready: ${output.trim() || "no output"}`)));
+    stdio.once("end", ended);
+    stdio.once("close", ended);
+    stdio.once("error", (err: Error) => settle(() => reject(err)));
+    if (repoDir === undefined) return;
     const source = Readable.from(packDirectory(repoDir, { date: new Date() }));
     source.on("error", (err: Error) => settle(() => reject(err)));
-    source.pipe(stdio); // ends stdin when the archive is complete: the entrypoint's tar sees EOF
+    // stdin stays open, so tar must find the archive's end without an EOF: reading a pipe, GNU tar waits for whole
+    // records (20 blocks of 512 bytes), so the archive is padded with zeros to a whole record.
+    let sent = 0;
+    source.on("data", (chunk: Buffer) => {
+      sent += chunk.length;
+    });
+    source.on("end", () => stdio.write(Buffer.alloc((TAR_RECORD_BYTES - (sent % TAR_RECORD_BYTES)) % TAR_RECORD_BYTES)));
+    source.pipe(stdio, { end: false });
   });
 }
 
-/** A started workspace container. Commands run as the image's user (root) through `docker exec`. */
+export interface DockerSandboxOptions {
+  /** User every command runs as (exec `User`); the image's user when absent. */
+  user?: string;
+  /** The attach connection whose stdin keeps the container alive (PREPARE_SCRIPT); closed after removal. */
+  lifeline?: Duplex;
+}
+
+/** A started workspace container. Commands run as the workspace's user (else the image's) through `docker exec`. */
 export class DockerSandbox implements Sandbox {
   readonly id: string;
   readonly workdir: string;
   readonly #container: Docker.Container;
+  readonly #user: string | undefined;
+  readonly #lifeline: Duplex | undefined;
   #removal: Promise<void> | undefined;
   readonly #shells = new Set<Shell>();
   /** The shell behind exec() (opened on first use); null when it cannot start. */
   #commandShell: Promise<ShellSession | null> | undefined;
 
-  constructor(container: Docker.Container, workdir: string) {
+  constructor(container: Docker.Container, workdir: string, options: DockerSandboxOptions = {}) {
     this.#container = container;
     this.id = container.id;
     this.workdir = workdir;
+    this.#user = options.user;
+    this.#lifeline = options.lifeline;
+  }
+
+  /** The user commands run as; undefined: the image's (root). */
+  get user(): string | undefined {
+    return this.#user;
   }
 
   /** A persistent bash in the workdir (src/sandbox/shell.ts); closed when the sandbox is removed. */
   async openShell(): Promise<Shell> {
     const { ShellSession } = await import("./shell.js"); // shell.ts imports this module: load it on first use
-    const shell = await ShellSession.open(this.#container, { workdir: this.workdir });
+    const shell = await ShellSession.open(this.#container, this.#shellOptions());
     this.#shells.add(shell);
     return shell;
   }
@@ -279,6 +325,7 @@ export class DockerSandbox implements Sandbox {
         Tty: false,
         Env: env,
         WorkingDir: options.cwd ?? this.workdir,
+        ...(this.#user !== undefined ? { User: this.#user } : {}),
       });
       stream = await exec.start({ hijack: true, stdin: false });
     } catch (err) {
@@ -358,7 +405,7 @@ export class DockerSandbox implements Sandbox {
   async #viaCommandShell<T>(work: (shell: ShellSession, m: typeof import("./shell.js")) => Promise<T | undefined>): Promise<T | undefined> {
     if (this.#removal !== undefined) return undefined;
     const m = await import("./shell.js");
-    this.#commandShell ??= m.ShellSession.open(this.#container, { workdir: this.workdir }).then(
+    this.#commandShell ??= m.ShellSession.open(this.#container, this.#shellOptions()).then(
       (shell) => {
         this.#shells.add(shell);
         return shell;
@@ -420,12 +467,14 @@ export class DockerSandbox implements Sandbox {
     }
     const content = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     const fileMode = mode ?? existing?.mode ?? 0o644;
+    // With a workspace user, the file must be theirs: missing parents made by them, the entry carries their ids.
+    const owner = this.#user !== undefined ? await this.#ownerIds(path.posix.dirname(target)) : { uid: 0, gid: 0 };
     const pack = tar.pack();
-    // Extracting at "/" lets Docker create missing parent folders (0755, root), so no mkdir round trip.
-    pack.entry({ name: target.slice(1), mode: fileMode & 0o7777, size: content.length, mtime: new Date() }, content);
+    // Extracting at "/" lets Docker create missing parent folders (0755, root), so no mkdir round trip as root.
+    pack.entry({ name: target.slice(1), mode: fileMode & 0o7777, size: content.length, mtime: new Date(), ...owner }, content);
     pack.finalize();
     try {
-      await this.#container.putArchive(await collect(Readable.from(pack)), { path: "/" });
+      await this.#container.putArchive(await collect(Readable.from(pack)), { path: "/", ...(this.#user !== undefined ? { copyUIDGID: true } : {}) });
     } catch (err) {
       throw fileError(err, target, "write");
     }
@@ -436,13 +485,29 @@ export class DockerSandbox implements Sandbox {
     this.#shells.clear();
     // Concurrent calls share one request; a failed one (engine unreachable) may be retried.
     this.#removal ??= removeQuietly(this.#container).then(
-      () => {},
+      () => {
+        this.#lifeline?.destroy();
+      },
       (err: unknown) => {
         this.#removal = undefined;
         throw err;
       },
     );
     return this.#removal;
+  }
+
+  /** Numeric ids of the workspace user, after making `dir` (as that user) when it is missing. */
+  async #ownerIds(dir: string): Promise<{ uid: number; gid: number }> {
+    const r = await this.exec(`mkdir -p -- '${dir.replace(/'/g, "'\\''")}' && id -u && id -g`, { timeoutSec: 30 });
+    const [uid, gid] = r.stdout.trim().split("\n").map(Number);
+    if (r.exitCode !== 0 || !Number.isInteger(uid) || !Number.isInteger(gid)) {
+      throw pathErrorOf(dir, r.stderr) ?? new InfraError(`cannot prepare ${dir} in sandbox: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    }
+    return { uid: uid as number, gid: gid as number };
+  }
+
+  #shellOptions(): { workdir: string; user?: string } {
+    return { workdir: this.workdir, ...(this.#user !== undefined ? { user: this.#user } : {}) };
   }
 
   #resolve(filePath: string): string {
@@ -483,6 +548,7 @@ export class DockerSandbox implements Sandbox {
         Cmd: ["bash", "-c", script, "bench-kill", marker],
         AttachStdout: true,
         AttachStderr: true,
+        ...(this.#user !== undefined ? { User: this.#user } : {}),
       });
       const stream = await killer.start({ hijack: true, stdin: false });
       await new Promise<void>((resolve) => {
@@ -787,6 +853,12 @@ function requirePositive(what: string, value: number): void {
 function statusCode(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === "number" ? code : undefined;
+}
+
+/** A `mkdir -p` failure that is the path's fault (a parent is a file), as an fs-like error. */
+function pathErrorOf(target: string, stderr: string): Error | undefined {
+  if (/Not a directory|File exists/.test(stderr)) return Object.assign(new Error(`${target}: a parent is not a directory`), { code: "ENOTDIR" });
+  return undefined;
 }
 
 function notFound(target: string): Error {

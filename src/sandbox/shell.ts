@@ -49,6 +49,8 @@ export class ShellStartError extends InfraError {}
 export interface ShellSessionOptions {
   /** Directory the first shell starts in, and the fallback when a restored cwd is gone. */
   workdir: string;
+  /** User the shell and its kill helpers run as (exec `User`). @default the image's user */
+  user?: string;
 }
 
 interface Marker {
@@ -136,15 +138,17 @@ class ShellProcess {
   readonly #container: Docker.Container;
   readonly exec: Docker.Exec;
   readonly #socket: Duplex;
+  readonly #user: string | undefined;
   /** The shell's PID inside the container (from the bootstrap); 0 until known. */
   pid = 0;
   #alive = true;
   #current: Pending | undefined;
 
-  private constructor(container: Docker.Container, exec: Docker.Exec, socket: Duplex) {
+  private constructor(container: Docker.Container, exec: Docker.Exec, socket: Duplex, user: string | undefined) {
     this.#container = container;
     this.exec = exec;
     this.#socket = socket;
+    this.#user = user;
     const demux = new Demuxer((kind, payload) => {
       const current = this.#current;
       if (current === undefined) return; // a background process writing between commands: dropped
@@ -167,7 +171,7 @@ class ShellProcess {
     socket.on("error", closed);
   }
 
-  static async start(container: Docker.Container, workdir: string): Promise<ShellProcess> {
+  static async start(container: Docker.Container, workdir: string, user: string | undefined): Promise<ShellProcess> {
     const exec = await container.exec({
       Cmd: ["bash", "--noprofile", "--norc"],
       AttachStdin: true,
@@ -175,9 +179,10 @@ class ShellProcess {
       AttachStderr: true,
       Tty: false,
       WorkingDir: workdir,
+      ...(user !== undefined ? { User: user } : {}),
     });
     const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
-    return new ShellProcess(container, exec, socket);
+    return new ShellProcess(container, exec, socket, user);
   }
 
   get alive(): boolean {
@@ -218,7 +223,12 @@ class ShellProcess {
   /** Runs a helper script in a second exec (the kill path), bounded in time; never throws. */
   async helper(script: string, args: string[], timeoutMs: number): Promise<void> {
     try {
-      const exec = await this.#container.exec({ Cmd: ["bash", "-c", script, "bench-shell-kill", ...args], AttachStdout: true, AttachStderr: true });
+      const exec = await this.#container.exec({
+        Cmd: ["bash", "-c", script, "bench-shell-kill", ...args],
+        AttachStdout: true,
+        AttachStderr: true,
+        ...(this.#user !== undefined ? { User: this.#user } : {}),
+      });
       const stream = await exec.start({ hijack: true, stdin: false });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
@@ -337,6 +347,7 @@ const DRIVER_TRACE = /^\++ __bench_(?:begin|end) [^\n]*\n?/gm;
 export class ShellSession implements Shell {
   readonly #container: Docker.Container;
   readonly #workdir: string;
+  readonly #user: string | undefined;
   /** Where an ending shell saves `export -p`; the next shell sources it. */
   readonly #envFile: string;
   #process: ShellProcess | undefined;
@@ -349,6 +360,7 @@ export class ShellSession implements Shell {
   private constructor(container: Docker.Container, options: ShellSessionOptions) {
     this.#container = container;
     this.#workdir = options.workdir;
+    this.#user = options.user;
     this.#cwd = options.workdir;
     this.#envFile = `/tmp/.bench-shell-${randomUUID().replace(/-/g, "")}.env`;
   }
@@ -392,7 +404,7 @@ export class ShellSession implements Shell {
     if (this.#closed) throw new ShellStartError(`the shell of ${where} is closed`);
     let proc: ShellProcess;
     try {
-      proc = await ShellProcess.start(this.#container, this.#workdir);
+      proc = await ShellProcess.start(this.#container, this.#workdir, this.#user);
     } catch (err) {
       throw new ShellStartError(`cannot start a shell in ${where}: ${errorMessage(err)}`, { cause: err });
     }

@@ -75,6 +75,12 @@ export interface WorkspaceSpec {
   pidsLimit?: number;
   /** Largest file a command may write, bytes (RLIMIT_FSIZE). @default 1 GiB */
   maxFileBytes?: number;
+  /**
+   * Unprivileged user every command runs as (`uid[:gid]` or names the image knows). The workdir is handed to it at
+   * start (the container's root process gets CAP_CHOWN for that, and nothing runs as root afterwards). @default the
+   * image's user (root, with every capability dropped)
+   */
+  user?: string;
 }
 
 export interface SandboxProvider {

@@ -1,6 +1,6 @@
 // `bench` as users run it: the compiled CLI in a child process, real Docker, the built-in mock.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -108,6 +108,21 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/MB free under .*; bench needs at least 999999999 MB \(set BENCH_MIN_FREE_MB to change\)/);
     expect(existsSync(path.join(out, "disk"))).toBe(false);
+  });
+
+  it("a sandbox image that is missing and cannot be built stops the run with exit 1 before anything is written", () => {
+    // A copy of one swe-lite task that names an image of its own, which no Docker host has (bench never pulls).
+    const ds = mkdtempSync(path.join(os.tmpdir(), "bench-noimage-"));
+    const task = sweLite.tasks[0]!;
+    cpSync(task.repoDir!, path.join(ds, "repos", task.instance_id), { recursive: true });
+    const line = JSON.parse(readFileSync(sweLite.file, "utf8").split("\n")[0]!) as Record<string, unknown>;
+    writeFileSync(path.join(ds, "tasks.jsonl"), `${JSON.stringify({ ...line, image: "bench-test-missing/none:0" })}\n`);
+    const r = bench(["run", "--dataset", ds, "--output-dir", path.join(out, "noimage"), "--run-id", "noimage"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${path.join(ds, "tasks.jsonl")}: task ${task.instance_id} needs sandbox image bench-test-missing/none:0, which is not on the Docker host, and bench never pulls images`,
+    );
+    expect(existsSync(path.join(out, "noimage"))).toBe(false);
   });
 
   it("missing credentials stop the run with exit 1 before any sandbox starts", () => {

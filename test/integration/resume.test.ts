@@ -105,6 +105,9 @@ describe("crash safety", () => {
     }
     run.child.kill("SIGKILL");
     await run.exited;
+    // The lifeline: no started workspace outlives its owner, with no janitor run (one only created, never started, waits
+    // for the janitor below).
+    await until(async () => (await docker.listContainers({ filters: { label: [`bench.run-id=${runId}`] } })).length === 0, 15_000);
     const partial = lines(runDir);
     expect(partial).toBeLessThan(4);
 

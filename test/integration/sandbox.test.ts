@@ -61,9 +61,13 @@ describe("create", () => {
       "bench.managed": "true",
     });
     expect(info.Name).not.toBe("");
-    expect(info.Config.Cmd).toEqual(["sleep", "infinity"]);
+    // The entrypoint prepares the workspace, then waits on the lifeline (stdin of the owner's attach connection).
+    expect(info.Config.Entrypoint?.slice(0, 2)).toEqual(["bash", "-c"]);
+    expect(info.Config.OpenStdin).toBe(true);
+    expect(info.Config.StdinOnce).toBe(true);
     expect(info.HostConfig).toMatchObject({
       Init: true,
+      AutoRemove: true,
       NetworkMode: "none",
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],

@@ -74,10 +74,13 @@ describe("ShellSession", () => {
   });
 
   it("a timeout also kills what left the process group (setsid) and forked subshell loops", async () => {
+    // The container's own process is the lifeline, a `cat` on the entrypoint's stdin.
+    const lifeline = (await shell.run("pgrep -x cat")).stdout.trim();
+    expect(lifeline).toMatch(/^\d+$/);
     const result = await shell.run("setsid sleep 300 & (while :; do sleep 0.1; done) & while :; do sleep 0.1; done | cat", { timeoutSec: 1 });
     expect(result).toMatchObject({ timedOut: true, shellEnded: false });
-    // Only the container's own `sleep infinity` is left.
-    expect((await shell.run("sleep 0.3; ps -eo args= | grep -E '^(sleep|cat)' | grep -v infinity || echo none")).stdout).toBe("none\n");
+    // Only the lifeline is left.
+    expect((await shell.run(`sleep 0.3; ps -eo pid=,args= | grep -E '^ *[0-9]+ (sleep|cat)' | grep -vE '^ *${lifeline} ' || echo none`)).stdout).toBe("none\n");
   });
 
   it("a shell stuck in a builtin loop is replaced after a timeout, in the same cwd", async () => {

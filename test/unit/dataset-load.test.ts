@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { filesInPatch, loadDataset, selectTasks } from "../../src/datasets/load.js";
+import { BUILTIN_IMAGE_USER, filesInPatch, loadDataset, selectTasks, taskUser } from "../../src/datasets/load.js";
+import { workspaceSpec } from "../../src/runner/workspace.js";
 
 const task = (id: string, extra: Record<string, unknown> = {}) => ({
   instance_id: id,
@@ -81,6 +82,29 @@ describe("loadDataset", () => {
     expect(selectTasks(ds, ["c", "a"], undefined).map((t) => t.instance_id)).toEqual(["a", "c"]);
     expect(selectTasks(ds, undefined, 2).map((t) => t.instance_id)).toEqual(["a", "b"]);
     expect(() => selectTasks(ds, ["a", "zz"], undefined)).toThrowError(/--instances: unknown instance id\(s\) zz/);
+  });
+});
+
+describe("sandbox fields: user and network", () => {
+  it("reads user and network, and names the field when one is malformed", () => {
+    const ok = dataset([JSON.stringify(task("a-1", { user: "agent:agent", network: true }))], ["a-1"]);
+    expect(loadDataset(ok).tasks[0]).toMatchObject({ user: "agent:agent", network: true });
+    const badUser = dataset([JSON.stringify(task("a-1", { user: "rm -rf /" }))], ["a-1"]);
+    expect(() => loadDataset(badUser)).toThrow(/tasks\.jsonl:1: field user: must be root, uid\[:gid\] or user\[:group\] \(got "rm -rf \/"\)/);
+    const badNet = dataset([JSON.stringify(task("a-1", { network: "yes" }))], ["a-1"]);
+    expect(() => loadDataset(badNet)).toThrow(/tasks\.jsonl:1: field network: .*\(got "yes"\)/);
+  });
+
+  it("runs as the built-in image's agent by default, as root for an image of the task's own, as the task says otherwise", () => {
+    const base = { ...task("a-1"), FAIL_TO_PASS: [], PASS_TO_PASS: [], test_framework: "pytest" as const };
+    expect(BUILTIN_IMAGE_USER).toBe("1000:1000");
+    expect(taskUser(base)).toBe("1000:1000");
+    expect(taskUser({ ...base, image: "swebench/x:latest" })).toBeUndefined();
+    expect(taskUser({ ...base, image: "swebench/x:latest", user: "1000" })).toBe("1000");
+    expect(taskUser({ ...base, user: "root" })).toBeUndefined();
+    expect(taskUser({ ...base, user: "0:0" })).toBeUndefined();
+    expect(workspaceSpec({ ...base, repoDir: "/r" }, "img:1", { a: "b" })).toEqual({ image: "img:1", labels: { a: "b" }, repoDir: "/r", user: "1000:1000" });
+    expect(workspaceSpec({ ...base, image: "own:2", network: true, user: "root" }, "img:1", {})).toEqual({ image: "own:2", labels: {}, network: true });
   });
 });
 
