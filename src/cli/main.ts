@@ -47,6 +47,7 @@ function runFlags(y: Argv) {
     .option("deadline", { type: "number", describe: "Wall clock of the run, seconds: no new task after it, running agents stop (task_timeout)" })
     .option("task-retries", { type: "number", describe: "Re-runs of a task that ended in an infrastructure error, fresh workspace each (default 0)" })
     .option("grading-concurrency", { type: "number", describe: "Grading containers at once (default --concurrency)" })
+    .option("grading-workspace", { type: "string", describe: "Grade in the agent's workspace after a reset (reuse, default) or in a new container (fresh)" })
     .option("mock-rpm", { type: "number", describe: "Built-in mock: model calls per minute before it answers 429" })
     .option("mock-tpm", { type: "number", describe: "Built-in mock: tokens per minute before it answers 429" })
     .option("mock-retry-hints", { type: "boolean", describe: "Built-in mock: retry hints on its quota 429s (default true; --no-mock-retry-hints)" })
@@ -178,6 +179,7 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
     deadline: num("deadline"),
     taskRetries: num("task-retries"),
     gradingConcurrency: num("grading-concurrency"),
+    gradingWorkspace: argv["grading-workspace"],
     mockRpm: num("mock-rpm"),
     mockTpm: num("mock-tpm"),
     mockRetryHints: argv["mock-retry-hints"],
@@ -463,7 +465,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .option("port", { type: "number", default: 8080 })
           .option("host", { type: "string", default: "127.0.0.1" })
-          .option("policy", { type: "string", default: "oracle", choices: ["oracle", "lazy", "chatty", "wrong"] })
+          .option("policy", { type: "string", default: "oracle", choices: ["oracle", "lazy", "chatty", "wrong", "hostile"] })
           .option("dataset", { type: "string", default: "swe-lite", describe: "Tasks the policies solve" })
           .option("latency-ms", { type: "number", default: 0 })
           .option("latency", { type: "string", describe: "Latency distribution added per call: fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN_MS:SIGMA" })

@@ -139,6 +139,11 @@ export const runOptionsSchema = z
     taskRetries: nonNegativeInt("--task-retries").default(0),
     /** Grading containers at once. @default --concurrency */
     gradingConcurrency: positiveInt("--grading-concurrency").optional(),
+    /**
+     * Where grading runs: `reuse` the agent's workspace after a reset (non-root workspaces with a copied repository;
+     * others get a new one), or `fresh`: always a new container. @default "reuse"
+     */
+    gradingWorkspace: z.enum(["reuse", "fresh"], { message: "--grading-workspace: expected reuse or fresh" }).default("reuse"),
     /** Built-in mock: model calls per minute before it answers 429. @default no quota */
     mockRpm: positiveInt("--mock-rpm").optional(),
     /** Built-in mock: tokens per minute before it answers 429. @default no quota */

@@ -28,6 +28,8 @@ export function runFingerprint(options: RunOptions, datasetHash: string, cells: 
     ...(options.maxBudgetPerTask !== undefined ? { max_budget_per_task: options.maxBudgetPerTask } : {}),
     ...(options.maxTokensPerTask !== undefined ? { max_tokens_per_task: options.maxTokensPerTask } : {}),
     ...(options.taskTimeout !== undefined ? { task_timeout: options.taskTimeout } : {}),
+    // Only when not the default, so runs recorded before --grading-workspace existed still resume.
+    ...(options.gradingWorkspace === "fresh" ? { grading_workspace: "fresh" } : {}),
     // Config cells' own options (labels are the cell names above); only when some cell has them, so older runs still resume.
     ...(cells.some((c) => c.options) ? { cell_options: Object.fromEntries(cells.filter((c) => c.options).map((c) => [c.cell, c.options])) } : {}),
   };

@@ -337,6 +337,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
             },
             commandTimeoutSec: options.commandTimeout,
             gradingTimeoutSec: options.gradingTimeout,
+            gradingWorkspace: options.gradingWorkspace,
             vision: options.vision,
             priceOverride,
             attempt,

@@ -6,9 +6,10 @@ import { runAgent, type AgentLimits, type AgentOutcome } from "../agent/loop.js"
 import { defaultTools } from "../agent/tools.js";
 import { FileTrajectory } from "../agent/trajectory.js";
 import type { CellSpec } from "../config/model-spec.js";
+import { taskUser } from "../datasets/load.js";
 import type { Task } from "../datasets/types.js";
 import { errorMessage } from "../errors.js";
-import { gradeTask, type GradeResult } from "../grading/grader.js";
+import { gradeInSandbox, gradeTask, type GradeResult } from "../grading/grader.js";
 import { priceUsage, type PriceOverride } from "../models/cost.js";
 import type { ModelClient } from "../models/types.js";
 import { percentile } from "../report/stats.js";
@@ -45,6 +46,11 @@ export interface TaskContext {
   deadline?: AbortSignal;
   /** Runs the grading (the --grading-concurrency queue). @default at once */
   grading?: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * `reuse`: grade in the agent's workspace after Sandbox.reset (a non-root workspace with a copied repository), else
+   * in a new one; `fresh`: always a new one (--grading-workspace). @default "reuse"
+   */
+  gradingWorkspace?: "reuse" | "fresh";
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -68,6 +74,8 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   let throttleWaitMs = 0;
   let throttleEvents = 0;
 
+  /** The agent's workspace, kept for grading (Sandbox.reset); removed by whoever is last to hold it. */
+  let kept: Sandbox | undefined;
   try {
     let sandbox: Sandbox | undefined;
     const ts = performance.now();
@@ -107,23 +115,47 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
       }
       patch = diff.stdout;
       writeFileSync(path.join(dir, "patch.diff"), patch);
+      // Reset is equivalent to a new container only where bench knows every place the user can write: its own image.
+      const resettable = task.repoDir !== undefined && task.image === undefined && taskUser(task) !== undefined && sandbox.reset !== undefined;
+      if (ctx.gradingWorkspace !== "fresh" && resettable && outcome.endReason !== "error") kept = sandbox;
     } catch (err) {
       failure = { errorClass: sandbox ? "sandbox" : "sandbox_start", message: errorMessage(err) };
     } finally {
-      await sandbox?.remove().catch(() => undefined);
+      if (kept === undefined) await sandbox?.remove().catch(() => undefined);
     }
 
     if (!failure && outcome && outcome.endReason !== "error") {
       // grading_s is the grading itself, not the wait for a --grading-concurrency slot.
       let tg = performance.now();
       try {
-        const grading = () => {
-          tg = performance.now();
-          return gradeTask(task, patch, ctx.sandboxes, {
-            image: task.image ?? ctx.image,
+        const fresh = () =>
+          gradeTask(task, patch, ctx.sandboxes, {
+            image: ctx.image,
             labels: { ...labels, "bench.role": "grading" },
             timeoutSec: ctx.gradingTimeoutSec,
           });
+        const grading = async (): Promise<GradeResult> => {
+          tg = performance.now();
+          const workspace = kept;
+          kept = undefined;
+          if (workspace === undefined) {
+            trajectory.write({ type: "grading", workspace: "new" });
+            return fresh();
+          }
+          try {
+            // The agent's container, back at the base state: saves a container's start and removal per task.
+            try {
+              await workspace.reset!(task.repoDir!);
+            } catch (err) {
+              trajectory.write({ type: "grading", workspace: "new", reason: `reset failed: ${errorMessage(err)}` });
+              await workspace.remove().catch(() => undefined);
+              return await fresh();
+            }
+            trajectory.write({ type: "grading", workspace: "reset" });
+            return await gradeInSandbox(task, patch, workspace, { timeoutSec: ctx.gradingTimeoutSec });
+          } finally {
+            await workspace.remove().catch(() => undefined);
+          }
         };
         grade = await (ctx.grading ? ctx.grading(grading) : grading());
         writeFileSync(path.join(dir, "test_output.txt"), grade.log);
@@ -133,6 +165,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
       gradingS = seconds(performance.now() - tg);
     }
   } finally {
+    await kept?.remove().catch(() => undefined); // not graded (an error before grading)
     await trajectory.close().catch(() => undefined);
   }
 

@@ -205,6 +205,21 @@ fi
 if [ "$rc" -eq 0 ] && [ -n "$BENCH_OWNER" ]; then stage=owner; chown -R -- "$BENCH_OWNER" .; rc=$?; fi
 printf '\n__BENCH_PREPARED__%s:%d\n' "$stage" "$rc"
 exec cat >/dev/null`;
+/**
+ * DockerSandbox.reset, as the workspace user (`$1`: the workdir): SIGKILL every process of the user (`kill -1` spares
+ * the caller and root's processes; repeated for anything forking meanwhile), empty every place the user could write,
+ * then unpack the repository from stdin and commit it, as PREPARE_SCRIPT does.
+ */
+const RESET_SCRIPT = `w=$1
+for ((i = 0; i < 50; i++)); do kill -9 -1 2>/dev/null || break; done
+for d in "$w" /tmp /var/tmp /run/lock /dev/shm "$HOME"; do
+  [ -d "$d" ] || continue
+  find "$d" -mindepth 1 -user "$(id -u)" -type d -exec chmod u+rwx {} + 2>/dev/null
+  find "$d" -mindepth 1 -depth -user "$(id -u)" -delete 2>/dev/null
+done
+if [ -n "$(ls -A "$w")" ]; then echo "cannot empty $w:" >&2; ls -A "$w" >&2; exit 3; fi
+cd "$w" && tar -x -f - --no-same-owner || exit
+if [ ! -e .git ]; then git init -q --template= && git add -A && git commit -q --no-verify -m base || exit; fi`;
 /** GNU tar's default record size (blocking factor 20). */
 const TAR_RECORD_BYTES = 20 * 512;
 /** Deadline of unpacking and committing the repository. */
@@ -478,6 +493,56 @@ export class DockerSandbox implements Sandbox {
     } catch (err) {
       throw fileError(err, target, "write");
     }
+  }
+
+  async reset(repoDir: string): Promise<void> {
+    if (this.#user === undefined) throw new InfraError("reset: only a workspace with a non-root user can be reset (a root agent could have changed anything)");
+    if (this.#removal !== undefined) throw new InfraError(`reset: sandbox ${this.id.slice(0, 12)} is being removed`);
+    // Its shells die with the user's processes: forget them, the next command opens new ones.
+    for (const shell of this.#shells) void shell.close();
+    this.#shells.clear();
+    this.#commandShell = undefined;
+    let exec: Docker.Exec;
+    let stdio: Duplex;
+    try {
+      exec = await this.#container.exec({
+        Cmd: ["bash", "-c", RESET_SCRIPT, "bench-reset", this.workdir],
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        WorkingDir: "/",
+        User: this.#user,
+      });
+      stdio = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+    } catch (err) {
+      throw new InfraError(`cannot reset sandbox ${this.id.slice(0, 12)}: ${errorMessage(err)}`, { cause: err });
+    }
+    const output = new BoundedOutput(8_000);
+    const demux = new Demuxer((_kind, payload) => output.push(payload));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stdio.destroy();
+        reject(new InfraError(`reset of sandbox ${this.id.slice(0, 12)} timed out: ${output.text().trim()}`));
+      }, PREPARE_TIMEOUT_MS);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      stdio.on("data", (chunk: Buffer) => demux.push(chunk));
+      stdio.on("end", done);
+      stdio.on("close", done);
+      stdio.on("error", done);
+      const source = Readable.from(packDirectory(repoDir, { date: new Date() }));
+      source.on("error", (err: Error) => {
+        clearTimeout(timer);
+        stdio.destroy();
+        reject(new InfraError(`reset of sandbox ${this.id.slice(0, 12)}: cannot read ${repoDir}: ${err.message}`, { cause: err }));
+      });
+      source.pipe(stdio); // ends stdin: tar sees the end of the archive
+    });
+    const exitCode = await exitCodeOf(exec);
+    if (exitCode !== 0) throw new InfraError(`reset of sandbox ${this.id.slice(0, 12)} failed (exit ${exitCode ?? "unknown"}): ${output.text().trim()}`);
   }
 
   remove(): Promise<void> {

@@ -214,6 +214,7 @@ export class DockerHostPool implements SandboxProvider {
         readFile: (p) => sandbox.readFile(p),
         writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
         ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
+      ...(sandbox.reset ? { reset: (repoDir: string) => sandbox.reset!(repoDir) } : {}),
         async remove() {
           if (!released) host.inUse--;
           released = true;

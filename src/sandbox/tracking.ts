@@ -25,6 +25,7 @@ export class TrackingProvider implements SandboxProvider {
       readFile: (p) => sandbox.readFile(p),
       writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
       ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
+      ...(sandbox.reset ? { reset: (repoDir: string) => sandbox.reset!(repoDir) } : {}),
       async remove() {
         live.delete(sandbox);
         await sandbox.remove();

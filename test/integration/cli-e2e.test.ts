@@ -110,6 +110,25 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     expect(existsSync(path.join(out, "disk"))).toBe(false);
   });
 
+  it("grades in the agent's reset workspace by default and in a new container with --grading-workspace fresh", () => {
+    const grading = (runId: string) =>
+      readdirSync(path.join(out, runId, "tasks"), { recursive: true })
+        .filter((f) => String(f).endsWith("trajectory.jsonl"))
+        .flatMap((f) => readFileSync(path.join(out, runId, "tasks", String(f)), "utf8").split("\n").filter((l) => l.includes('"type":"grading"')))
+        .map((l) => JSON.parse(l).workspace as string);
+    for (const [runId, extra, workspace] of [["gw-reuse", [], "reset"], ["gw-fresh", ["--grading-workspace", "fresh"], "new"]] as const) {
+      const r = bench(["run", "--dataset", "swe-lite", "--limit", "3", "--concurrency", "3", "--output-dir", out, "--run-id", runId, "--json", ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ cells: [{ cell: "mock/oracle", tasks: 3, resolved: 3 }] });
+      expect(grading(runId)).toEqual([workspace, workspace, workspace]);
+      const fingerprint = JSON.parse(readFileSync(path.join(out, runId, "run.json"), "utf8")).fingerprint;
+      expect(fingerprint.grading_workspace).toBe(extra.length > 0 ? "fresh" : undefined);
+    }
+    const bad = bench(["run", "--dataset", "swe-lite", "--grading-workspace", "shared", "--output-dir", out, "--run-id", "gw-bad"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--grading-workspace: expected reuse or fresh");
+  });
+
   it("a sandbox image that is missing and cannot be built stops the run with exit 1 before anything is written", () => {
     // A copy of one swe-lite task that names an image of its own, which no Docker host has (bench never pulls).
     const ds = mkdtempSync(path.join(os.tmpdir(), "bench-noimage-"));

@@ -99,7 +99,10 @@ describe("crash safety", () => {
       await until(() => run.stderr().includes("→") && existsSync(path.join(runDir, "tasks")) && readdirSync(path.join(runDir, "tasks")).length > 0);
       await new Promise((r) => setTimeout(r, 700));
     } else if (point === "grading") {
-      await until(async () => (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`, "bench.role=grading"] } })).length > 0);
+      // patch.diff is written just before the grading starts (in the agent's workspace, after its reset).
+      const patched = () => existsSync(path.join(runDir, "tasks")) && readdirSync(path.join(runDir, "tasks"), { recursive: true }).some((f) => String(f).endsWith("patch.diff"));
+      await until(patched);
+      await new Promise((r) => setTimeout(r, 150));
     } else {
       await until(() => lines(runDir) >= 1);
     }

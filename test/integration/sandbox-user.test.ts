@@ -86,3 +86,42 @@ test("a workspace whose main process ends is removed by Docker itself (AutoRemov
   expect(await containers()).toHaveLength(0);
   await other.remove(); // idempotent on a container Docker already removed
 });
+
+describe("reset (grading in the agent's workspace)", () => {
+  test("undoes everything the agent could do: files, ignored files, .git, home, /tmp, background processes", async () => {
+    const ws = await provider(`${runId}-reset`).create({ image: sandboxImage(), labels: {}, repoDir, user: "1000:1000" });
+    try {
+      const fresh = (await ws.exec("git rev-parse HEAD^{tree} && git config --list --local | sort && cat pkg/mod.py")).stdout;
+      const tamper = [
+        "echo 'X = 666' > pkg/mod.py",
+        "mkdir -p build && echo junk > build/out.o && echo 'build/' > .git/info/exclude",
+        "git config core.hooksPath /tmp/hooks && mkdir -p /tmp/hooks && printf '#!/bin/sh\\necho hooked\\n' > .git/hooks/post-checkout",
+        "mkdir -p ~/.local/lib/python3.11/site-packages && echo 'raise SystemExit(3)' > ~/.local/lib/python3.11/site-packages/sitecustomize.py",
+        "echo x > /dev/shm/agent-file && echo y > /var/tmp/agent-file && mkdir /tmp/locked && touch /tmp/locked/f && chmod 000 /tmp/locked",
+        "setsid bash -c 'while :; do echo \"X = 7\" > /testbed/pkg/mod.py; sleep 0.05; done' >/dev/null 2>&1 &",
+      ].join("\n");
+      expect(await ws.exec(tamper)).toMatchObject({ exitCode: 0 });
+      await ws.reset!(repoDir);
+      await new Promise((r) => setTimeout(r, 300)); // a surviving writer loop would have struck again by now
+      expect((await ws.exec("git rev-parse HEAD^{tree} && git config --list --local | sort && cat pkg/mod.py")).stdout).toBe(fresh);
+      expect((await ws.exec("git status --porcelain --ignored; ls -A .git/hooks; cat .git/info/exclude 2>/dev/null; echo end")).stdout).toBe("end\n");
+      expect((await ws.exec("ls -A ~ /dev/shm /var/tmp; find /tmp -mindepth 1 -user 1000 -not -name '.bench-shell-*'")).stdout).toBe(
+        "/dev/shm:\n\n/home/agent:\n\n/var/tmp:\n",
+      );
+      // Only this command's own processes run as the user (ps and the shell that started it).
+      expect((await ws.exec("ps -u 1000 -o args= | grep -v -e '^ps ' -e '^grep ' -e '^bash' -e '^timeout' -e '^(' || echo none")).stdout).toBe("none\n");
+      expect(await ws.exec("python3 -c 'import pkg.mod; print(pkg.mod.X)'")).toMatchObject({ exitCode: 0, stdout: "1\n" });
+    } finally {
+      await ws.remove();
+    }
+  });
+
+  test("refuses a workspace whose commands run as root", async () => {
+    const ws = await provider(`${runId}-reset-root`).create({ image: sandboxImage(), labels: {}, repoDir });
+    try {
+      await expect(ws.reset!(repoDir)).rejects.toThrow(/only a workspace with a non-root user can be reset/);
+    } finally {
+      await ws.remove();
+    }
+  });
+});
