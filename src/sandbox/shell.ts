@@ -328,13 +328,49 @@ function markerPrintf(kind: "END" | "EXIT", rc: string): string {
  */
 function driverFunctions(envFile: string): string[] {
   return [
-    `__bench_begin() { __bench_id=$1; builtin export ${EXEC_MARKER_VAR}=$1; IFS= builtin read -r -d '' __bench_cmd || :; } 2>/dev/null`,
-    `__bench_end() { ${markerPrintf("END", "$1")}; } 2>/dev/null`,
+    PIDS_GUARD,
+    `__bench_begin() { __bench_id=$1; builtin export ${EXEC_MARKER_VAR}=$1; IFS= builtin read -r -d '' __bench_cmd || builtin :; __bench_guard; } 2>/dev/null`,
+    `__bench_end() { __bench_guard; ${markerPrintf("END", "$1")}; } 2>/dev/null`,
     // The EXIT trap runs on `exit`, under `set -e`, and on SIGTERM: save the environment, say how the shell ended.
     `__bench_exit() { builtin export -p >| ${quote(envFile)}; ${markerPrintf("EXIT", "$1")}; } 2>/dev/null`,
     "trap '__bench_exit $?' EXIT",
   ];
 }
+
+/**
+ * Runs before and after every command, in the shell itself and with builtins only (no fork: it must work when a fork
+ * bomb has used up the pids limit). When the workspace's processes reach 80% of its cgroup's pids limit (v2 or v1),
+ * every process a command of this shell started is SIGKILLed, pass after pass until none is left, and the command's
+ * stderr says so. "Started by a command": in this shell's session (a fork bomb's subshells carry no environment mark
+ * and are reparented to init, but stay in the session), or carrying BENCH_EXEC_ID (a command that left the session).
+ * The container's own processes and the other shells are in sessions of their own. A fork bomb that backgrounded
+ * itself is thus gone by the next command instead of starving it of forks until the bomb dies out.
+ */
+const PIDS_GUARD = `__bench_guard() {
+  builtin local f cur= max= me d p s e n=0 i found
+  for f in /sys/fs/cgroup/pids.current /sys/fs/cgroup/pids/pids.current; do
+    [[ -r $f ]] && { builtin read -r cur < "$f"; builtin read -r max < "\${f%.current}.max"; builtin break; }
+  done
+  [[ $cur =~ ^[0-9]+$ && $max =~ ^[0-9]+$ ]] && (( cur * 10 >= max * 8 )) || builtin return 0
+  builtin read -r s < /proc/$$/stat; s=\${s##*) }; builtin set -- $s; me=$4
+  for ((i = 0; i < 200; i++)); do
+    found=0
+    for d in /proc/[0-9]*; do
+      p=\${d#/proc/}
+      [[ $p == "$$" ]] && builtin continue
+      builtin read -r s < "$d/stat" || builtin continue
+      s=\${s##*) }; builtin set -- $s
+      [[ $1 == [ZX] ]] && builtin continue # already dead, waiting to be reaped
+      if [[ $4 != "$me" ]]; then
+        while IFS= builtin read -r -d '' e; do [[ $e == ${EXEC_MARKER_VAR}=* ]] && { s=; builtin break; }; done < "$d/environ"
+        [[ -z $s ]] || builtin continue
+      fi
+      builtin kill -9 "$p" && { found=1; n=$((n + 1)); }
+    done
+    ((found)) || builtin break
+  done
+  builtin printf 'bench: the workspace reached its process limit (%s of %s): %d processes started by commands were killed\\n' "$cur" "$max" "$n" >&99
+} 2>/dev/null`;
 
 /** xtrace lines of the driver's own calls (`set -x` in a command traces them): not the command's output. */
 const DRIVER_TRACE = /^\++ __bench_(?:begin|end) [^\n]*\n?/gm;

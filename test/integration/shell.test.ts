@@ -73,6 +73,13 @@ describe("ShellSession", () => {
     expect(await shell.run("echo $BEFORE_TIMEOUT; pgrep -f signal.SIG_IGN || echo gone")).toMatchObject({ stdout: "1\ngone\n" });
   });
 
+  it("commands that redefine builtins as functions (`:`, `[`, `read`, `printf`) do not break the shell's driver", async () => {
+    const r = await shell.run(":() { echo hijacked; }; [() { echo hijacked; }; read() { echo hijacked; }; printf() { echo hijacked; }; echo defined");
+    expect(r).toMatchObject({ exitCode: 0, stdout: "defined\n", shellEnded: false });
+    expect(await shell.run("echo still-fine; false")).toMatchObject({ exitCode: 1, stdout: "still-fine\n", shellEnded: false });
+    await shell.run("unset -f : [ read printf");
+  });
+
   it("a timeout also kills what left the process group (setsid) and forked subshell loops", async () => {
     // The container's own process is the lifeline, a `cat` on the entrypoint's stdin.
     const lifeline = (await shell.run("pgrep -x cat")).stdout.trim();
