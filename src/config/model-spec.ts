@@ -7,7 +7,7 @@ export const PROVIDERS = ["mock", "openai", "openai-responses", "bedrock"] as co
 export type Provider = (typeof PROVIDERS)[number];
 /** Providers this build can drive; the others are recognised but rejected with a clear message. */
 export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai", "openai-responses", "bedrock"]);
-export const MOCK_POLICIES = ["oracle", "lazy", "chatty", "wrong"] as const;
+export const MOCK_POLICIES = ["oracle", "lazy", "chatty", "wrong", "hostile"] as const;
 
 export interface ModelSpec {
   provider: Provider;

@@ -24,7 +24,7 @@ export interface PolicyContext {
 
 export type Policy = (ctx: PolicyContext) => PolicyReply;
 
-export const POLICY_NAMES = ["oracle", "lazy", "chatty", "wrong"] as const;
+export const POLICY_NAMES = ["oracle", "lazy", "chatty", "wrong", "hostile"] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** Where the agent's workspace holds the repository (the tool contract). */
@@ -272,7 +272,79 @@ export const wrong: Policy = ({ task, messages, toolNames }) => {
     : { text, toolCalls: [bash(`sed -i '1i ${comment}' ${path}`)] };
 };
 
-export const POLICIES: Readonly<Record<PolicyName, Policy>> = { oracle, lazy, chatty, wrong };
+/**
+ * The hostile commands, one `bash` call each, in this order. Each must end in bounded time with a clear observation:
+ * `yes` floods stdout until the command timeout kills it; the TERM-ignoring sleep must be KILLed (the trap stays set in
+ * the persistent shell, so every later command's processes ignore TERM too); `sleep 600` outlives the timeout; `dd`
+ * asks for 5 GiB and stops at the sandbox's file-size limit (RLIMIT_FSIZE, 1 GiB: "File size limit exceeded", status
+ * 153), and the file is removed in the same command; 64 KiB of random bytes come back as text; the sandbox has no
+ * network ("Network is unreachable"); the fork bomb backgrounds itself, so its command returns at once and the pids
+ * limit bounds it. None assumes root: all run as an unprivileged user in /testbed.
+ */
+export const HOSTILE_COMMANDS: readonly string[] = [
+  "yes",
+  "trap '' TERM; sleep 600",
+  "sleep 600",
+  'dd if=/dev/zero of=/tmp/big bs=1M count=5120; echo "dd exit status: $?"; rm -f /tmp/big',
+  "head -c 65536 /dev/urandom",
+  `python3 -c "import socket; socket.create_connection(('1.1.1.1', 80), timeout=5)"`,
+  "bomb() { bomb | bomb & }; bomb",
+];
+/**
+ * After the commands: is the workspace itself again? First a 1–2 s wait with builtins only (a fork bomb started just
+ * before fills the pids limit meanwhile, so it cannot pass for gone), then an external echo (it needs a fork; the
+ * builtin would not), then the workspace's processes, counted with builtins only (that works at the pids limit too).
+ */
+export const HOSTILE_PROBE = [
+  "t=$((SECONDS + 2)); while ((SECONDS < t)); do :; done",
+  "/bin/echo probe-ok",
+  'n=0; for p in /proc/[0-9]*; do n=$((n + 1)); done; echo "processes: $n"',
+].join("; ");
+/** Probes made at most, one per step, until one finds the workspace itself again (a fork bomb may hold it a while). */
+export const HOSTILE_MAX_PROBES = 8;
+/** Fewer processes than this is a workspace at rest (its init, entrypoint and shells); a fork bomb holds the pids limit. */
+export const HOSTILE_CALM_PROCESSES = 32;
+
+/** The probe's observation shows a started program and a workspace at rest. */
+function probeRecovered(observation: string): boolean {
+  const processes = /^processes: (\d+)$/m.exec(observation);
+  return /^probe-ok$/m.test(observation) && processes !== null && Number(processes[1]) < HOSTILE_CALM_PROCESSES;
+}
+
+/** Text of the tool result that answers the last tool call of the conversation ("" when there is none). */
+function lastToolResultText(messages: readonly Message[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.role !== "assistant" || m.toolCalls.length === 0) continue;
+    const id = m.toolCalls.at(-1)?.id;
+    const result = messages.slice(i + 1).find((r) => r.role === "tool" && r.toolCallId === id);
+    return result === undefined ? "" : toolResultText(result);
+  }
+  return "";
+}
+
+/**
+ * Runs HOSTILE_COMMANDS one per step, then HOSTILE_PROBE until its observation has a `probe-ok` line and fewer than
+ * HOSTILE_CALM_PROCESSES processes (at most HOSTILE_MAX_PROBES times), then finishes. The step is the number of tool
+ * calls already made. Needs no task.
+ */
+export const hostile: Policy = ({ messages, toolNames }) => {
+  const missing = missingTools(toolNames, ["bash"]);
+  if (missing) return missing;
+  const made = messages.reduce((n, m) => n + (m.role === "assistant" ? m.toolCalls.length : 0), 0);
+  const command = HOSTILE_COMMANDS[made];
+  if (command !== undefined) return { text: "", toolCalls: [bash(command)] };
+  const probes = made - HOSTILE_COMMANDS.length;
+  if (probes > 0 && probeRecovered(lastToolResultText(messages))) {
+    return finishOrText(toolNames, `I ran every hostile command; the workspace answered again after ${probes} probe(s).`);
+  }
+  if (probes >= HOSTILE_MAX_PROBES) {
+    return finishOrText(toolNames, `I ran every hostile command; the workspace was not itself again after ${probes} probes.`);
+  }
+  return { text: "", toolCalls: [bash(HOSTILE_PROBE)] };
+};
+
+export const POLICIES: Readonly<Record<PolicyName, Policy>> = { oracle, lazy, chatty, wrong, hostile };
 
 /** One-line descriptions, e.g. for a model listing or `bench mock-server --help`. */
 export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = {
@@ -280,4 +352,5 @@ export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = {
   lazy: "runs `ls` forever and never finishes",
   chatty: "only talks, never calls a tool",
   wrong: "makes a harmless edit that leaves the bug in place, then finishes",
+  hostile: "runs hostile commands (stdout flood, TERM-ignoring and over-long sleeps, a 5 GB write, binary output, a network call, a fork bomb), probes the workspace, then finishes",
 };

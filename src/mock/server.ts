@@ -25,7 +25,7 @@ export interface MockServerOptions {
   host?: string;
   /** Tasks the policies can solve; a call's task is the one whose problem statement its first user message holds. @default [] */
   tasks?: readonly Task[];
-  /** Policy for a model name that names none (e.g. "gpt-4o"): oracle, lazy, chatty or wrong. @default "oracle" */
+  /** Policy for a model name that names none (e.g. "gpt-4o"): oracle, lazy, chatty, wrong or hostile. @default "oracle" */
   defaultPolicy?: string;
   /** Fixed delay before answering each model call, in ms (faults included). @default 0 */
   latencyMs?: number;

@@ -33,6 +33,7 @@ import { loadGateSpec } from "../report/gates-load.js";
 import type { ProgressSink } from "./progress.js";
 import { parseShard, shardTasks, shardText } from "./shard.js";
 import { DockerHostPool } from "../sandbox/host-pool.js";
+import { Gate } from "../gate.js";
 import { parseDockerHost } from "../sandbox/hosts.js";
 
 export interface RunEnvironment {
@@ -294,9 +295,13 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const limiters = new LimiterRegistry({ max: options.concurrency, ...(options.rpm ? { rpm: options.rpm } : {}), ...(options.tpm ? { tpm: options.tpm } : {}), log });
   const limiterOf = (cell: CellSpec) =>
     limiters.get(endpointKey({ ...cell, account: accountIdentity(cell.provider, { baseUrl: options.baseUrl, apiKeyEnv: options.apiKeyEnv, env: envr.env }) }));
-  const gradingQueue = new PQueue({ concurrency: options.gradingConcurrency ?? options.concurrency });
-  // With --docker-host, as many tasks at once as the hosts hold together.
-  const queue = new PQueue({ concurrency: input.pool ? input.pool.totalCapacity : options.concurrency });
+  const gradingSlots = options.gradingConcurrency ?? options.concurrency;
+  const gradingQueue = new PQueue({ concurrency: gradingSlots });
+  // Agents at once: --concurrency (with --docker-host, as many as the hosts hold together). A task leaves its agent
+  // slot once its patch is taken, so the next task's agent starts while it is graded (the grading queue bounds that).
+  const agentSlots = input.pool ? input.pool.totalCapacity : options.concurrency;
+  const agents = new Gate(agentSlots);
+  const queue = new PQueue({ concurrency: agentSlots + gradingSlots });
   const onAbort = (): void => queue.clear();
   envr.signal?.addEventListener("abort", onAbort, { once: true });
   limits.onStop(() => queue.clear());
@@ -307,46 +312,65 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     for (const [index, { cell, task }] of jobs.entries()) {
       void queue.add(async () => {
         if (envr.signal?.aborted || limits.stopped) return;
-        envr.progress?.taskStarted(cell.cell);
-        let result: TaskResult;
+        let result: TaskResult | undefined;
         /** Attempts re-queued because their Docker host failed (--docker-host): not counted by --task-retries. */
         let requeued = 0;
         // --task-retries: an infrastructure error runs the task again in a fresh workspace; `attempt` counts.
         for (let attempt = 1; ; attempt++) {
-          result = await runTask({
-            runId,
-            runDir,
-            task,
-            cell,
-            taskDir: path.join("tasks", cellDirName(cell.cell), task.instance_id),
-            client: clients.get(cell.cell)!,
-            sandboxes,
-            image,
-            limits: {
-              maxIterations: options.maxIterations,
-              maxFakeResponses: options.maxFakeResponses,
-              ...(options.maxBudgetPerTask !== undefined ? { maxCostUsd: options.maxBudgetPerTask } : {}),
-              ...(options.maxTokensPerTask !== undefined ? { maxTokens: options.maxTokensPerTask } : {}),
-            },
-            retry: {
-              ...DEFAULT_RETRY_POLICY,
-              maxRetries: options.llmRetries,
-              baseMs: options.llmBackoffBaseMs,
-              capMs: options.llmBackoffCapMs,
-              timeoutMs: options.llmRetryTimeout * 1000,
-            },
-            commandTimeoutSec: options.commandTimeout,
-            gradingTimeoutSec: options.gradingTimeout,
-            gradingWorkspace: options.gradingWorkspace,
-            vision: options.vision,
-            priceOverride,
-            attempt,
-            ...(envr.signal ? { signal: envr.signal } : {}),
-            limiter: limiterOf(cell),
-            ...(options.taskTimeout !== undefined ? { taskTimeoutSec: options.taskTimeout } : {}),
-            deadline: limits.deadline,
-            grading: (work) => gradingQueue.add(work),
-          });
+          const releaseAgent = await agents.acquire();
+          if (envr.signal?.aborted || limits.stopped) {
+            releaseAgent();
+            if (result === undefined) return; // never started: not run
+            break;
+          }
+          if (attempt === 1) envr.progress?.taskStarted(cell.cell);
+          // --max-cost counts an attempt's spend when its agent is done, before the next task may take the slot.
+          let counted = false;
+          const agentDone = (cost: number | null): void => {
+            if (!counted) limits.addCost(cost);
+            counted = true;
+            releaseAgent();
+          };
+          try {
+            result = await runTask({
+              runId,
+              runDir,
+              task,
+              cell,
+              taskDir: path.join("tasks", cellDirName(cell.cell), task.instance_id),
+              client: clients.get(cell.cell)!,
+              sandboxes,
+              image,
+              limits: {
+                maxIterations: options.maxIterations,
+                maxFakeResponses: options.maxFakeResponses,
+                ...(options.maxBudgetPerTask !== undefined ? { maxCostUsd: options.maxBudgetPerTask } : {}),
+                ...(options.maxTokensPerTask !== undefined ? { maxTokens: options.maxTokensPerTask } : {}),
+              },
+              retry: {
+                ...DEFAULT_RETRY_POLICY,
+                maxRetries: options.llmRetries,
+                baseMs: options.llmBackoffBaseMs,
+                capMs: options.llmBackoffCapMs,
+                timeoutMs: options.llmRetryTimeout * 1000,
+              },
+              commandTimeoutSec: options.commandTimeout,
+              gradingTimeoutSec: options.gradingTimeout,
+              gradingWorkspace: options.gradingWorkspace,
+              vision: options.vision,
+              priceOverride,
+              attempt,
+              ...(envr.signal ? { signal: envr.signal } : {}),
+              limiter: limiterOf(cell),
+              ...(options.taskTimeout !== undefined ? { taskTimeoutSec: options.taskTimeout } : {}),
+              deadline: limits.deadline,
+              grading: (work) => gradingQueue.add(work),
+              agentDone,
+            });
+            if (!counted) agentDone(result.cost_usd);
+          } finally {
+            releaseAgent();
+          }
           // An attempt cut short by an interrupt is not a result: resume runs it again.
           if (envr.signal?.aborted) return;
           // A Docker host that died under the task: re-queued elsewhere, whatever --task-retries says.
@@ -366,7 +390,6 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
         }
         await store.append(result);
         recorded.add(index);
-        limits.addCost(result.cost_usd);
         results.push(result);
         done++;
         const extra = result.error_message ? ` — ${result.error_class}: ${result.error_message.split("\n")[0]!.slice(0, 160)}` : "";

@@ -51,6 +51,11 @@ export interface TaskContext {
    * in a new one; `fresh`: always a new one (--grading-workspace). @default "reuse"
    */
   gradingWorkspace?: "reuse" | "fresh";
+  /**
+   * Called once the agent phase is over (patch taken), before grading, with what its model calls cost (null: unpriced):
+   * the runner counts it against --max-cost and frees the agent slot.
+   */
+  agentDone?: (costUsd: number | null) => void;
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -124,6 +129,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
       if (kept === undefined) await sandbox?.remove().catch(() => undefined);
     }
 
+    ctx.agentDone?.(outcome ? priceUsage(outcome.usage, cell.provider, cell.model, ctx.priceOverride, cell.region).cost : 0);
     if (!failure && outcome && outcome.endReason !== "error") {
       // grading_s is the grading itself, not the wait for a --grading-concurrency slot.
       let tg = performance.now();

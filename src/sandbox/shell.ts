@@ -340,19 +340,20 @@ function driverFunctions(envFile: string): string[] {
 /**
  * Runs before and after every command, in the shell itself and with builtins only (no fork: it must work when a fork
  * bomb has used up the pids limit). When the workspace's processes reach 80% of its cgroup's pids limit (v2 or v1),
- * every process a command of this shell started is SIGKILLed, pass after pass until none is left, and the command's
- * stderr says so. "Started by a command": in this shell's session (a fork bomb's subshells carry no environment mark
- * and are reparented to init, but stay in the session), or carrying BENCH_EXEC_ID (a command that left the session).
- * The container's own processes and the other shells are in sessions of their own. A fork bomb that backgrounded
- * itself is thus gone by the next command instead of starving it of forks until the bomb dies out.
+ * every process any command started is SIGKILLed, pass after pass until none is left, and the command's stderr says
+ * so. Spared: the container's own processes (init's session) and session leaders (the shells and exec'd helpers),
+ * unless a leader carries BENCH_EXEC_ID (a command's `setsid`). Any shell's guard clears any shell's leftovers: a fork
+ * bomb's subshells carry no environment mark and are reparented to init, but stay out of init's session. A bomb that
+ * backgrounded itself is thus gone by the next command of either shell (the agent's next one, or the harness's patch
+ * extraction) instead of starving it of forks until the bomb dies out (it never does at 512 pids).
  */
 const PIDS_GUARD = `__bench_guard() {
-  builtin local f cur= max= me d p s e n=0 i found
+  builtin local f cur= max= init d p s e n=0 i found
   for f in /sys/fs/cgroup/pids.current /sys/fs/cgroup/pids/pids.current; do
     [[ -r $f ]] && { builtin read -r cur < "$f"; builtin read -r max < "\${f%.current}.max"; builtin break; }
   done
   [[ $cur =~ ^[0-9]+$ && $max =~ ^[0-9]+$ ]] && (( cur * 10 >= max * 8 )) || builtin return 0
-  builtin read -r s < /proc/$$/stat; s=\${s##*) }; builtin set -- $s; me=$4
+  builtin read -r s < /proc/1/stat; s=\${s##*) }; builtin set -- $s; init=$4
   for ((i = 0; i < 200; i++)); do
     found=0
     for d in /proc/[0-9]*; do
@@ -360,8 +361,8 @@ const PIDS_GUARD = `__bench_guard() {
       [[ $p == "$$" ]] && builtin continue
       builtin read -r s < "$d/stat" || builtin continue
       s=\${s##*) }; builtin set -- $s
-      [[ $1 == [ZX] ]] && builtin continue # already dead, waiting to be reaped
-      if [[ $4 != "$me" ]]; then
+      [[ $1 == [ZX] || $4 == "$init" ]] && builtin continue # dead already, or the container's own
+      if [[ $4 == "$p" ]]; then # a session leader: a shell, unless a command started it (setsid)
         while IFS= builtin read -r -d '' e; do [[ $e == ${EXEC_MARKER_VAR}=* ]] && { s=; builtin break; }; done < "$d/environ"
         [[ -z $s ]] || builtin continue
       fi
@@ -369,7 +370,8 @@ const PIDS_GUARD = `__bench_guard() {
     done
     ((found)) || builtin break
   done
-  builtin printf 'bench: the workspace reached its process limit (%s of %s): %d processes started by commands were killed\\n' "$cur" "$max" "$n" >&99
+  ((n)) && builtin printf 'bench: the workspace reached its process limit (%s of %s): %d processes started by commands were killed\\n' "$cur" "$max" "$n" >&99
+  builtin return 0
 } 2>/dev/null`;
 
 /** xtrace lines of the driver's own calls (`set -x` in a command traces them): not the command's output. */

@@ -364,7 +364,7 @@ describe("errors and other routes", () => {
 
   it("lists the policies as models, and serves the path without /v1", async () => {
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id)).toEqual(["oracle", "lazy", "chatty", "wrong"]);
+    expect(models.data.map((m) => m.id)).toEqual(["oracle", "lazy", "chatty", "wrong", "hostile"]);
     const one = await client.models.retrieve("lazy");
     expect(one).toEqual({ id: "lazy", object: "model", created: expect.any(Number), owned_by: "bench-mock" });
     const bare = new OpenAI({ apiKey: "test", baseURL: server.url, maxRetries: 0 });
