@@ -20,6 +20,7 @@ const dist = (p) => import(path.join(root, "dist", p));
 const { DockerSandboxProvider } = await dist("sandbox/docker.js");
 const { ensureImage } = await dist("sandbox/images.js");
 const { defaultTools } = await dist("agent/tools.js");
+const { BUILTIN_IMAGE_USER } = await dist("datasets/load.js");
 
 const { values: opts } = parseArgs({
   options: {
@@ -186,7 +187,8 @@ if (sections.has("start")) {
       }
     }
     const t = now();
-    const sandbox = await provider.create({ image, labels: {}, repoDir: startRepo });
+    // As `bench run` makes it for a task of the built-in image: commands as the unprivileged `agent`.
+    const sandbox = await provider.create({ image, labels: {}, repoDir: startRepo, user: BUILTIN_IMAGE_USER });
     const oursMs = now() - t;
     await Promise.all([removeQuietly(b.container), bb ? removeQuietly(bb.container) : undefined, sandbox.remove()]);
     if (i === 0) continue; // warm-up
@@ -209,7 +211,7 @@ if (sections.has("start")) {
 // ---------- 2. tool round trip ----------
 if (sections.has("tool")) {
   log(`tool round trip: ${samples.tool} × bash tool \`true\`, ${samples.exec} × raw docker exec \`true\``);
-  const sandbox = await provider.create({ image, labels: {}, repoDir: fixtureRepo });
+  const sandbox = await provider.create({ image, labels: {}, repoDir: fixtureRepo, user: BUILTIN_IMAGE_USER });
   try {
     const bash = defaultTools(sandbox, { commandTimeoutSec: 30 })[0];
     for (let i = 0; i < 20; i++) await bash.execute({ command: "true" });

@@ -113,6 +113,10 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (user !== undefined && !USER_SPEC.test(user)) {
       throw new UsageError(`workspace user: expected uid[:gid] or user[:group] names, got ${JSON.stringify(user)}`);
     }
+    // A numeric user gets the repository from tar directly (owner in every entry); a named one through `chown -R`.
+    // Only with the base commit built on the host: git committing as root could not write into the user's tree.
+    const ids = user !== undefined ? /^(\d+):(\d+)$/.exec(user) : null;
+    const owner = ids && spec.repoDir !== undefined && (await hostCommitPossible(spec.repoDir)) ? { uid: Number(ids[1]), gid: Number(ids[2]) } : undefined;
     let container: Docker.Container | undefined;
     let lifeline: Duplex | undefined;
     let step = "create container";
@@ -123,7 +127,7 @@ export class DockerSandboxProvider implements SandboxProvider {
         // ~45 ms), commits it, hands the workdir to the user, then waits on stdin: the lifeline (see PREPARE_SCRIPT).
         Entrypoint: ["bash", "-c", PREPARE_SCRIPT, "bench-prepare"],
         Cmd: [],
-        Env: [`BENCH_REPO=${spec.repoDir !== undefined ? 1 : 0}`, `BENCH_OWNER=${user ?? ""}`],
+        Env: [`BENCH_REPO=${spec.repoDir !== undefined ? 1 : 0}`, `BENCH_OWNER=${user ?? ""}`, `BENCH_TAR_OWNER=${owner ? 1 : 0}`],
         OpenStdin: true,
         StdinOnce: true,
         Labels: labels,
@@ -142,9 +146,9 @@ export class DockerSandboxProvider implements SandboxProvider {
           NanoCpus: Math.round(cpus * 1e9),
           PidsLimit: pidsLimit,
           CapDrop: ["ALL"],
-          // CAP_CHOWN only for the root entrypoint's `chown -R` of the workdir; the user's commands get no capability
-          // (a non-root process's effective set is empty after execve).
-          CapAdd: user !== undefined && !this.#capAdd.includes("CHOWN") ? [...this.#capAdd, "CHOWN"] : this.#capAdd,
+          // Only for the root entrypoint handing the repository to the user (tar --same-owner, or chown -R); the user's
+          // commands get no capability (a non-root process's effective set is empty after execve).
+          CapAdd: user !== undefined ? [...new Set([...this.#capAdd, ...ENTRYPOINT_CAPS])] : this.#capAdd,
           SecurityOpt: ["no-new-privileges"],
           // No single file past this size (RLIMIT_FSIZE, bytes): a runaway write fails fast instead of filling the
           // host disk. overlay2 on ext4 has no per-container quota, so this is the bound that works everywhere.
@@ -161,7 +165,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       lifeline = stdio;
       stdio.on("error", () => {}); // a broken lifeline ends the container; the next command reports it
       // The archive is written before the start: Docker holds it until the entrypoint reads stdin.
-      const preparing = prepareWorkspace(stdio, spec.repoDir, PREPARE_TIMEOUT_MS);
+      const preparing = prepareWorkspace(stdio, spec.repoDir, PREPARE_TIMEOUT_MS, owner);
       preparing.catch(() => {}); // awaited below; a failed start must not leave it unhandled
       step = "start container";
       await container.start();
@@ -185,24 +189,34 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 }
 
+/**
+ * Added back for the root entrypoint when a workspace has a user: CHOWN to give files away, FOWNER to set their mode
+ * and times after that (tar --same-owner chowns, then chmods). Only root processes of the container hold them.
+ */
+const ENTRYPOINT_CAPS = ["CHOWN", "FOWNER"];
+
 /** `uid[:gid]` or `name[:group]`, as Docker's exec `User` and `chown` take them. */
 const USER_SPEC = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
 
 /**
- * Entrypoint of every workspace, as root with every capability dropped but CAP_CHOWN when a user is set:
+ * Entrypoint of every workspace, as root with every capability dropped but ENTRYPOINT_CAPS when a user is set:
  * - BENCH_REPO=1: unpack the tar on stdin into the workdir (tar stops at the archive's end; stdin stays open) and
  *   commit everything as the git base unless the archive brought its `.git` (the host built the commit: git-base.ts);
- * - BENCH_OWNER set: `chown -R` the workdir to that user, who runs every command from then on;
+ * - BENCH_OWNER set: the workdir belongs to that user, who runs every command from then on: tar gives it the owner of
+ *   every entry (BENCH_TAR_OWNER=1: a numeric `uid:gid` written into an archive that brings its base commit; tar
+ *   delays directories' owner and mode to the end, since root without DAC_OVERRIDE cannot write into the user's
+ *   folders), else `chown -R` after the commit;
  * - print `__BENCH_PREPARED__<stage>:<exit code>`;
  * - wait on stdin, the lifeline: the owner keeps the attach connection open for the workspace's life. When the owner
  *   exits or is killed, Docker closes stdin, `cat` ends, the container stops and Docker removes it (AutoRemove): no
  *   janitor needed, on this host or another. A non-root agent cannot signal this root process.
  */
-const PREPARE_SCRIPT = `stage=copy rc=0
-if [ "$BENCH_REPO" = 1 ]; then tar -x -f - --no-same-owner; rc=$?
-  if [ "$rc" -eq 0 ] && [ ! -e .git ]; then stage=commit; git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; fi
+const PREPARE_SCRIPT = `stage=copy rc=0 own=$BENCH_OWNER
+if [ "$BENCH_REPO" = 1 ]; then
+  if [ "$BENCH_TAR_OWNER" = 1 ]; then tar -x -f - --same-owner --delay-directory-restore; rc=$?; own=; else tar -x -f - --no-same-owner; rc=$?; fi
+  if [ "$rc" -eq 0 ] && [ "$BENCH_TAR_OWNER" != 1 ] && [ ! -e .git ]; then stage=commit; own=$BENCH_OWNER; git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; fi
 fi
-if [ "$rc" -eq 0 ] && [ -n "$BENCH_OWNER" ]; then stage=owner; chown -R -- "$BENCH_OWNER" .; rc=$?; fi
+if [ "$rc" -eq 0 ] && [ -n "$own" ]; then stage=owner; chown -R -- "$own" .; rc=$?; fi
 printf '\n__BENCH_PREPARED__%s:%d\n' "$stage" "$rc"
 exec cat >/dev/null`;
 /**
@@ -234,6 +248,7 @@ function prepareWorkspace(
   stdio: Duplex,
   repoDir: string | undefined,
   timeoutMs: number,
+  owner?: { uid: number; gid: number },
 ): Promise<{ stage: "copy" | "commit" | "owner"; exitCode: number; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     let output = "";
@@ -261,7 +276,7 @@ function prepareWorkspace(
     stdio.once("close", ended);
     stdio.once("error", (err: Error) => settle(() => reject(err)));
     if (repoDir === undefined) return;
-    const source = Readable.from(packDirectory(repoDir, { date: new Date() }));
+    const source = Readable.from(packDirectory(repoDir, { date: new Date() }, owner));
     source.on("error", (err: Error) => settle(() => reject(err)));
     // stdin stays open, so tar must find the archive's end without an EOF: reading a pipe, GNU tar waits for whole
     // records (20 blocks of 512 bytes), so the archive is padded with zeros to a whole record.
@@ -676,11 +691,35 @@ const MAX_HOST_BASE_BYTES = 16 * 1024 ** 2;
 const MAX_HOST_BASE_FILES = 20_000;
 
 /**
+ * Whether packDirectory will bring the base commit built on the host (the same rules, from names and sizes alone),
+ * so the entrypoint need not commit as root: then the archive can carry the user's ownership (tar --same-owner).
+ */
+async function hostCommitPossible(root: string): Promise<boolean> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (rel: string): Promise<boolean> => {
+    for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+      if (rel === "" && entry.name === ".git") continue;
+      const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (needsRealGit(name)) return false;
+      if (entry.isDirectory()) {
+        if (!(await walk(name))) return false;
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        bytes += entry.isFile() ? (await fs.lstat(path.join(root, name))).size : 0;
+        if (++files >= MAX_HOST_BASE_FILES || bytes > MAX_HOST_BASE_BYTES) return false;
+      }
+    }
+    return true;
+  };
+  return walk("").catch(() => false); // an unreadable repository fails in packDirectory, with its own message
+}
+
+/**
  * Stream of a tar archive of `root`'s contents (modes kept, owned by root, top-level .git left out). With `baseCommit`,
  * the archive ends with a `.git` holding the base commit (git-base.ts) when git's own `add -A` would commit exactly
  * the same (no ignore or attribute files, no nested repository, not too big); otherwise the entrypoint commits.
  */
-function packDirectory(root: string, baseCommit?: { date: Date }): tar.Pack {
+function packDirectory(root: string, baseCommit?: { date: Date }, owner: { uid: number; gid: number } = { uid: 0, gid: 0 }): tar.Pack {
   const pack = tar.pack();
   let baseFiles: BaseFile[] | undefined = baseCommit ? [] : undefined;
   let baseBytes = 0;
@@ -705,7 +744,7 @@ function packDirectory(root: string, baseCommit?: { date: Date }): tar.Pack {
       const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
       const full = path.join(root, name);
       const stat = await fs.lstat(full);
-      const common = { name, mode: stat.mode & 0o7777, mtime: stat.mtime, uid: 0, gid: 0 };
+      const common = { name, mode: stat.mode & 0o7777, mtime: stat.mtime, ...owner };
       if (needsRealGit(name)) baseFiles = undefined;
       const base = { path: name, mode: stat.mode, mtimeSec: Math.floor(stat.mtime.getTime() / 1000) };
       if (stat.isDirectory()) {
@@ -724,15 +763,17 @@ function packDirectory(root: string, baseCommit?: { date: Date }): tar.Pack {
     }
   };
   fs.stat(root)
-    .then((stat) => {
+    .then(async (stat) => {
       if (!stat.isDirectory()) throw new Error(`${root} is not a directory`);
+      // The workdir itself: tar gives it this entry's owner and mode, as it does every other entry.
+      await addEntry({ name: "./", type: "directory", mode: stat.mode & 0o7777, mtime: stat.mtime, ...owner });
       return walk("");
     })
     .then(async () => {
       if (baseCommit === undefined || baseFiles === undefined) return;
       const mtime = baseCommit.date;
       for (const entry of baseCommitEntries(baseFiles, { date: baseCommit.date }).entries) {
-        const header = { name: entry.name, mode: entry.mode, mtime, uid: 0, gid: 0 };
+        const header = { name: entry.name, mode: entry.mode, mtime, ...owner };
         if (entry.type === "directory") await addEntry({ ...header, type: "directory" });
         else await addEntry({ ...header, type: "file", size: entry.content!.length }, entry.content);
       }

@@ -159,6 +159,29 @@ describe("janitor and bench clean", () => {
   });
 });
 
+describe("janitor: containers of other hosts", () => {
+  it("removes one that is not running once stale, and leaves a running one (its lifeline ends it) and a fresh one", async () => {
+    const { reapContainers } = await import("../../src/sandbox/janitor.js");
+    const labels = (runId: string) => ({ "bench.managed": "true", "bench.run-id": runId, "bench.host": "some-other-host", "bench.owner-pid": "1" });
+    // Created and never started: what an owner on another host leaves when it dies between create and start.
+    const created = await docker.createContainer({ Image: sandboxImage(), Cmd: ["true"], Labels: labels("other-created"), HostConfig: { NetworkMode: "none" } });
+    const running = await docker.createContainer({ Image: sandboxImage(), Cmd: ["sleep", "300"], Labels: labels("other-running"), HostConfig: { NetworkMode: "none", AutoRemove: true } });
+    await running.start();
+    try {
+      // Fresh: not yet stale under the default (10 minutes), so nothing is removed.
+      expect((await reapContainers(docker)).map((c) => c.id)).not.toContain(created.id);
+      const removed = await reapContainers(docker, { staleAfterSec: 0 });
+      expect(removed.map((c) => c.id)).toContain(created.id);
+      expect(removed.map((c) => c.id)).not.toContain(running.id);
+      expect(await containersOf("other-created")).toBe(0);
+      expect(await containersOf("other-running")).toBe(1);
+    } finally {
+      await running.remove({ force: true }).catch(() => undefined);
+      await created.remove({ force: true }).catch(() => undefined);
+    }
+  });
+});
+
 describe("secrets", () => {
   it("never reach run outputs or the sandbox environment", async () => {
     const secrets = { OPENAI_API_KEY: "sk-test-SECRET-0123456789", AWS_SECRET_ACCESS_KEY: "AWSSECRET/abcdefghij0123", AWS_BEARER_TOKEN_BEDROCK: "bedrock-SECRET-token-xyz" };

@@ -26,13 +26,13 @@ afterAll(async () => {
 });
 
 describe("a workspace with user 1000:1000", () => {
-  test("commands run as that user with no capability; the container's root keeps only CAP_CHOWN", async () => {
+  test("commands run as that user with no capability; only the container's root entrypoint holds CHOWN and FOWNER", async () => {
     expect((await sandbox.exec("id -u; id -g; grep -E 'Cap(Eff|Prm)' /proc/self/status")).stdout).toBe(
       "1000\n1000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n",
     );
     const info = await docker.getContainer(sandbox.id).inspect();
     expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
-    expect(info.HostConfig.CapAdd).toEqual(["CHOWN"]);
+    expect(info.HostConfig.CapAdd).toEqual(["CHOWN", "FOWNER"]);
     const shell = await sandbox.openShell!();
     expect((await shell.run("id -un; echo $HOME")).stdout).toBe("agent\n/home/agent\n");
     await shell.close();
@@ -124,4 +124,24 @@ describe("reset (grading in the agent's workspace)", () => {
       await ws.remove();
     }
   });
+});
+
+test("a repository git must commit in the container (.gitignore) or a named user still ends up the user's", async () => {
+  const repo = mkdtempSync(path.join(os.tmpdir(), "bench-user-ignore-"));
+  writeFileSync(path.join(repo, ".gitignore"), "*.log\n");
+  writeFileSync(path.join(repo, "a.py"), "A = 1\n");
+  try {
+    for (const user of ["1000:1000", "agent:agent"]) {
+      const ws = await provider(`${runId}-ignore`).create({ image: sandboxImage(), labels: {}, repoDir: repo, user });
+      try {
+        expect((await ws.exec("stat -c '%U %n' . .git .git/index a.py .gitignore && git status --porcelain && git log --format=%s")).stdout).toBe(
+          "agent .\nagent .git\nagent .git/index\nagent a.py\nagent .gitignore\nbase\n",
+        );
+      } finally {
+        await ws.remove();
+      }
+    }
+  } finally {
+    await fs.rm(repo, { recursive: true, force: true });
+  }
 });
