@@ -222,7 +222,8 @@ exec cat >/dev/null`;
 /**
  * DockerSandbox.reset, as the workspace user (`$1`: the workdir): SIGKILL every process of the user (`kill -1` spares
  * the caller and root's processes; repeated for anything forking meanwhile), empty every place the user could write,
- * then unpack the repository from stdin and commit it, as PREPARE_SCRIPT does.
+ * then unpack the repository from stdin and commit it, as PREPARE_SCRIPT does; print `__BENCH_RESET__<exit code>`, and
+ * on success exec a bash that reads the rest of stdin: the workspace's next command shell.
  */
 const RESET_SCRIPT = `w=$1
 for ((i = 0; i < 50; i++)); do kill -9 -1 2>/dev/null || break; done
@@ -231,9 +232,13 @@ for d in "$w" /tmp /var/tmp /run/lock /dev/shm "$HOME"; do
   find "$d" -mindepth 1 -user "$(id -u)" -type d -exec chmod u+rwx {} + 2>/dev/null
   find "$d" -mindepth 1 -depth -user "$(id -u)" -delete 2>/dev/null
 done
-if [ -n "$(ls -A "$w")" ]; then echo "cannot empty $w:" >&2; ls -A "$w" >&2; exit 3; fi
-cd "$w" && tar -x -f - --no-same-owner || exit
-if [ ! -e .git ]; then git init -q --template= && git add -A && git commit -q --no-verify -m base || exit; fi`;
+rc=0
+if [ -n "$(ls -A "$w")" ]; then echo "cannot empty $w:"; ls -A "$w"; rc=3; fi
+[ "$rc" -eq 0 ] && { cd "$w" && tar -x -f - --no-same-owner; rc=$?; }
+[ "$rc" -eq 0 ] && [ ! -e .git ] && { git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; }
+printf '\\n__BENCH_RESET__%d\\n' "$rc"
+[ "$rc" -eq 0 ] && exec bash --noprofile --norc
+exit "$rc"`;
 /** GNU tar's default record size (blocking factor 20). */
 const TAR_RECORD_BYTES = 20 * 512;
 /** Deadline of unpacking and committing the repository. */
@@ -533,31 +538,66 @@ export class DockerSandbox implements Sandbox {
     } catch (err) {
       throw new InfraError(`cannot reset sandbox ${this.id.slice(0, 12)}: ${errorMessage(err)}`, { cause: err });
     }
-    const output = new BoundedOutput(8_000);
-    const demux = new Demuxer((_kind, payload) => output.push(payload));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stdio.destroy();
-        reject(new InfraError(`reset of sandbox ${this.id.slice(0, 12)} timed out: ${output.text().trim()}`));
-      }, PREPARE_TIMEOUT_MS);
-      const done = (): void => {
+    // The script prints its verdict, then execs a bash on the same stdin: that becomes the command shell (one exec less).
+    const where = `sandbox ${this.id.slice(0, 12)}`;
+    const verdict = await new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
+      let output = "";
+      const cleanup = (): void => {
         clearTimeout(timer);
-        resolve();
+        stdio.off("data", onData);
+        stdio.off("end", onEnd);
+        stdio.off("close", onEnd);
+        stdio.off("error", onEnd);
       };
-      stdio.on("data", (chunk: Buffer) => demux.push(chunk));
-      stdio.on("end", done);
-      stdio.on("close", done);
-      stdio.on("error", done);
-      const source = Readable.from(packDirectory(repoDir, { date: new Date() }));
-      source.on("error", (err: Error) => {
-        clearTimeout(timer);
-        stdio.destroy();
-        reject(new InfraError(`reset of sandbox ${this.id.slice(0, 12)}: cannot read ${repoDir}: ${err.message}`, { cause: err }));
+      const demux = new Demuxer((_kind, payload) => {
+        output = (output + payload.toString("utf8")).slice(-8_000);
+        const match = /\n__BENCH_RESET__(\d+)\n/.exec(output);
+        if (match) {
+          cleanup();
+          resolve({ exitCode: Number(match[1]), output: output.slice(0, match.index) });
+        }
       });
-      source.pipe(stdio); // ends stdin: tar sees the end of the archive
+      const onData = (chunk: Buffer): void => demux.push(chunk);
+      const onEnd = (): void => {
+        cleanup();
+        resolve({ exitCode: -1, output });
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        stdio.destroy();
+        reject(new InfraError(`reset of ${where} timed out: ${output.trim()}`));
+      }, PREPARE_TIMEOUT_MS);
+      stdio.on("data", onData);
+      stdio.once("end", onEnd);
+      stdio.once("close", onEnd);
+      stdio.once("error", onEnd);
+      const source = Readable.from(packDirectory(repoDir, { date: new Date() }));
+      let sent = 0;
+      source.on("data", (chunk: Buffer) => {
+        sent += chunk.length;
+      });
+      source.on("end", () => stdio.write(Buffer.alloc((TAR_RECORD_BYTES - (sent % TAR_RECORD_BYTES)) % TAR_RECORD_BYTES)));
+      source.on("error", (err: Error) => {
+        cleanup();
+        stdio.destroy();
+        reject(new InfraError(`reset of ${where}: cannot read ${repoDir}: ${err.message}`, { cause: err }));
+      });
+      source.pipe(stdio, { end: false }); // stdin stays open for the shell; tar stops at the padded archive's end
     });
-    const exitCode = await exitCodeOf(exec);
-    if (exitCode !== 0) throw new InfraError(`reset of sandbox ${this.id.slice(0, 12)} failed (exit ${exitCode ?? "unknown"}): ${output.text().trim()}`);
+    if (verdict.exitCode !== 0) {
+      stdio.destroy();
+      throw new InfraError(`reset of ${where} failed (exit ${verdict.exitCode === -1 ? "unknown" : verdict.exitCode}): ${verdict.output.trim()}`);
+    }
+    const m = await import("./shell.js");
+    const session = m.ShellSession.adopt(this.#container, exec, stdio, this.#shellOptions()).then(
+      (shell) => {
+        this.#shells.add(shell);
+        return shell;
+      },
+      () => null, // exec() then opens its own
+    );
+    this.#commandShell = session;
+    await session;
   }
 
   remove(): Promise<void> {

@@ -171,6 +171,11 @@ class ShellProcess {
     socket.on("error", closed);
   }
 
+  /** A shell already running in `exec` (its stdin is `socket`), e.g. one a reset script exec'd into. */
+  static adopt(container: Docker.Container, exec: Docker.Exec, socket: Duplex, user: string | undefined): ShellProcess {
+    return new ShellProcess(container, exec, socket, user);
+  }
+
   static async start(container: Docker.Container, workdir: string, user: string | undefined): Promise<ShellProcess> {
     const exec = await container.exec({
       Cmd: ["bash", "--noprofile", "--norc"],
@@ -348,27 +353,32 @@ function driverFunctions(envFile: string): string[] {
  * extraction) instead of starving it of forks until the bomb dies out (it never does at 512 pids).
  */
 const PIDS_GUARD = `__bench_guard() {
-  builtin local f cur= max= init d p s e n=0 i found
+  builtin local f cur= max= init d p s e n=0 i found sig
   for f in /sys/fs/cgroup/pids.current /sys/fs/cgroup/pids/pids.current; do
     [[ -r $f ]] && { builtin read -r cur < "$f"; builtin read -r max < "\${f%.current}.max"; builtin break; }
   done
   [[ $cur =~ ^[0-9]+$ && $max =~ ^[0-9]+$ ]] && (( cur * 10 >= max * 8 )) || builtin return 0
   builtin read -r s < /proc/1/stat; s=\${s##*) }; builtin set -- $s; init=$4
-  for ((i = 0; i < 200; i++)); do
-    found=0
-    for d in /proc/[0-9]*; do
-      p=\${d#/proc/}
-      [[ $p == "$$" ]] && builtin continue
-      builtin read -r s < "$d/stat" || builtin continue
-      s=\${s##*) }; builtin set -- $s
-      [[ $1 == [ZX] || $4 == "$init" ]] && builtin continue # dead already, or the container's own
-      if [[ $4 == "$p" ]]; then # a session leader: a shell, unless a command started it (setsid)
-        while IFS= builtin read -r -d '' e; do [[ $e == ${EXEC_MARKER_VAR}=* ]] && { s=; builtin break; }; done < "$d/environ"
-        [[ -z $s ]] || builtin continue
-      fi
-      builtin kill -9 "$p" && { found=1; n=$((n + 1)); }
+  # Stop first, then kill: killing one by one frees a pid that another bomb process takes at once, but a stopped
+  # process forks no more. Passes repeat until one finds nothing left to do (processes forked meanwhile).
+  for sig in STOP KILL; do
+    for ((i = 0; i < 100; i++)); do
+      found=0
+      for d in /proc/[0-9]*; do
+        p=\${d#/proc/}
+        [[ $p == "$$" ]] && builtin continue
+        builtin read -r s < "$d/stat" || builtin continue
+        s=\${s##*) }; builtin set -- $s
+        [[ $1 == [ZX] || $4 == "$init" ]] && builtin continue # dead already, or the container's own
+        [[ $sig == STOP && $1 == T ]] && builtin continue # stopped already
+        if [[ $4 == "$p" ]]; then # a session leader: a shell, unless a command started it (setsid)
+          while IFS= builtin read -r -d '' e; do [[ $e == ${EXEC_MARKER_VAR}=* ]] && { s=; builtin break; }; done < "$d/environ"
+          [[ -z $s ]] || builtin continue
+        fi
+        builtin kill -"$sig" "$p" && { found=1; [[ $sig == KILL ]] && n=$((n + 1)); }
+      done
+      ((found)) || builtin break
     done
-    ((found)) || builtin break
   done
   ((n)) && builtin printf 'bench: the workspace reached its process limit (%s of %s): %d processes started by commands were killed\\n' "$cur" "$max" "$n" >&99
   builtin return 0
@@ -410,6 +420,16 @@ export class ShellSession implements Shell {
     return session;
   }
 
+  /**
+   * A session whose first shell is a `bash --noprofile --norc` already running in `exec`, reading `socket` (saves the
+   * exec a new shell costs); later shells start as usual. Rejects with ShellStartError when it does not answer.
+   */
+  static async adopt(container: Docker.Container, exec: Docker.Exec, socket: Duplex, options: ShellSessionOptions): Promise<ShellSession> {
+    const session = new ShellSession(container, options);
+    session.#process = await session.#start(ShellProcess.adopt(container, exec, socket, options.user));
+    return session;
+  }
+
   get containerId(): string {
     return this.#container.id;
   }
@@ -437,12 +457,12 @@ export class ShellSession implements Shell {
     this.#process = undefined;
   }
 
-  async #start(): Promise<ShellProcess> {
+  async #start(adopted?: ShellProcess): Promise<ShellProcess> {
     const where = `sandbox ${this.#container.id.slice(0, 12)}`;
     if (this.#closed) throw new ShellStartError(`the shell of ${where} is closed`);
     let proc: ShellProcess;
     try {
-      proc = await ShellProcess.start(this.#container, this.#workdir, this.#user);
+      proc = adopted ?? (await ShellProcess.start(this.#container, this.#workdir, this.#user));
     } catch (err) {
       throw new ShellStartError(`cannot start a shell in ${where}: ${errorMessage(err)}`, { cause: err });
     }
