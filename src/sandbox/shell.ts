@@ -353,7 +353,7 @@ function driverFunctions(envFile: string): string[] {
  * extraction) instead of starving it of forks until the bomb dies out (it never does at 512 pids).
  */
 const PIDS_GUARD = `__bench_guard() {
-  builtin local f cur= max= init d p s e n=0 i found sig
+  builtin local f cur= max= init d p s e k n=0 i found sig
   for f in /sys/fs/cgroup/pids.current /sys/fs/cgroup/pids/pids.current; do
     [[ -r $f ]] && { builtin read -r cur < "$f"; builtin read -r max < "\${f%.current}.max"; builtin break; }
   done
@@ -361,7 +361,11 @@ const PIDS_GUARD = `__bench_guard() {
   builtin read -r s < /proc/1/stat; s=\${s##*) }; builtin set -- $s; init=$4
   # Stop first, then kill: killing one by one frees a pid that another bomb process takes at once, but a stopped
   # process forks no more. Passes repeat until one finds nothing left to do (processes forked meanwhile).
+  # Each process is signalled once per phase (keyed by pid and start time: a pid may be reused), so a pass that
+  # meets only processes still on their way to stopping or dying ends the phase.
+  builtin local -A seen
   for sig in STOP KILL; do
+    seen=()
     for ((i = 0; i < 100; i++)); do
       found=0
       for d in /proc/[0-9]*; do
@@ -371,11 +375,13 @@ const PIDS_GUARD = `__bench_guard() {
         s=\${s##*) }; builtin set -- $s
         [[ $1 == [ZX] || $4 == "$init" ]] && builtin continue # dead already, or the container's own
         [[ $sig == STOP && $1 == T ]] && builtin continue # stopped already
+        k=$p:\${20}
+        [[ -n \${seen[$k]} ]] && builtin continue
         if [[ $4 == "$p" ]]; then # a session leader: a shell, unless a command started it (setsid)
           while IFS= builtin read -r -d '' e; do [[ $e == ${EXEC_MARKER_VAR}=* ]] && { s=; builtin break; }; done < "$d/environ"
           [[ -z $s ]] || builtin continue
         fi
-        builtin kill -"$sig" "$p" && { found=1; [[ $sig == KILL ]] && n=$((n + 1)); }
+        builtin kill -"$sig" "$p" && { seen[$k]=1; found=1; [[ $sig == KILL ]] && n=$((n + 1)); }
       done
       ((found)) || builtin break
     done
