@@ -7,7 +7,7 @@ import Docker from "dockerode";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
 import { DockerSandboxProvider, type DockerSandboxProviderOptions } from "./docker.js";
 import { pickHost, type DockerHostSpec } from "./hosts.js";
-import type { Sandbox, SandboxProvider, WorkspaceSpec } from "./types.js";
+import { withRemove, type Sandbox, type SandboxProvider, type WorkspaceSpec } from "./types.js";
 
 /** Dockerode options for a host; reads the TLS / ssh key files. */
 export function dockerOptionsFor(spec: DockerHostSpec, env: NodeJS.ProcessEnv = process.env): Docker.DockerOptions {
@@ -207,20 +207,11 @@ export class DockerHostPool implements SandboxProvider {
       const key = taskKey(spec.labels["bench.cell"] ?? "", spec.labels["bench.task-id"] ?? "");
       this.#taskHost.set(key, host);
       let released = false;
-      return {
-        id: sandbox.id,
-        workdir: sandbox.workdir,
-        exec: (command, options) => sandbox.exec(command, options),
-        readFile: (p) => sandbox.readFile(p),
-        writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
-        ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
-      ...(sandbox.reset ? { reset: (repoDir: string) => sandbox.reset!(repoDir) } : {}),
-        async remove() {
-          if (!released) host.inUse--;
-          released = true;
-          await sandbox.remove();
-        },
-      };
+      return withRemove(sandbox, async () => {
+        if (!released) host.inUse--;
+        released = true;
+        await sandbox.remove();
+      });
     }
   }
 

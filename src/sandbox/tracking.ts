@@ -1,6 +1,6 @@
 // Wraps a SandboxProvider and remembers every live workspace, so a signal handler can remove them all.
 
-import type { Sandbox, SandboxProvider, WorkspaceSpec } from "./types.js";
+import { withRemove, type Sandbox, type SandboxProvider, type WorkspaceSpec } from "./types.js";
 
 export class TrackingProvider implements SandboxProvider {
   readonly #inner: SandboxProvider;
@@ -18,19 +18,10 @@ export class TrackingProvider implements SandboxProvider {
     const sandbox = await this.#inner.create(spec);
     this.#live.add(sandbox);
     const live = this.#live;
-    return {
-      id: sandbox.id,
-      workdir: sandbox.workdir,
-      exec: (command, options) => sandbox.exec(command, options),
-      readFile: (p) => sandbox.readFile(p),
-      writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
-      ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
-      ...(sandbox.reset ? { reset: (repoDir: string) => sandbox.reset!(repoDir) } : {}),
-      async remove() {
-        live.delete(sandbox);
-        await sandbox.remove();
-      },
-    };
+    return withRemove(sandbox, async () => {
+      live.delete(sandbox);
+      await sandbox.remove();
+    });
   }
 
   /** Removes every workspace still alive; safe to call more than once. */

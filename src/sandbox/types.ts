@@ -94,3 +94,17 @@ export interface SandboxProvider {
   /** Returns a started, labelled workspace with the repository committed as base, or leaves nothing behind. */
   create(spec: WorkspaceSpec): Promise<Sandbox>;
 }
+
+/** `sandbox` with its own `remove` replaced (every other member forwarded): for providers that wrap another. */
+export function withRemove(sandbox: Sandbox, remove: () => Promise<void>): Sandbox {
+  return {
+    id: sandbox.id,
+    workdir: sandbox.workdir,
+    exec: (command, options) => sandbox.exec(command, options),
+    readFile: (p) => sandbox.readFile(p),
+    writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
+    ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
+    ...(sandbox.reset ? { reset: (repoDir: string) => sandbox.reset!(repoDir) } : {}),
+    remove,
+  };
+}
