@@ -80,6 +80,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   readonly #ownerPid: number;
   readonly #host: string;
   readonly #capAdd: string[];
+  /** hostCommitPossible per repository: a task's repository is the same for every attempt of a run. */
+  readonly #hostCommit = new Map<string, Promise<boolean>>();
 
   constructor(docker: Docker, options: DockerSandboxProviderOptions) {
     if (options.runId === "") throw new UsageError("DockerSandboxProvider runId: expected a non-empty string, got \"\"");
@@ -88,6 +90,12 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.#ownerPid = options.ownerPid ?? process.pid;
     this.#host = options.host ?? os.hostname();
     this.#capAdd = options.capAdd ?? [];
+  }
+
+  #hostCommitPossible(repoDir: string): Promise<boolean> {
+    let known = this.#hostCommit.get(repoDir);
+    if (known === undefined) this.#hostCommit.set(repoDir, (known = hostCommitPossible(repoDir)));
+    return known;
   }
 
   async create(spec: WorkspaceSpec): Promise<Sandbox> {
@@ -116,7 +124,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     // A numeric user gets the repository from tar directly (owner in every entry); a named one through `chown -R`.
     // Only with the base commit built on the host: git committing as root could not write into the user's tree.
     const ids = user !== undefined ? /^(\d+):(\d+)$/.exec(user) : null;
-    const owner = ids && spec.repoDir !== undefined && (await hostCommitPossible(spec.repoDir)) ? { uid: Number(ids[1]), gid: Number(ids[2]) } : undefined;
+    const owner = ids && spec.repoDir !== undefined && (await this.#hostCommitPossible(spec.repoDir)) ? { uid: Number(ids[1]), gid: Number(ids[2]) } : undefined;
     let container: Docker.Container | undefined;
     let lifeline: Duplex | undefined;
     let step = "create container";
@@ -281,17 +289,24 @@ function prepareWorkspace(
     stdio.once("close", ended);
     stdio.once("error", (err: Error) => settle(() => reject(err)));
     if (repoDir === undefined) return;
-    const source = Readable.from(packDirectory(repoDir, { date: new Date() }, owner));
-    source.on("error", (err: Error) => settle(() => reject(err)));
-    // stdin stays open, so tar must find the archive's end without an EOF: reading a pipe, GNU tar waits for whole
-    // records (20 blocks of 512 bytes), so the archive is padded with zeros to a whole record.
-    let sent = 0;
-    source.on("data", (chunk: Buffer) => {
-      sent += chunk.length;
-    });
-    source.on("end", () => stdio.write(Buffer.alloc((TAR_RECORD_BYTES - (sent % TAR_RECORD_BYTES)) % TAR_RECORD_BYTES)));
-    source.pipe(stdio, { end: false });
+    sendRepository(repoDir, stdio, owner).on("error", (err: Error) => settle(() => reject(err)));
   });
+}
+
+/**
+ * Streams `repoDir` as a tar into `stdin` without ending it (the stream goes on being the lifeline, or a shell's
+ * input), so tar must find the archive's end without an EOF: reading a pipe, GNU tar waits for whole records (20
+ * blocks of 512 bytes), so the archive is padded with zeros to a whole record. Returns the source for its errors.
+ */
+function sendRepository(repoDir: string, stdin: Duplex, owner?: { uid: number; gid: number }): Readable {
+  const source = Readable.from(packDirectory(repoDir, { date: new Date() }, owner));
+  let sent = 0;
+  source.on("data", (chunk: Buffer) => {
+    sent += chunk.length;
+  });
+  source.on("end", () => stdin.write(Buffer.alloc((TAR_RECORD_BYTES - (sent % TAR_RECORD_BYTES)) % TAR_RECORD_BYTES)));
+  source.pipe(stdin, { end: false });
+  return source;
 }
 
 export interface DockerSandboxOptions {
@@ -571,18 +586,12 @@ export class DockerSandbox implements Sandbox {
       stdio.once("end", onEnd);
       stdio.once("close", onEnd);
       stdio.once("error", onEnd);
-      const source = Readable.from(packDirectory(repoDir, { date: new Date() }));
-      let sent = 0;
-      source.on("data", (chunk: Buffer) => {
-        sent += chunk.length;
-      });
-      source.on("end", () => stdio.write(Buffer.alloc((TAR_RECORD_BYTES - (sent % TAR_RECORD_BYTES)) % TAR_RECORD_BYTES)));
-      source.on("error", (err: Error) => {
+      // stdin stays open for the shell the script execs into.
+      sendRepository(repoDir, stdio).on("error", (err: Error) => {
         cleanup();
         stdio.destroy();
         reject(new InfraError(`reset of ${where}: cannot read ${repoDir}: ${err.message}`, { cause: err }));
       });
-      source.pipe(stdio, { end: false }); // stdin stays open for the shell; tar stops at the padded archive's end
     });
     if (verdict.exitCode !== 0) {
       stdio.destroy();
