@@ -46,6 +46,11 @@ export interface AgentInput {
   deadline?: AbortSignal;
   /** Cost of the usage so far in USD, null when unknown (then maxCostUsd is not enforced). */
   costOf?: (usage: Usage) => number | null;
+  /**
+   * The tools' workspace while it starts (the agent's first model call does not wait for it). When it fails, the model
+   * call in flight is abandoned and runAgent rejects with its error. @default already started
+   */
+  workspace?: Promise<unknown>;
 }
 
 export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
@@ -77,7 +82,10 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     if (limits.maxCostUsd !== undefined && cost !== undefined && cost !== null && cost >= limits.maxCostUsd) return "budget_exceeded";
     return undefined;
   };
-  const callSignal = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
+  const startFailed = new AbortController();
+  input.workspace?.catch((err: unknown) => startFailed.abort(err));
+  const signals = [signal, deadline, input.workspace ? startFailed.signal : undefined].filter((s) => s !== undefined);
+  const callSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
 
   for (;;) {
     const limit = limitReached();
@@ -87,7 +95,9 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     try {
       response = await callModel({ system: SYSTEM_PROMPT, messages, tools: tools.map((t) => t.spec), toolChoice: "auto", ...(callSignal ? { signal: callSignal } : {}) });
     } catch (err) {
-      if (deadline?.aborted && !signal?.aborted) return end("task_timeout");
+      if (startFailed.signal.aborted) throw startFailed.signal.reason;
+      if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
+      if (deadline?.aborted) return end("task_timeout");
       const e = err instanceof ModelError ? err : new ModelError("transient", String((err as Error)?.message ?? err), { cause: err });
       trajectory.write({ type: "model_error", iteration: outcome.iterations + 1, error_class: e.errorClass, message: e.message });
       const error = { errorClass: e.errorClass, message: e.message };

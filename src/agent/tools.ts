@@ -92,6 +92,8 @@ export class BashTool implements Tool {
   readonly #options: Required<ToolOptions>;
   /** The open shell; undefined before the first command, null once it could not start (per-command exec from then on). */
   #shell: Shell | null | undefined;
+  /** The shell being opened (prepare, or the first command). */
+  #opening: Promise<Shell | null> | undefined;
 
   constructor(sandbox: Sandbox, options: Required<ToolOptions>) {
     this.#sandbox = sandbox;
@@ -117,9 +119,19 @@ export class BashTool implements Tool {
   }
 
   /** The command run in the persistent shell; undefined when there is none (the command was not run). */
+  /**
+   * Opens the shell now, in the background, so the first command finds it open (the runner calls it once the workspace
+   * has started, while the model is still thinking). Idempotent.
+   */
+  prepare(): void {
+    if (this.#shell !== undefined || this.#opening !== undefined) return;
+    this.#opening = this.#sandbox.openShell ? this.#sandbox.openShell().catch(() => null) : Promise.resolve(null);
+  }
+
   async #runInShell(command: string): Promise<ShellResult | undefined> {
     if (this.#shell === undefined) {
-      this.#shell = this.#sandbox.openShell ? await this.#sandbox.openShell().catch(() => null) : null;
+      this.prepare();
+      this.#shell = await this.#opening!;
     }
     if (this.#shell === null) return undefined;
     try {

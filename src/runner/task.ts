@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runAgent, type AgentLimits, type AgentOutcome } from "../agent/loop.js";
-import { defaultTools } from "../agent/tools.js";
+import { BashTool, defaultTools } from "../agent/tools.js";
 import { FileTrajectory } from "../agent/trajectory.js";
 import type { CellSpec } from "../config/model-spec.js";
 import { taskUser } from "../datasets/load.js";
@@ -14,7 +14,8 @@ import { priceUsage, type PriceOverride } from "../models/cost.js";
 import type { ModelClient } from "../models/types.js";
 import { percentile } from "../report/stats.js";
 import type { TaskResult } from "../report/types.js";
-import type { Sandbox, SandboxProvider } from "../sandbox/types.js";
+import { PendingSandbox } from "../sandbox/pending.js";
+import { DEFAULT_WORKDIR, type Sandbox, type SandboxProvider } from "../sandbox/types.js";
 import type { EndpointLimiter } from "./limiter.js";
 import { workspaceSpec } from "./workspace.js";
 import { generateWithRetry, type RetryPolicy } from "./retry.js";
@@ -40,7 +41,10 @@ export interface TaskContext {
   signal?: AbortSignal;
   /** The endpoint limiter of the cell's key: every model call of the task goes through it. @default none */
   limiter?: EndpointLimiter;
-  /** Wall clock of the agent phase, seconds (--task-timeout): task_timeout, then the patch is taken and graded. @default none */
+  /**
+   * Wall clock of the agent phase, seconds, from the task's start (the workspace starts during the first model call)
+   * (--task-timeout): task_timeout, then the patch is taken and graded. @default none
+   */
   taskTimeoutSec?: number;
   /** Aborts at the run's --deadline: a running agent stops with task_timeout. @default none */
   deadline?: AbortSignal;
@@ -52,8 +56,8 @@ export interface TaskContext {
    */
   gradingWorkspace?: "reuse" | "fresh";
   /**
-   * Called once the agent phase is over (patch taken), before grading, with what its model calls cost (null: unpriced):
-   * the runner counts it against --max-cost and frees the agent slot.
+   * Called once, when the agent phase is over (before the patch is taken and graded), with what its model calls cost
+   * (null: unpriced): the runner counts it against --max-cost and frees the agent slot.
    */
   agentDone?: (costUsd: number | null) => void;
 }
@@ -79,21 +83,42 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   let throttleWaitMs = 0;
   let throttleEvents = 0;
 
+  let agentReleased = false;
+  const agentDone = (costUsd: number | null): void => {
+    if (!agentReleased) ctx.agentDone?.(costUsd);
+    agentReleased = true;
+  };
   /** The agent's workspace, kept for grading (Sandbox.reset); removed by whoever is last to hold it. */
   let kept: Sandbox | undefined;
   try {
     let sandbox: Sandbox | undefined;
-    const ts = performance.now();
+    // The workspace starts while the agent's first model call is in flight: the tools wait for it (PendingSandbox), and
+    // its failure ends the agent at once (sandbox_start).
+    const spec = workspaceSpec(task, ctx.image, labels);
+    const starting = ctx.sandboxes.create(spec).then((started) => {
+      sandbox = started;
+      sandboxStartS = seconds(performance.now() - t0);
+      trajectory.write({ type: "sandbox", container: started.id, start_s: sandboxStartS });
+      return started;
+    });
+    const pending = new PendingSandbox(starting, spec.workdir ?? DEFAULT_WORKDIR);
+    const tools = defaultTools(pending, { commandTimeoutSec: ctx.commandTimeoutSec, vision: ctx.vision ?? true });
+    // The shells open as soon as the workspace is up (the bash tool's, the one behind exec and the file tools), while
+    // the model is still thinking, not at the agent's first command.
+    starting.then(
+      (started) => {
+        started.warm?.();
+        for (const tool of tools) if (tool instanceof BashTool) tool.prepare();
+      },
+      () => undefined,
+    );
     try {
-      sandbox = await ctx.sandboxes.create(workspaceSpec(task, ctx.image, labels));
-      sandboxStartS = seconds(performance.now() - ts);
-      trajectory.write({ type: "sandbox", container: sandbox.id, start_s: sandboxStartS });
-      const ta = performance.now();
       const timers = [ctx.taskTimeoutSec !== undefined ? AbortSignal.timeout(ctx.taskTimeoutSec * 1000) : undefined, ctx.deadline].filter((s) => s !== undefined);
       const deadline = timers.length > 1 ? AbortSignal.any(timers) : timers[0];
       outcome = await runAgent({
         task,
-        tools: defaultTools(sandbox, { commandTimeoutSec: ctx.commandTimeoutSec, vision: ctx.vision ?? true }),
+        tools,
+        workspace: starting,
         limits: ctx.limits,
         trajectory,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -113,23 +138,27 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
             },
           }),
       });
-      agentS = seconds(performance.now() - ta);
-      const diff = await sandbox.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
+      agentS = seconds(performance.now() - t0);
+      // The agent's slot is free once it is done: the next task's agent starts while this one's patch is taken.
+      agentDone(priceUsage(outcome.usage, cell.provider, cell.model, ctx.priceOverride, cell.region).cost);
+      const workspace = await starting;
+      const diff = await workspace.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
       if (diff.exitCode !== 0 || diff.truncatedBytes > 0) {
         throw new Error(`could not extract the patch (exit ${diff.exitCode}${diff.truncatedBytes ? ", patch over 20 MB" : ""}): ${diff.stderr.slice(0, 500)}`);
       }
       patch = diff.stdout;
       writeFileSync(path.join(dir, "patch.diff"), patch);
       // Reset is equivalent to a new container only where bench knows every place the user can write: its own image.
-      const resettable = task.repoDir !== undefined && task.image === undefined && taskUser(task) !== undefined && sandbox.reset !== undefined;
-      if (ctx.gradingWorkspace !== "fresh" && resettable && outcome.endReason !== "error") kept = sandbox;
+      const resettable = task.repoDir !== undefined && task.image === undefined && taskUser(task) !== undefined && workspace.reset !== undefined;
+      if (ctx.gradingWorkspace !== "fresh" && resettable && outcome.endReason !== "error") kept = workspace;
     } catch (err) {
       failure = { errorClass: sandbox ? "sandbox" : "sandbox_start", message: errorMessage(err) };
     } finally {
-      if (kept === undefined) await sandbox?.remove().catch(() => undefined);
+      // Whatever the agent's end, a workspace still starting is waited for and removed.
+      if (kept === undefined) await pending.remove().catch(() => undefined);
     }
 
-    ctx.agentDone?.(outcome ? priceUsage(outcome.usage, cell.provider, cell.model, ctx.priceOverride, cell.region).cost : 0);
+    agentDone(0); // the agent never ran to an end (the workspace did not start, or the agent threw)
     if (!failure && outcome && outcome.endReason !== "error") {
       // grading_s is the grading itself, not the wait for a --grading-concurrency slot.
       let tg = performance.now();

@@ -11,7 +11,7 @@ import * as tar from "tar-stream";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
 import { type BaseFile, baseCommitEntries, needsRealGit } from "./git-base.js";
 import type { ShellSession } from "./shell.js";
-import type { ExecOptions, ExecResult, Sandbox, SandboxProvider, Shell, WorkspaceSpec } from "./types.js";
+import { DEFAULT_WORKDIR, type ExecOptions, type ExecResult, type Sandbox, type SandboxProvider, type Shell, type WorkspaceSpec } from "./types.js";
 
 /** Label keys the provider owns; spec.labels cannot override them. */
 export const LABELS = {
@@ -23,7 +23,6 @@ export const LABELS = {
   managed: "bench.managed",
 } as const;
 
-const DEFAULT_WORKDIR = "/testbed";
 const DEFAULT_MEMORY_BYTES = 2 * 1024 ** 3;
 const DEFAULT_CPUS = 1;
 const DEFAULT_PIDS_LIMIT = 512;
@@ -447,8 +446,12 @@ export class DockerSandbox implements Sandbox {
     return this.#viaCommandShell((shell, m) => m.execInShell(shell, command, { ...options, killAfterSec: KILL_AFTER_SEC, hostGraceMs: HOST_GRACE_MS }));
   }
 
+  warm(): void {
+    void this.#viaCommandShell(async () => undefined).catch(() => undefined);
+  }
+
   /**
-   * Runs `work` on the command shell behind exec/readFile/writeFile (opened on first use). Undefined when that shell
+   * Runs `work` on the command shell behind exec/readFile/writeFile (opened on first use or by warm). Undefined when that shell
    * is busy, cannot start, or the sandbox is being removed, or when `work` itself declines: the caller then goes
    * through the Docker API (docker exec, archive upload/download: ~55–85 ms of daemon CPU each).
    */

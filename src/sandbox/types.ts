@@ -49,6 +49,11 @@ export interface Sandbox {
   readonly id: string;
   readonly workdir: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Opens, in the background, what the first exec/readFile/writeFile will use (a command shell), so they do not wait
+   * for it; failures are left to those calls. @default nothing to open
+   */
+  warm?(): void;
   /** A persistent shell in the workdir, when the implementation has one; rejects when none can start. */
   openShell?(): Promise<Shell>;
   readFile(path: string): Promise<Buffer>;
@@ -63,6 +68,9 @@ export interface Sandbox {
   /** Idempotent; never throws for an already-removed container. */
   remove(): Promise<void>;
 }
+
+/** The workdir of a workspace whose spec names none. */
+export const DEFAULT_WORKDIR = "/testbed";
 
 export interface WorkspaceSpec {
   image: string;
@@ -103,6 +111,7 @@ export function withRemove(sandbox: Sandbox, remove: () => Promise<void>): Sandb
     exec: (command, options) => sandbox.exec(command, options),
     readFile: (p) => sandbox.readFile(p),
     writeFile: (p, data, mode) => sandbox.writeFile(p, data, mode),
+    ...(sandbox.warm ? { warm: () => sandbox.warm!() } : {}),
     ...(sandbox.openShell ? { openShell: () => sandbox.openShell!() } : {}),
     ...(sandbox.reset ? { reset: (repoDir: string) => sandbox.reset!(repoDir) } : {}),
     remove,

@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { inject } from "vitest";
 import type { Task } from "../../src/datasets/types.js";
+import type { ModelClient } from "../../src/models/types.js";
+import { DEFAULT_RETRY_POLICY } from "../../src/runner/retry.js";
+import type { TaskContext } from "../../src/runner/task.js";
 import { DockerSandboxProvider } from "../../src/sandbox/docker.js";
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,3 +60,30 @@ export const MINI_TASK: Task = {
   test_framework: "pytest",
   repoDir: path.join(repoRoot, "test/fixtures/mini-repo"),
 };
+
+/**
+ * A runTask context for MINI_TASK in the mock/oracle cell: run id `<prefix>-<name>-<pid>`, its own Docker provider,
+ * output under `runDir`/tasks/<name>/, generous limits; `overrides` last.
+ */
+export function miniTaskContext(prefix: string, name: string, runDir: string, client: ModelClient, overrides: Partial<TaskContext> = {}): TaskContext {
+  const runId = `${prefix}-${name}-${process.pid}`;
+  return {
+    runId,
+    runDir,
+    task: MINI_TASK,
+    cell: { provider: "mock", model: "oracle", cell: "mock/oracle" },
+    taskDir: path.join("tasks", name, MINI_TASK.instance_id),
+    client,
+    sandboxes: provider(runId),
+    image: sandboxImage(),
+    limits: { maxIterations: 20, maxFakeResponses: 4 },
+    retry: DEFAULT_RETRY_POLICY,
+    commandTimeoutSec: 60,
+    gradingTimeoutSec: 300,
+    attempt: 1,
+    ...overrides,
+  };
+}
+
+/** Containers of a run, any state. */
+export const containersOf = async (runId: string): Promise<number> => (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;

@@ -4,18 +4,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CellSpec } from "../../src/config/model-spec.js";
 import { resolveRunOptions } from "../../src/config/options.js";
 import { startMockServer, type MockServer } from "../../src/mock/index.js";
 import { OpenAIChatClient } from "../../src/models/openai-chat.js";
 import type { ModelClient, ModelResponse } from "../../src/models/types.js";
-import { DEFAULT_RETRY_POLICY } from "../../src/runner/retry.js";
 import { executeRun } from "../../src/runner/run.js";
 import { runTask, type TaskContext } from "../../src/runner/task.js";
-import { docker, MINI_TASK, provider, repoRoot, sandboxImage } from "./helpers.js";
+import { containersOf, docker, MINI_TASK, miniTaskContext, repoRoot } from "./helpers.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-limits-"));
-const CELL: CellSpec = { provider: "mock", model: "oracle", cell: "mock/oracle" };
 let mock: MockServer;
 let oracle: ModelClient;
 
@@ -27,27 +24,7 @@ afterAll(async () => {
   await mock?.close();
 });
 
-function context(name: string, overrides: Partial<TaskContext>): TaskContext {
-  const runId = `limits-${name}-${process.pid}`;
-  return {
-    runId,
-    runDir: out,
-    task: MINI_TASK,
-    cell: CELL,
-    taskDir: path.join("tasks", name, MINI_TASK.instance_id),
-    client: oracle,
-    sandboxes: provider(runId),
-    image: sandboxImage(),
-    limits: { maxIterations: 20, maxFakeResponses: 4 },
-    retry: DEFAULT_RETRY_POLICY,
-    commandTimeoutSec: 60,
-    gradingTimeoutSec: 300,
-    attempt: 1,
-    ...overrides,
-  };
-}
-
-const containersOf = async (runId: string) => (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;
+const context = (name: string, overrides: Partial<TaskContext>): TaskContext => miniTaskContext("limits", name, out, oracle, overrides);
 
 describe("per-task limits (graded)", () => {
   it("--max-budget-per-task: budget_exceeded once the cost reaches it, then graded", async () => {

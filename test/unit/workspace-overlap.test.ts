@@ -1,0 +1,163 @@
+// The workspace starts while the agent's first model call is in flight: PendingSandbox makes the tools wait for it,
+// and runAgent ends at once (rejecting with the start error) when it fails. Fake tools, models and sandboxes.
+import { describe, expect, it } from "vitest";
+import { runAgent } from "../../src/agent/loop.js";
+import type { Tool } from "../../src/agent/tools.js";
+import { MemoryTrajectory } from "../../src/agent/trajectory.js";
+import type { Task } from "../../src/datasets/types.js";
+import type { ModelRequest, ModelResponse, Usage } from "../../src/models/types.js";
+import { PendingSandbox } from "../../src/sandbox/pending.js";
+import type { ExecResult, Sandbox } from "../../src/sandbox/types.js";
+
+const TASK: Task = { instance_id: "t-1", repo: "r", problem_statement: "fix it", patch: "", test_patch: "", FAIL_TO_PASS: [], PASS_TO_PASS: [], test_framework: "pytest" };
+const USAGE: Usage = { inputTokens: 10, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+const LIMITS = { maxIterations: 5, maxFakeResponses: 1 };
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const answer = (toolCalls: { id: string; name: string; arguments: string }[]): ModelResponse => ({
+  message: { role: "assistant", text: "", toolCalls },
+  stopReason: toolCalls.length ? "tool_use" : "end_turn",
+  usage: USAGE,
+  latencyMs: 1,
+});
+
+/** A model call that answers after `ms`, or rejects when its signal aborts (as the SDKs do). */
+const slowCall = (ms: number, response: ModelResponse) => (request: ModelRequest) =>
+  new Promise<ModelResponse>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(response), ms);
+    request.signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new Error("Request was aborted."));
+    });
+  });
+
+const fakeSandbox = (log: string[]): Sandbox => ({
+  id: "c0ffee",
+  workdir: "/testbed",
+  exec: async (command): Promise<ExecResult> => {
+    log.push(`exec ${command}`);
+    return { exitCode: 0, stdout: "ok", stderr: "", timedOut: false, truncatedBytes: 0, durationMs: 1 };
+  },
+  readFile: async () => Buffer.from("data"),
+  writeFile: async (p) => void log.push(`write ${p}`),
+  remove: async () => void log.push("remove"),
+});
+
+describe("runAgent with a workspace still starting", () => {
+  it("a start failure abandons the model call in flight and rejects with the start error", async () => {
+    const start = deferred<unknown>();
+    let aborted = false;
+    const t0 = performance.now();
+    const run = runAgent({
+      task: TASK,
+      tools: [],
+      callModel: (request) => {
+        request.signal?.addEventListener("abort", () => (aborted = true));
+        return slowCall(10_000, answer([]))(request);
+      },
+      limits: LIMITS,
+      trajectory: new MemoryTrajectory(),
+      workspace: start.promise,
+    });
+    setTimeout(() => start.reject(new Error("image bench-x:1 has no bash")), 20);
+    await expect(run).rejects.toThrow("image bench-x:1 has no bash");
+    expect(aborted).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
+  it("a start failure between model calls ends the agent before its next call", async () => {
+    const start = deferred<unknown>();
+    let calls = 0;
+    const trajectory = new MemoryTrajectory();
+    const run = runAgent({
+      task: TASK,
+      tools: [],
+      callModel: async (request) => {
+        calls++;
+        if (calls === 1) {
+          start.reject(new Error("no space left on device"));
+          await new Promise((r) => setTimeout(r, 5));
+          return answer([]); // text only: a fake user answer, then a second call
+        }
+        if (request.signal?.aborted) throw new Error("Request was aborted.");
+        return answer([]);
+      },
+      limits: LIMITS,
+      trajectory,
+      workspace: start.promise,
+    });
+    await expect(run).rejects.toThrow("no space left on device");
+    expect(calls).toBe(2);
+    expect(trajectory.events.some((e) => e.type === "model_error")).toBe(false);
+  });
+
+  it("the model call runs while the workspace starts; the tool call waits for it", async () => {
+    const start = deferred<Sandbox>();
+    const log: string[] = [];
+    const pending = new PendingSandbox(start.promise, "/testbed");
+    const tool: Tool = {
+      spec: { name: "bash", description: "", parameters: {} },
+      execute: async () => {
+        const r = await pending.exec("ls");
+        return { content: [{ type: "text", text: r.stdout }], isError: false };
+      },
+    };
+    let n = 0;
+    const run = runAgent({
+      task: TASK,
+      tools: [tool],
+      callModel: async () => {
+        n++;
+        log.push(`model ${n}`);
+        if (n === 1) {
+          setTimeout(() => {
+            log.push("started");
+            start.resolve(fakeSandbox(log));
+          }, 30);
+          return answer([{ id: "a", name: "bash", arguments: '{"command":"ls"}' }]);
+        }
+        return answer([]);
+      },
+      limits: { maxIterations: 2, maxFakeResponses: 0 },
+      trajectory: new MemoryTrajectory(),
+      workspace: start.promise,
+    });
+    const outcome = await run;
+    expect(outcome.endReason).toBe("max_fake_responses");
+    expect(log).toEqual(["model 1", "started", "exec ls", "model 2"]);
+  });
+});
+
+describe("PendingSandbox", () => {
+  it("forwards every call once started; id is empty until then; remove waits for the start", async () => {
+    const start = deferred<Sandbox>();
+    const log: string[] = [];
+    const pending = new PendingSandbox(start.promise, "/work");
+    expect([pending.id, pending.workdir]).toEqual(["", "/work"]);
+    const write = pending.writeFile("/tmp/a", "x");
+    const removed = pending.remove();
+    start.resolve(fakeSandbox(log));
+    await write;
+    await removed;
+    expect(pending.id).toBe("c0ffee");
+    expect(log).toEqual(["write /tmp/a", "remove"]);
+    expect((await pending.readFile("/x")).toString()).toBe("data");
+    await expect(pending.openShell()).rejects.toThrow("no persistent shell");
+  });
+
+  it("every call fails with the start error; remove resolves (nothing was made)", async () => {
+    const pending = new PendingSandbox(Promise.reject(new Error("create failed: no such image")), "/testbed");
+    await expect(pending.exec("ls")).rejects.toThrow("create failed: no such image");
+    await expect(pending.readFile("/a")).rejects.toThrow("create failed");
+    await expect(pending.remove()).resolves.toBeUndefined();
+  });
+});
