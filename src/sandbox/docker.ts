@@ -234,13 +234,14 @@ exec cat >/dev/null`;
  */
 const RESET_SCRIPT = `w=$1
 for ((i = 0; i < 50; i++)); do kill -9 -1 2>/dev/null || break; done
-for d in "$w" /tmp /var/tmp /run/lock /dev/shm "$HOME"; do
-  [ -d "$d" ] || continue
-  find "$d" -mindepth 1 -user "$(id -u)" -type d -exec chmod u+rwx {} + 2>/dev/null
-  find "$d" -mindepth 1 -depth -user "$(id -u)" -delete 2>/dev/null
-done
+places=()
+for d in "$w" /tmp /var/tmp /run/lock /dev/shm "$HOME"; do [ -d "$d" ] && places+=("$d"); done
+find "\${places[@]}" -mindepth 1 -user "$UID" -type d ! -perm -u=rwx -exec chmod u+rwx {} \\; 2>/dev/null
+find "\${places[@]}" -mindepth 1 -depth -user "$UID" -delete 2>/dev/null
+shopt -s nullglob dotglob
+left=("$w"/*)
 rc=0
-if [ -n "$(ls -A "$w")" ]; then echo "cannot empty $w:"; ls -A "$w"; rc=3; fi
+if [ "\${#left[@]}" -gt 0 ]; then echo "cannot empty $w:"; printf '%s\\n' "\${left[@]}"; rc=3; fi
 [ "$rc" -eq 0 ] && { cd "$w" && tar -x -f - --no-same-owner; rc=$?; }
 [ "$rc" -eq 0 ] && [ ! -e .git ] && { git init -q --template= && git add -A && git commit -q --no-verify -m base; rc=$?; }
 printf '\\n__BENCH_RESET__%d\\n' "$rc"

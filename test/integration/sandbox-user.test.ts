@@ -98,6 +98,8 @@ describe("reset (grading in the agent's workspace)", () => {
         "git config core.hooksPath /tmp/hooks && mkdir -p /tmp/hooks && printf '#!/bin/sh\\necho hooked\\n' > .git/hooks/post-checkout",
         "mkdir -p ~/.local/lib/python3.11/site-packages && echo 'raise SystemExit(3)' > ~/.local/lib/python3.11/site-packages/sitecustomize.py",
         "echo x > /dev/shm/agent-file && echo y > /var/tmp/agent-file && mkdir /tmp/locked && touch /tmp/locked/f && chmod 000 /tmp/locked",
+        // Locked folders inside locked folders, in the workdir too, and hidden files: each is opened before it is entered.
+        "mkdir -p /tmp/l1/l2/l3 .hidden/deep && touch /tmp/l1/l2/l3/f .hidden/deep/.f .dotfile && chmod 000 /tmp/l1/l2/l3 /tmp/l1/l2 /tmp/l1 .hidden/deep .hidden",
         "setsid bash -c 'while :; do echo \"X = 7\" > /testbed/pkg/mod.py; sleep 0.05; done' >/dev/null 2>&1 &",
       ].join("\n");
       expect(await ws.exec(tamper)).toMatchObject({ exitCode: 0 });
