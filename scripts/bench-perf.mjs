@@ -5,7 +5,8 @@
 //
 // Flags: --quick (fewer samples, two waves per concurrency), --only start,tool,help,throughput (sections),
 // --concurrency 1,8,32,64, --latency-ms 6000 (mock answer latency), --max-iterations 3, --tasks N (per run at c > 1,
-// rounded up to whole waves), --out FILE.
+// rounded up to whole waves), --out FILE, --keep (keep the throughput runs' directories; the path is printed),
+// --run-args="…" (more `bench run` flags for every throughput run, e.g. --run-args="--grading-concurrency 4").
 
 import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +32,8 @@ const { values: opts } = parseArgs({
     "latency-ms": { type: "string", default: "6000" },
     "max-iterations": { type: "string", default: "3" },
     only: { type: "string" },
+    keep: { type: "boolean", default: false },
+    "run-args": { type: "string", default: "" },
   },
 });
 const quick = opts.quick;
@@ -74,6 +77,18 @@ const stats = (values) => ({
   max: Math.max(...values),
 });
 const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+function phasesOf(rows) {
+  const mean = (f) => round(rows.reduce((a, r) => a + (f(r) ?? 0), 0) / rows.length, 3);
+  return {
+    start: mean((r) => r.sandbox_start_s),
+    agent: mean((r) => r.agent_s),
+    llm: mean((r) => r.llm_latency_s_total),
+    tools: mean((r) => r.agent_s - r.llm_latency_s_total),
+    grading: mean((r) => r.grading_s),
+    other: mean((r) => r.wall_s - (r.agent_s ?? 0) - (r.grading_s ?? 0)),
+    wall: mean((r) => r.wall_s),
+  };
+}
 function readCpuTotals() {
   // /proc/stat first line: user nice system idle iowait irq softirq steal … (USER_HZ ticks)
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
@@ -364,6 +379,7 @@ async function benchRun(datasetDir, outDir, concurrency) {
     "--mock-latency-ms", String(latencyMs),
     "--output-dir", outDir,
     "--run-id", `c${concurrency}`,
+    ...opts["run-args"].split(" ").filter((a) => a !== ""),
   ];
   const cpu0 = readCpuTotals();
   const daemon0 = daemonCpuTicks();
@@ -408,6 +424,10 @@ async function benchRun(datasetDir, outDir, concurrency) {
     tasks_per_min: round((rows.length * 60) / spanS, 1),
     task_wall_s: stats(rows.map((r) => r.wall_s)),
     sandbox_start_s: stats(rows.map((r) => r.sandbox_start_s).filter((x) => x !== null)),
+    // Where a task's wall time goes (means, seconds): the agent from the task's start (its model calls, its tools; the
+    // workspace's start overlaps its first model call), grading, and the rest (patch extraction, the wait for a
+    // grading slot, bookkeeping).
+    phases_s: phasesOf(rows),
     peak_rss_mb: round(Math.max(usage.maxRSS / 1024, vmHwmKb / 1024), 1),
     peak_open_fds: maxFds,
     harness_cpu_s: round(harnessCpuS, 2),
@@ -469,6 +489,15 @@ if (sections.has("throughput")) {
         ratio: `max ${r.event_loop_delay_ms.max} ms`,
         target: "(informative)",
       });
+      const ph = r.phases_s;
+      row({
+        metric: `task phases at concurrency ${c} (means)`,
+        value: ph.wall,
+        unit: "s",
+        baseline: null,
+        ratio: `agent ${ph.agent} (model ${ph.llm}, tools ${round(ph.tools, 3)}; start ${ph.start} inside), grading ${ph.grading}, other ${ph.other}`,
+        target: "(informative)",
+      });
       row({ metric: `bench peak RSS at concurrency ${c}`, value: r.peak_rss_mb, unit: "MB", baseline: null, ratio: `${r.peak_open_fds} open fds at most`, target: c === 64 ? "≤ 300 MB" : "" });
       row({
         metric: `harness CPU share at concurrency ${c}`,
@@ -481,7 +510,8 @@ if (sections.has("throughput")) {
       });
     }
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (opts.keep) log(`kept: ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
   }
 }
 
