@@ -29,11 +29,22 @@ export function looksLikeReasoningModel(model: string): boolean {
 }
 
 /**
- * Remembers, per client, that the server rejected an optional parameter: the first rejection turns the
- * optional parameters off for every later call of that client and is logged once (LiteLLM's drop_params).
+ * The optional parameters a rejection names, among those the call sent: OpenAI's `param` field, or a sent name that
+ * appears as a whole word in the message ("Unrecognized request argument supplied: seed", "Unsupported parameter:
+ * 'temperature' …", LiteLLM's "… does not support parameters: ['seed']", "reasoning.effort"). Empty when it names none.
+ */
+export function rejectedParamNames(sent: readonly string[], message: string, param?: string | null): string[] {
+  return sent.filter((name) => param === name || (typeof param === "string" && param.startsWith(`${name}.`)) || new RegExp(`(^|[^A-Za-z0-9_])${name}([^A-Za-z0-9_]|$)`).test(message));
+}
+
+/**
+ * Remembers, per client, which optional parameters the server rejected (LiteLLM's drop_params, per parameter): a
+ * rejection that names sent parameters drops those; one that names none drops every optional parameter the call sent.
+ * Each drop is logged once and holds for every later call of that client. Each retry sends fewer parameters, so a
+ * call is retried at most once per optional parameter.
  */
 export class OptionalParamSwitch {
-  #dropped = false;
+  readonly #dropped = new Set<string>();
   readonly #where: string;
   readonly #log: (line: string) => void;
 
@@ -42,21 +53,27 @@ export class OptionalParamSwitch {
     this.#log = log;
   }
 
-  /** Whether optional parameters are off for this client. */
-  get dropped(): boolean {
+  /** The optional parameters left out of this client's calls. */
+  get dropped(): ReadonlySet<string> {
     return this.#dropped;
   }
 
   /**
-   * Called with a failed call's error and the optional parameters it carried: true when the call should be
-   * retried without them (only the first time, only when it carried some and the error is a rejection).
+   * Called with a failed call's error and the optional parameters it carried: true when the call should be retried
+   * without some of them (only when it was a rejection and it carried some).
    */
-  shouldRetryWithout(rejected: boolean, sent: readonly string[], reason: string): boolean {
-    if (this.#dropped || !rejected || sent.length === 0) return false;
-    this.#dropped = true;
+  shouldRetryWithout(rejected: boolean, sent: readonly string[], reason: string, param?: string | null): boolean {
+    if (!rejected || sent.length === 0) return false;
+    const named = rejectedParamNames(sent, reason, param);
+    const drop = named.length > 0 ? named : [...sent];
+    for (const name of drop) this.#dropped.add(name);
+    const list = drop.join(", ");
+    const them = drop.length === 1 ? "it" : "them";
     this.#log(
-      `${this.#where}: the server rejected an optional parameter (${reason}); retrying without ${sent.join(", ")}, ` +
-        `and leaving them out of this model's calls from now on`,
+      named.length > 0
+        ? `${this.#where}: the server rejected ${list} (${reason}); retrying without ${them}, and leaving ${them} out of this model's calls from now on`
+        : `${this.#where}: the server rejected an optional parameter without naming it (${reason}); retrying without ${list}, ` +
+            `and leaving ${them} out of this model's calls from now on`,
     );
     return true;
   }

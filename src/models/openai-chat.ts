@@ -12,7 +12,7 @@ import type {
 import type { CompletionUsage } from "openai/resources/completions";
 import { ModelError } from "./errors.js";
 import { OptionalParamSwitch, type GenerationParams } from "./generation.js";
-import { classifyOpenAIError, isUnsupportedParamError } from "./openai-errors.js";
+import { classifyOpenAIError, isUnsupportedParamError, rejectedParamOf } from "./openai-errors.js";
 import type {
   AssistantMessage,
   ContentPart,
@@ -85,7 +85,7 @@ export class OpenAIChatClient implements ModelClient {
         temperature: o.temperature,
         topP: o.topP,
         ...(o.stopSequences ? { stop: o.stopSequences } : {}),
-        dropOptional: this.#params.dropped,
+        drop: this.#params.dropped,
       });
       try {
         return await this.#call(body, signal, started, where);
@@ -96,8 +96,8 @@ export class OpenAIChatClient implements ModelClient {
             staleConnection: true,
           });
         }
-        // A server that rejects an optional parameter (drop_params): once per client, then never sent again.
-        if (this.#params.shouldRetryWithout(isUnsupportedParamError(err), optionalChatParamsIn(body), (err as Error).message)) continue;
+        // A server that rejects an optional parameter (drop_params): retried without it, then never sent again.
+        if (this.#params.shouldRetryWithout(isUnsupportedParamError(err), optionalChatParamsIn(body), (err as Error).message, rejectedParamOf(err))) continue;
         throw classifyOpenAIError(err, where);
       }
     }
@@ -225,8 +225,8 @@ export function fromChatUsage(usage: CompletionUsage | null | undefined): Usage 
 export interface ChatRequestParams extends GenerationParams {
   /** Stop sequences (`stop`); asked for explicitly, so never dropped by the drop_params switch. @default none */
   stop?: string[];
-  /** Leave out every optional parameter (the drop_params switch is on). @default false */
-  dropOptional?: boolean;
+  /** Optional parameters to leave out (the drop_params switch: OPTIONAL_CHAT_PARAMS names). @default none */
+  drop?: ReadonlySet<string>;
 }
 
 /** Request keys the drop_params switch may leave out. */
@@ -253,13 +253,13 @@ export function toChatRequest(
   const maxTokens = request.maxTokens ?? params.maxOutputTokens;
   if (maxTokens !== undefined) body.max_completion_tokens = maxTokens;
   if (params.stop && params.stop.length > 0) body.stop = [...params.stop];
-  if (params.dropOptional) return body;
+  const keep = (key: (typeof OPTIONAL_CHAT_PARAMS)[number]): boolean => !params.drop?.has(key);
   const temperature = request.temperature ?? params.temperature;
   const topP = request.topP ?? params.topP;
-  if (temperature !== undefined) body.temperature = temperature;
-  if (topP !== undefined) body.top_p = topP;
-  if (params.seed !== undefined) body.seed = params.seed;
-  if (params.reasoningEffort !== undefined) body.reasoning_effort = params.reasoningEffort;
+  if (temperature !== undefined && keep("temperature")) body.temperature = temperature;
+  if (topP !== undefined && keep("top_p")) body.top_p = topP;
+  if (params.seed !== undefined && keep("seed")) body.seed = params.seed;
+  if (params.reasoningEffort !== undefined && keep("reasoning_effort")) body.reasoning_effort = params.reasoningEffort;
   return body;
 }
 

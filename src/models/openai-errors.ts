@@ -106,6 +106,11 @@ const REJECTED_PARAM_PATTERNS = [
   /\bparam(eter)?s?\b[^.]*\b(not supported|unsupported|not allowed)/i,
 ];
 
+/** The `param` an OpenAI-style error body names (`{"error": {"param": "temperature"}}`); undefined when none. */
+export function rejectedParamOf(err: unknown): string | undefined {
+  return err instanceof APIError && typeof err.param === "string" && err.param !== "" ? err.param : undefined;
+}
+
 /**
  * Whether a failed call was the server refusing a request parameter it does not know or support
  * (400/422 naming an unsupported or unrecognized parameter): the drop_params retry applies.

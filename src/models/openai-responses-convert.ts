@@ -29,8 +29,11 @@ export interface ResponsesRequestSettings extends GenerationParams {
    * @default true when reasoningEffort is set or the model id looks like a reasoning model
    */
   reasoning?: boolean;
-  /** Leave out every optional parameter (the drop_params switch is on). @default false */
-  dropOptional?: boolean;
+  /**
+   * Optional parameters to leave out (the drop_params switch: OPTIONAL_RESPONSES_PARAMS names; `reasoning` and
+   * `include` go together, the one asks for what the other brings back). @default none
+   */
+  drop?: ReadonlySet<string>;
 }
 
 /** Request keys the drop_params switch may leave out; everything else is needed for the call to mean the same. */
@@ -51,12 +54,13 @@ export function toResponsesRequest(model: string, request: ModelRequest, setting
   }
   const maxTokens = request.maxTokens ?? settings.maxOutputTokens;
   if (maxTokens !== undefined) body.max_output_tokens = maxTokens;
-  if (settings.dropOptional) return body;
+  const keep = (key: (typeof OPTIONAL_RESPONSES_PARAMS)[number]): boolean => !settings.drop?.has(key);
   const temperature = request.temperature ?? settings.temperature;
   const topP = request.topP ?? settings.topP;
-  if (temperature !== undefined) body.temperature = temperature;
-  if (topP !== undefined) body.top_p = topP;
-  if (settings.reasoning ?? (settings.reasoningEffort !== undefined || looksLikeReasoningModel(model))) {
+  if (temperature !== undefined && keep("temperature")) body.temperature = temperature;
+  if (topP !== undefined && keep("top_p")) body.top_p = topP;
+  const reasoning = settings.reasoning ?? (settings.reasoningEffort !== undefined || looksLikeReasoningModel(model));
+  if (reasoning && keep("reasoning") && keep("include")) {
     body.reasoning = { summary: "auto", ...(settings.reasoningEffort !== undefined ? { effort: settings.reasoningEffort } : {}) };
     // With store: false, reasoning carries over turns only as encrypted content the client sends back.
     body.include = ["reasoning.encrypted_content"];

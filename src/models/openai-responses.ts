@@ -4,7 +4,7 @@
 import OpenAI from "openai";
 import { ModelError } from "./errors.js";
 import { OptionalParamSwitch, type GenerationParams } from "./generation.js";
-import { classifyOpenAIError, isUnsupportedParamError } from "./openai-errors.js";
+import { classifyOpenAIError, isUnsupportedParamError, rejectedParamOf } from "./openai-errors.js";
 import {
   isContentEvent,
   optionalParamsIn,
@@ -73,7 +73,7 @@ export class OpenAIResponsesClient implements ModelClient {
       } catch (err) {
         // The SDK ends an aborted stream quietly, which reads as a cut stream: name the deadline instead.
         if (deadline.aborted && !(err instanceof ModelError && err.errorClass !== "transient")) throw deadlineError(err);
-        if (this.#params.shouldRetryWithout(isUnsupportedParamError(err), optionalParamsIn(body), (err as Error).message)) continue;
+        if (this.#params.shouldRetryWithout(isUnsupportedParamError(err), optionalParamsIn(body), (err as Error).message, rejectedParamOf(err))) continue;
         throw classifyOpenAIError(err, where);
       }
     }
@@ -83,7 +83,7 @@ export class OpenAIResponsesClient implements ModelClient {
     const o = this.#options;
     return toResponsesRequest(this.model, request, {
       provider: this.provider,
-      dropOptional: this.#params.dropped,
+      drop: this.#params.dropped,
       ...(o.maxOutputTokens !== undefined ? { maxOutputTokens: o.maxOutputTokens } : {}),
       ...(o.reasoningEffort !== undefined ? { reasoningEffort: o.reasoningEffort } : {}),
       ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),

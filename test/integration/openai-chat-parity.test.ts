@@ -111,28 +111,34 @@ describe("generation options on the wire", () => {
 });
 
 describe("drop_params: a server that rejects an optional parameter", () => {
-  it("Chat: retries once without the optional parameters, says so once, and leaves them out from then on", async () => {
+  it("Chat: retries without each parameter the server names, says so once per parameter, and leaves them out from then on", async () => {
     const lines: string[] = [];
     const c = chat("gpt-4o", { seed: 7, temperature: 0.5, reasoningEffort: "low", maxOutputTokens: 4096, log: (l) => lines.push(l) }, strict);
     const before = strict.requests.length;
     const r = await c.generate(request([FIRST]));
     expect(r.message.text).toBe("Let me look at the repository first.");
-    const [rejected, retried] = strict.requests.slice(before);
-    expect(rejected).toMatchObject({ status: 400, body: { seed: 7, temperature: 0.5, reasoning_effort: "low" } });
-    expect(retried).toMatchObject({ status: 200 });
-    const retriedBody = retried!.body as Record<string, unknown>;
-    expect([retriedBody["seed"], retriedBody["temperature"], retriedBody["reasoning_effort"], retriedBody["max_completion_tokens"]]).toEqual([undefined, undefined, undefined, 4096]);
+    // The strict server takes neither seed nor temperature, and names one per answer.
+    const [first, second, third] = strict.requests.slice(before);
+    expect(first).toMatchObject({ status: 400, body: { seed: 7, temperature: 0.5, reasoning_effort: "low" } });
+    expect(second).toMatchObject({ status: 400, body: { temperature: 0.5, reasoning_effort: "low" } });
+    expect((second!.body as Record<string, unknown>)["seed"]).toBeUndefined();
+    expect(third).toMatchObject({ status: 200 });
+    const body = third!.body as Record<string, unknown>;
+    // What the server takes is still sent: reasoning_effort and the output cap.
+    expect([body["seed"], body["temperature"], body["reasoning_effort"], body["max_completion_tokens"]]).toEqual([undefined, undefined, "low", 4096]);
     expect(lines).toEqual([
-      "openai/gpt-4o: the server rejected an optional parameter (400 Unrecognized request argument supplied: seed); retrying without reasoning_effort, seed, temperature, and leaving them out of this model's calls from now on",
+      "openai/gpt-4o: the server rejected seed (400 Unrecognized request argument supplied: seed); retrying without it, and leaving it out of this model's calls from now on",
+      "openai/gpt-4o: the server rejected temperature (400 Unrecognized request argument supplied: temperature); retrying without it, and leaving it out of this model's calls from now on",
     ]);
-    // Later calls: one request each, no optional parameters, no second notice.
+    // Later calls: one request each, without the rejected parameters, no more notices.
     await c.generate(request([FIRST]));
-    expect(strict.requests.length - before).toBe(3);
+    expect(strict.requests.length - before).toBe(4);
+    expect(strict.requests.at(-1)).toMatchObject({ status: 200, body: { reasoning_effort: "low" } });
     expect((strict.requests.at(-1)!.body as Record<string, unknown>)["seed"]).toBeUndefined();
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
   });
 
-  it("Responses: the same switch covers temperature", async () => {
+  it("Responses: the same switch drops temperature and keeps the reasoning request", async () => {
     const lines: string[] = [];
     const c = new OpenAIResponsesClient({ model: "o4-mini", apiKey: "test", baseURL: `${strict.url}/v1`, temperature: 1, log: (l) => lines.push(l) });
     const before = strict.requests.length;
@@ -140,9 +146,8 @@ describe("drop_params: a server that rejects an optional parameter", () => {
     expect(r.message.text).toBe("Let me look at the repository first.");
     const [rejected, retried] = strict.requests.slice(before);
     expect(rejected).toMatchObject({ status: 400, body: { temperature: 1, reasoning: { summary: "auto" } } });
-    expect(retried).toMatchObject({ status: 200 });
-    const body = retried!.body as Record<string, unknown>;
-    expect([body["temperature"], body["reasoning"], body["include"]]).toEqual([undefined, undefined, undefined]);
+    expect(retried).toMatchObject({ status: 200, body: { reasoning: { summary: "auto" }, include: ["reasoning.encrypted_content"] } });
+    expect((retried!.body as Record<string, unknown>)["temperature"]).toBeUndefined();
     expect(lines).toHaveLength(1);
   });
 

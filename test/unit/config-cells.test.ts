@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { expandConfiguredCells, pickCellOptions } from "../../src/config/model-spec.js";
 import { readConfigFile, resolveRunOptions } from "../../src/config/options.js";
 import { bedrockRequestOptions, checkCallOptions, effectiveCallOptions } from "../../src/models/factory.js";
-import { toChatRequest } from "../../src/models/openai-chat.js";
+import { OPTIONAL_CHAT_PARAMS, toChatRequest } from "../../src/models/openai-chat.js";
 import { runFingerprint } from "../../src/runner/resume.js";
 
 const YAML = `dataset: swe-lite
@@ -162,7 +162,7 @@ describe("Bedrock request options", () => {
       "openai-responses/gpt-5: --stop-sequence, --prompt-caching not supported by this provider; not sent for this cell",
     ]);
     expect(toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, { stop: ["<<A>>"] }).stop).toEqual(["<<A>>"]);
-    expect(toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, { stop: ["<<A>>"], dropOptional: true }).stop).toEqual(["<<A>>"]);
+    expect(toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, { stop: ["<<A>>"], drop: new Set(OPTIONAL_CHAT_PARAMS) }).stop).toEqual(["<<A>>"]);
     expect(toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, {})).not.toHaveProperty("stop");
     expect(checkCallOptions([mock], { callOptions: { promptCaching: false, temperature: 0 } })).toEqual([]);
   });

@@ -3,10 +3,11 @@ import { describe, expect, it } from "vitest";
 import { APIError, BadRequestError, InternalServerError, UnprocessableEntityError } from "openai";
 import { ModelError } from "../../src/models/errors.js";
 import { classifyOpenAIError, isUnsupportedParamError } from "../../src/models/openai-errors.js";
-import { looksLikeReasoningModel, OptionalParamSwitch } from "../../src/models/generation.js";
+import { looksLikeReasoningModel, OptionalParamSwitch, rejectedParamNames } from "../../src/models/generation.js";
 import {
   classifyResponsesError,
   fromResponsesUsage,
+  OPTIONAL_RESPONSES_PARAMS,
   optionalParamsIn,
   ResponsesStreamAccumulator,
   toResponsesInput,
@@ -101,10 +102,15 @@ describe("toResponsesRequest", () => {
     expect(optionalParamsIn(body)).toEqual(["temperature", "top_p"]);
   });
 
-  it("drops every optional parameter when the drop_params switch is on", () => {
-    const body = toResponsesRequest("o3", request, { reasoningEffort: "low", temperature: 1, maxOutputTokens: 64, dropOptional: true });
-    expect(optionalParamsIn(body)).toEqual([]);
-    expect(body.max_output_tokens).toBe(64);
+  it("leaves out the optional parameters the drop_params switch names; reasoning and include go together", () => {
+    const all = toResponsesRequest("o3", request, { reasoningEffort: "low", temperature: 1, maxOutputTokens: 64, drop: new Set(OPTIONAL_RESPONSES_PARAMS) });
+    expect(optionalParamsIn(all)).toEqual([]);
+    expect(all.max_output_tokens).toBe(64);
+    const noTemperature = toResponsesRequest("o3", request, { reasoningEffort: "low", temperature: 1, drop: new Set(["temperature"]) });
+    expect(optionalParamsIn(noTemperature)).toEqual(["reasoning", "include"]);
+    expect(noTemperature.reasoning).toEqual({ summary: "auto", effort: "low" });
+    const noInclude = toResponsesRequest("o3", request, { reasoningEffort: "low", temperature: 1, drop: new Set(["include"]) });
+    expect(optionalParamsIn(noInclude)).toEqual(["temperature"]);
   });
 });
 
@@ -224,17 +230,33 @@ describe("generation helpers", () => {
     expect(["gpt-4o", "gpt-4.1-mini", "oracle", "omni-moderation-latest", "llama3"].map(looksLikeReasoningModel)).toEqual(Array(5).fill(false));
   });
 
-  it("the drop_params switch retries once, logs once, and stays off afterwards", () => {
+  it("the drop_params switch drops what a rejection names, or everything sent when it names nothing; logged per drop", () => {
     const lines: string[] = [];
     const sw = new OptionalParamSwitch("openai/x", (l) => lines.push(l));
     expect(sw.shouldRetryWithout(true, [], "r")).toBe(false);
     expect(sw.shouldRetryWithout(false, ["seed"], "r")).toBe(false);
     expect(sw.shouldRetryWithout(true, ["seed", "temperature"], "400 Unrecognized request argument supplied: seed")).toBe(true);
-    expect(sw.dropped).toBe(true);
-    expect(sw.shouldRetryWithout(true, ["seed"], "again")).toBe(false);
+    expect([...sw.dropped]).toEqual(["seed"]);
+    // The retry no longer sends seed; the server then rejects temperature, by its `param` field.
+    expect(sw.shouldRetryWithout(true, ["temperature", "top_p"], "400 Unsupported value: this model does not support it.", "temperature")).toBe(true);
+    expect([...sw.dropped]).toEqual(["seed", "temperature"]);
+    expect(sw.shouldRetryWithout(true, ["reasoning_effort", "top_p"], "400 unknown parameter")).toBe(true);
+    expect([...sw.dropped]).toEqual(["seed", "temperature", "reasoning_effort", "top_p"]);
     expect(lines).toEqual([
-      "openai/x: the server rejected an optional parameter (400 Unrecognized request argument supplied: seed); retrying without seed, temperature, and leaving them out of this model's calls from now on",
+      "openai/x: the server rejected seed (400 Unrecognized request argument supplied: seed); retrying without it, and leaving it out of this model's calls from now on",
+      "openai/x: the server rejected temperature (400 Unsupported value: this model does not support it.); retrying without it, and leaving it out of this model's calls from now on",
+      "openai/x: the server rejected an optional parameter without naming it (400 unknown parameter); retrying without reasoning_effort, top_p, and leaving them out of this model's calls from now on",
     ]);
+  });
+
+  it("rejectedParamNames: the error's param, or sent names as whole words of the message", () => {
+    const sent = ["reasoning", "include", "temperature", "top_p"];
+    expect(rejectedParamNames(sent, "400 Unsupported parameter: 'temperature' is not supported with this model.")).toEqual(["temperature"]);
+    expect(rejectedParamNames(sent, "400 Unsupported parameter: 'reasoning.effort' is not supported with this model.")).toEqual(["reasoning"]);
+    expect(rejectedParamNames(sent, "400 bad request", "reasoning.summary")).toEqual(["reasoning"]);
+    expect(rejectedParamNames(["seed", "top_p"], "400 x does not support parameters: ['top_p']")).toEqual(["top_p"]);
+    expect(rejectedParamNames(["seed", "top_p"], "400 Unrecognized request argument supplied: top_k")).toEqual([]);
+    expect(rejectedParamNames(["seed"], "400 Unrecognized request argument supplied: seeds")).toEqual([]);
   });
 });
 
