@@ -30,7 +30,10 @@ export interface AgentOutcome {
   iterations: number;
   fakeUserResponses: number;
   toolCalls: number;
+  /** All calls' usage summed. */
   usage: Usage;
+  /** Each successful call's usage, in order (prices apply per call: long-context tiers). */
+  callUsages: Usage[];
   latenciesS: number[];
   ttftsS: number[];
 }
@@ -44,8 +47,8 @@ export interface AgentInput {
   signal?: AbortSignal;
   /** Aborts when the task's wall clock runs out: the task ends with task_timeout, even inside a hung tool call. */
   deadline?: AbortSignal;
-  /** Cost of the usage so far in USD, null when unknown (then maxCostUsd is not enforced). */
-  costOf?: (usage: Usage) => number | null;
+  /** Cost of the calls so far in USD (their summed usage, and each call's), null when unknown (then maxCostUsd is not enforced). */
+  costOf?: (usage: Usage, calls: readonly Usage[]) => number | null;
   /**
    * The tools' workspace while it starts (the agent's first model call does not wait for it). When it fails, the model
    * call in flight is abandoned and runAgent rejects with its error. @default already started
@@ -63,6 +66,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     fakeUserResponses: 0,
     toolCalls: 0,
     usage: emptyUsage(),
+    callUsages: [],
     latenciesS: [],
     ttftsS: [],
   };
@@ -78,7 +82,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     if (outcome.iterations >= limits.maxIterations) return "max_iterations";
     const u = outcome.usage;
     if (limits.maxTokens !== undefined && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens >= limits.maxTokens) return "budget_exceeded";
-    const cost = limits.maxCostUsd !== undefined ? input.costOf?.(u) : undefined;
+    const cost = limits.maxCostUsd !== undefined ? input.costOf?.(u, outcome.callUsages) : undefined;
     if (limits.maxCostUsd !== undefined && cost !== undefined && cost !== null && cost >= limits.maxCostUsd) return "budget_exceeded";
     return undefined;
   };
@@ -105,6 +109,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     }
     outcome.iterations++;
     outcome.usage = addUsage(outcome.usage, response.usage);
+    outcome.callUsages.push(response.usage);
     outcome.latenciesS.push(response.latencyMs / 1000);
     if (response.ttftMs !== undefined) outcome.ttftsS.push(response.ttftMs / 1000);
     const reply = response.message;

@@ -40,6 +40,23 @@ export function costOf(usage: Usage, price: Pick<Price, "input" | "output" | "ca
   );
 }
 
+/** The prices of a resolved cell: what costOf takes, plus the long-context tier. */
+export type CallPrice = Pick<Price, "input" | "output" | "cacheRead" | "cacheWrite" | "reasoning" | "longContext">;
+
+/**
+ * The cost of a task's model calls, each priced on its own: a call whose prompt (input + cache read + cache write) is
+ * over the price's long-context threshold bills at the long-context tier, the others at the base price.
+ */
+export function costOfCalls(calls: readonly Usage[], price: CallPrice): number {
+  const tier = price.longContext;
+  let total = 0;
+  for (const call of calls) {
+    const prompt = call.inputTokens + call.cacheReadTokens + call.cacheWriteTokens;
+    total += tier !== undefined && prompt > tier.above ? costOf(call, { ...tier, reasoning: undefined }) : costOf(call, price);
+  }
+  return total;
+}
+
 /** True when the override sets at least one price. */
 function hasOverride(override: PriceOverride | undefined): override is PriceOverride {
   return override !== undefined && Object.values(override).some((v) => v !== undefined);
@@ -48,17 +65,19 @@ function hasOverride(override: PriceOverride | undefined): override is PriceOver
 /**
  * The price a cell bills at and where it came from. Override fields replace the table's one by one
  * (so `--output-cost-per-token` alone re-prices a known model's output); without a table entry the
- * override must give both input and output, else the price is unknown.
+ * override must give both input and output, else the price is unknown. Overridden prices are flat: the
+ * table's long-context tier does not apply to them.
  */
 export function resolvePrice(
   provider: string,
   model: string,
   override?: PriceOverride,
   region?: string | null,
-): { price: Pick<Price, "input" | "output" | "cacheRead" | "cacheWrite" | "reasoning">; source: "price_table" | "override" } | null {
+): { price: CallPrice; source: "price_table" | "override" } | null {
   const table = lookupPrice(provider, model, region);
   if (!hasOverride(override)) return table ? { price: table, source: "price_table" } : null;
-  const merged: Partial<Price> = { ...table };
+  const { longContext: _flat, ...base } = table ?? ({} as Partial<Price>);
+  const merged: Partial<Price> = { ...base };
   for (const [key, value] of Object.entries(override) as [keyof PriceOverride, number | undefined][]) {
     if (value !== undefined) merged[key] = value;
   }
@@ -66,7 +85,7 @@ export function resolvePrice(
   return { price: { ...merged, input: merged.input, output: merged.output }, source: "override" };
 }
 
-/** Cost with its source: override (see resolvePrice), then the table, else unknown (null, never 0). */
+/** Cost of one usage billed as a single call, with its source (see priceCalls). */
 export function priceUsage(
   usage: Usage,
   provider: string,
@@ -74,9 +93,23 @@ export function priceUsage(
   override?: PriceOverride,
   region?: string | null,
 ): { cost: number | null; source: CostSource } {
+  return priceCalls([usage], provider, model, override, region);
+}
+
+/**
+ * Cost of a task's model calls (each priced on its own: long-context tiers) with its source: override (see
+ * resolvePrice), then the table, else unknown (null, never 0).
+ */
+export function priceCalls(
+  calls: readonly Usage[],
+  provider: string,
+  model: string,
+  override?: PriceOverride,
+  region?: string | null,
+): { cost: number | null; source: CostSource } {
   const resolved = resolvePrice(provider, model, override, region);
   if (resolved === null) return { cost: null, source: "unknown" };
-  return { cost: costOf(usage, resolved.price), source: resolved.source };
+  return { cost: costOfCalls(calls, resolved.price), source: resolved.source };
 }
 
 /**

@@ -18,9 +18,17 @@ export interface Price {
   cacheWrite?: number;
   /** Reasoning tokens bill at `output` unless set. */
   reasoning?: number;
+  /**
+   * Long-context tier: a call whose prompt (input + cache read + cache write tokens) is over `above` bills all of its
+   * tokens at these prices instead (per call: a task's calls may fall on either side). @default none
+   */
+  longContext?: { above: number; input: number; output: number; cacheRead?: number; cacheWrite?: number };
   as_of: string;
   note?: string;
 }
+
+/** Claude Sonnet 4 (1M context) over 200k prompt tokens, every prefix alike. */
+const SONNET_4_ABOVE_200K = { above: 200_000, input: 6e-6, output: 2.25e-5, cacheRead: 6e-7, cacheWrite: 7.5e-6 };
 
 export const PRICE_TABLE: readonly Price[] = [
   // The built-in mock: fictitious prices so cost columns are exercised end to end.
@@ -38,9 +46,9 @@ export const PRICE_TABLE: readonly Price[] = [
 
   // Bedrock: one explicit entry per cross-region inference-profile prefix (LiteLLM keeps explicit keys
   // and so do we: no prefix guessing). The model id is what the Converse call names.
-  // Not modelled: the `*_above_200k_tokens` tiers of the 1M-context models (base Claude 3.5 Sonnet,
-  // Sonnet 4). A tier applies per request (prompt > 200k tokens), and a TaskResult's usage is the sum
-  // over its calls, so a tier cannot be applied correctly here; every token bills at the base price.
+  // Long-context tiers (`*_above_200k_tokens`): Claude Sonnet 4's 1M-context calls over 200k prompt tokens bill
+  // 6e-06 in / 2.25e-05 out / 6e-07 cache read / 7.5e-06 cache write, per call. The copy also lists a tier for the
+  // base Claude 3.5 Sonnet id, a model without a 1M context (LiteLLM's own note says "sic"): not applied.
   // Claude 3.5 Sonnet: the same price for every prefix.
   { provider: "bedrock", model: "anthropic.claude-3-5-sonnet-20240620-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
   { provider: "bedrock", model: "us.anthropic.claude-3-5-sonnet-20240620-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
@@ -50,11 +58,11 @@ export const PRICE_TABLE: readonly Price[] = [
   { provider: "bedrock", model: "anthropic.claude-3-5-sonnet-20240620-v1:0", region: "us-gov-east-1", input: 3.6e-6, output: 1.8e-5, cacheRead: 3.6e-7, cacheWrite: 4.5e-6, as_of: "2026-07-24", note: "LiteLLM bedrock/us-gov-east-1/ key" },
   { provider: "bedrock", model: "anthropic.claude-3-5-sonnet-20240620-v1:0", region: "us-gov-west-1", input: 3.6e-6, output: 1.8e-5, cacheRead: 3.6e-7, cacheWrite: 4.5e-6, as_of: "2026-07-24", note: "LiteLLM bedrock/us-gov-west-1/ key" },
   // Claude Sonnet 4: the same price for every prefix.
-  { provider: "bedrock", model: "anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
-  { provider: "bedrock", model: "us.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
-  { provider: "bedrock", model: "eu.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
-  { provider: "bedrock", model: "apac.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
-  { provider: "bedrock", model: "global.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
+  { provider: "bedrock", model: "anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, longContext: SONNET_4_ABOVE_200K, as_of: "2026-07-24" },
+  { provider: "bedrock", model: "us.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, longContext: SONNET_4_ABOVE_200K, as_of: "2026-07-24" },
+  { provider: "bedrock", model: "eu.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, longContext: SONNET_4_ABOVE_200K, as_of: "2026-07-24" },
+  { provider: "bedrock", model: "apac.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, longContext: SONNET_4_ABOVE_200K, as_of: "2026-07-24" },
+  { provider: "bedrock", model: "global.anthropic.claude-sonnet-4-20250514-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, longContext: SONNET_4_ABOVE_200K, as_of: "2026-07-24" },
   // Claude Sonnet 4.5: the geographic profiles (us./eu./jp./au.) cost 10% more than global. and the base id.
   { provider: "bedrock", model: "anthropic.claude-sonnet-4-5-20250929-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },
   { provider: "bedrock", model: "global.anthropic.claude-sonnet-4-5-20250929-v1:0", input: 3e-6, output: 1.5e-5, cacheRead: 3e-7, cacheWrite: 3.75e-6, as_of: "2026-07-24" },

@@ -10,7 +10,7 @@ import { taskUser } from "../datasets/load.js";
 import type { Task } from "../datasets/types.js";
 import { errorMessage } from "../errors.js";
 import { gradeInSandbox, gradeTask, type GradeResult } from "../grading/grader.js";
-import { priceUsage, type PriceOverride } from "../models/cost.js";
+import { priceCalls, type PriceOverride } from "../models/cost.js";
 import type { ModelClient } from "../models/types.js";
 import { percentile } from "../report/stats.js";
 import type { TaskResult } from "../report/types.js";
@@ -123,7 +123,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
         trajectory,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(deadline ? { deadline } : {}),
-        costOf: (u) => priceUsage(u, cell.provider, cell.model, ctx.priceOverride, cell.region).cost,
+        costOf: (_usage, calls) => priceCalls(calls, cell.provider, cell.model, ctx.priceOverride, cell.region).cost,
         callModel: (request) =>
           generateWithRetry(ctx.client, request, ctx.retry, {
             ...(ctx.limiter ? { limiter: ctx.limiter } : {}),
@@ -140,7 +140,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
       });
       agentS = seconds(performance.now() - t0);
       // The agent's slot is free once it is done: the next task's agent starts while this one's patch is taken.
-      agentDone(priceUsage(outcome.usage, cell.provider, cell.model, ctx.priceOverride, cell.region).cost);
+      agentDone(priceCalls(outcome.callUsages, cell.provider, cell.model, ctx.priceOverride, cell.region).cost);
       const workspace = await starting;
       const diff = await workspace.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
       if (diff.exitCode !== 0 || diff.truncatedBytes > 0) {
@@ -205,7 +205,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   }
 
   const usage = outcome?.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-  const { cost, source } = priceUsage(usage, cell.provider, cell.model, ctx.priceOverride, cell.region);
+  const { cost, source } = priceCalls(outcome?.callUsages ?? [], cell.provider, cell.model, ctx.priceOverride, cell.region);
   const error = failure ?? (outcome?.endReason === "error" ? outcome.error : undefined);
   const status = error ? "error" : grade?.resolved ? "resolved" : "unresolved";
   const latencies = outcome?.latenciesS ?? [];

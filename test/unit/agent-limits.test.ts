@@ -32,6 +32,24 @@ afterEach(() => {
 });
 
 describe("agent loop limits", () => {
+  it("costOf sees every call's own usage (long-context tiers are priced per call), and the outcome keeps them", async () => {
+    const seen: number[] = [];
+    const outcome = await runAgent({
+      task: TASK,
+      tools: [bash(async () => "ok")],
+      callModel: bashModel,
+      limits: limits({ maxCostUsd: 1, maxIterations: 3 }),
+      trajectory: new MemoryTrajectory(),
+      costOf: (usage, calls) => {
+        seen.push(calls.length);
+        expect(usage.inputTokens).toBe(calls.reduce((n, c) => n + c.inputTokens, 0));
+        return 0;
+      },
+    });
+    expect(outcome.callUsages).toEqual([USAGE, USAGE, USAGE]);
+    expect(seen).toEqual([0, 1, 2]); // before each call; max_iterations ends it before a fourth check
+  });
+
   it("budget_exceeded once the accumulated cost reaches --max-budget-per-task (the last answer's tools ran)", async () => {
     let ran = 0;
     const trajectory = new MemoryTrajectory();

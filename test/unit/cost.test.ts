@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromConverseUsage } from "../../src/models/bedrock-convert.js";
-import { costOf, lookupPrice, priceUsage, resolvePrice, unpricedModels } from "../../src/models/cost.js";
+import { costOf, costOfCalls, lookupPrice, priceCalls, priceUsage, resolvePrice, unpricedModels } from "../../src/models/cost.js";
 import { fromChatUsage } from "../../src/models/openai-chat.js";
 import { PRICE_TABLE } from "../../src/models/price-table.js";
 
@@ -85,6 +85,33 @@ describe("cost per provider usage shape (wire usage → neutral usage → USD)",
     expect(priceUsage(usage, "bedrock", "eu.amazon.nova-micro-v1:0")).toEqual({ cost: null, source: "unknown" });
     expect(priceUsage(usage, "bedrock", "meta.llama3-70b-instruct-v1:0")).toEqual({ cost: null, source: "unknown" });
     expect(priceUsage(usage, "openai", "gpt-4o", undefined, "us-east-1").source).toBe("price_table");
+  });
+});
+
+describe("long-context tiers (per call)", () => {
+  const call = (input: number, cacheRead: number, cacheWrite: number, output: number) => ({ inputTokens: input, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, outputTokens: output, reasoningTokens: 0 });
+  const sonnet4 = "us.anthropic.claude-sonnet-4-20250514-v1:0";
+
+  it("a Sonnet 4 call over 200k prompt tokens bills every token at the tier; the task's other calls at the base price", () => {
+    const small = call(150_000, 0, 0, 1_000); // 150k·3e-6 + 1k·1.5e-5 = 0.45 + 0.015
+    const large = call(180_000, 40_000, 10_000, 2_000); // prompt 230k: 180k·6e-6 + 40k·6e-7 + 10k·7.5e-6 + 2k·2.25e-5 = 1.08 + 0.024 + 0.075 + 0.045
+    expect(priceCalls([small, large], "bedrock", sonnet4)).toEqual({ cost: expect.closeTo(0.465 + 1.224, 12), source: "price_table" });
+    // The same tokens summed into one usage would be one 380k call, all at the tier: not what AWS bills.
+    expect(priceUsage(call(330_000, 40_000, 10_000, 3_000), "bedrock", sonnet4).cost).toBeCloseTo(1.98 + 0.024 + 0.075 + 0.0675, 12);
+  });
+
+  it("exactly 200k is not over the threshold; cache tokens count toward the prompt", () => {
+    const price = lookupPrice("bedrock", "anthropic.claude-sonnet-4-20250514-v1:0")!;
+    expect(costOfCalls([call(200_000, 0, 0, 0)], price)).toBeCloseTo(0.6, 12);
+    expect(costOfCalls([call(100_000, 100_001, 0, 0)], price)).toBeCloseTo(0.6 + 0.0600006, 12);
+  });
+
+  it("every Sonnet 4 prefix has the tier, models without a 1M context do not; overridden prices are flat", () => {
+    for (const prefix of ["", "us.", "eu.", "apac.", "global."]) {
+      expect(lookupPrice("bedrock", `${prefix}anthropic.claude-sonnet-4-20250514-v1:0`)?.longContext).toEqual({ above: 200_000, input: 6e-6, output: 2.25e-5, cacheRead: 6e-7, cacheWrite: 7.5e-6 });
+    }
+    expect(lookupPrice("bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0")?.longContext).toBeUndefined();
+    expect(priceCalls([call(300_000, 0, 0, 0)], "bedrock", sonnet4, { output: 2e-5 })).toEqual({ cost: expect.closeTo(0.9, 12), source: "override" });
   });
 });
 
