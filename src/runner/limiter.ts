@@ -26,8 +26,13 @@ export interface LimiterOptions {
   tpm?: number;
   /** Clock, ms. @default performance.now */
   now?: () => number;
-  /** Gets one line per limit change. @default none */
+  /**
+   * Gets a line for a limit change, at most one per `logEveryMs` per endpoint: the changes in between are counted and
+   * named in the next line (and in `flushLog` at the run's end); run.json keeps each one. @default none
+   */
   log?: (line: string) => void;
+  /** Least time between two log lines of one endpoint, ms. @default 30_000 */
+  logEveryMs?: number;
   /** Limit changes kept for run.json. @default 200 */
   historyLimit?: number;
 }
@@ -102,6 +107,10 @@ export class EndpointLimiter {
   readonly #o: Required<Pick<LimiterOptions, "decrease" | "cooldownMs" | "maxHintMs" | "saturation" | "historyLimit">>;
   readonly #now: () => number;
   readonly #log: ((line: string) => void) | undefined;
+  readonly #logEveryMs: number;
+  #loggedAt: number | undefined;
+  /** Changes since the last log line, not yet named in one. */
+  #unlogged = { cuts: 0, raises: 0 };
 
   constructor(key: string, options: LimiterOptions) {
     const int = (name: string, v: number, lo: number): number => {
@@ -123,6 +132,7 @@ export class EndpointLimiter {
     };
     this.#now = options.now ?? (() => performance.now());
     this.#log = options.log;
+    this.#logEveryMs = options.logEveryMs ?? 30_000;
     this.#rpm = options.rpm !== undefined ? new TokenBucket({ perMinute: options.rpm, now: this.#now }) : undefined;
     // One second of tokens as the burst; a call larger than that waits for a full bucket and leaves it in debt.
     this.#tpm = options.tpm !== undefined ? new TokenBucket({ perMinute: options.tpm, capacity: Math.max(options.tpm / 60, 1), now: this.#now }) : undefined;
@@ -274,7 +284,31 @@ export class EndpointLimiter {
     this.#limit = to;
     this.#changes.push({ at: new Date().toISOString(), from, to, reason });
     if (this.#changes.length > this.#o.historyLimit) this.#changes.splice(0, this.#changes.length - this.#o.historyLimit);
-    this.#log?.(`limiter ${this.key}: in-flight limit ${from} → ${to} (${reason === "rate_limit" ? "rate limited" : "saturated clean round"})`);
+    if (!this.#log) return;
+    const now = this.#now();
+    if (this.#loggedAt !== undefined && now - this.#loggedAt < this.#logEveryMs) {
+      this.#unlogged[to < from ? "cuts" : "raises"]++;
+      return;
+    }
+    this.#log(`limiter ${this.key}: in-flight limit ${from} → ${to} (${reason === "rate_limit" ? "rate limited" : "saturated clean round"})${this.#takeUnlogged()}`);
+    this.#loggedAt = now;
+  }
+
+  /** `; N earlier change(s) not shown (…)` for the changes counted since the last line, and forgets them. */
+  #takeUnlogged(): string {
+    const { cuts, raises } = this.#unlogged;
+    this.#unlogged = { cuts: 0, raises: 0 };
+    const n = cuts + raises;
+    return n === 0 ? "" : `; ${n} earlier change${n === 1 ? "" : "s"} not shown (${cuts} down, ${raises} up)`;
+  }
+
+  /** Logs the changes not yet named in a line (the run's end): `limiter K: in-flight limit N; M change(s) not shown (…)`. */
+  flushLog(): void {
+    if (!this.#log || this.#unlogged.cuts + this.#unlogged.raises === 0) return;
+    const n = this.#unlogged.cuts + this.#unlogged.raises;
+    const { cuts, raises } = this.#unlogged;
+    this.#unlogged = { cuts: 0, raises: 0 };
+    this.#log(`limiter ${this.key}: in-flight limit ${this.#limit} at the end; ${n} later change${n === 1 ? "" : "s"} not shown (${cuts} down, ${raises} up; all in run.json)`);
   }
 }
 
@@ -294,6 +328,11 @@ export class LimiterRegistry {
       this.#limiters.set(key, limiter);
     }
     return limiter;
+  }
+
+  /** Each limiter's changes not yet logged (the run's end). */
+  flushLogs(): void {
+    for (const limiter of this.#limiters.values()) limiter.flushLog();
   }
 
   snapshot(): Record<string, LimiterSnapshot> {

@@ -416,6 +416,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     const why = limits.stopped?.reason === "max_cost" ? "--max-cost reached" : limits.stopped?.reason === "deadline" ? "--deadline passed" : "interrupted";
     log(`${notRun.length} of ${jobs.length} task(s) not run (${why}); \`bench run --resume ${runDir}\` runs them`);
   }
+  limiters.flushLogs();
   await writeJsonAtomic(path.join(runDir, "run.json"), {
     ...runJson,
     finished_at: finishedAt.toISOString(),

@@ -95,6 +95,28 @@ describe("EndpointLimiter: AIMD", () => {
     expect(limiter.snapshot().changes.map((c) => c.to)).toEqual([7, 4, 2, 1]);
   });
 
+  it("logs at most one line per 30 s per endpoint; the changes in between are counted in the next line and at the end", async () => {
+    const { limiter, lines, advance } = manual({ max: 10, cooldownMs: 1000 });
+    const registry = { flush: () => limiter.flushLog() };
+    (await limiter.acquire()).release({ kind: "rate_limit" }); // 10 → 7, logged
+    for (let i = 0; i < 3; i++) {
+      advance(1000);
+      (await limiter.acquire()).release({ kind: "rate_limit" }); // 7 → 4 → 2 → 1, counted
+    }
+    expect(lines).toEqual(["limiter p|acct|-|m: in-flight limit 10 → 7 (rate limited)"]);
+    advance(27_000); // 30 s after the first line
+    // A clean, saturated round at the floor raises it: 1 → 2, logged with the three counted cuts.
+    for (let i = 0; i < 20 && limiter.limit === 1; i++) (await limiter.acquire()).release({ kind: "ok", tokens: 0 });
+    expect(limiter.limit).toBe(2);
+    expect(lines.at(-1)).toBe("limiter p|acct|-|m: in-flight limit 1 → 2 (saturated clean round); 3 earlier changes not shown (3 down, 0 up)");
+    advance(1000);
+    (await limiter.acquire()).release({ kind: "rate_limit" }); // 2 → 1, counted
+    registry.flush();
+    registry.flush(); // nothing left the second time
+    expect(lines.slice(2)).toEqual(["limiter p|acct|-|m: in-flight limit 1 at the end; 1 later change not shown (1 down, 0 up; all in run.json)"]);
+    expect(limiter.snapshot().changes.map((c) => c.to)).toEqual([7, 4, 2, 1, 2, 1]);
+  });
+
   it("a retry hint pauses every call on the key until it has passed", async () => {
     vi.useFakeTimers();
     const limiter = new EndpointLimiter("k", { max: 10, now: () => Date.now() });
