@@ -1,7 +1,9 @@
-// --docker-host on one machine: a second dockerd on its own socket, data root and (no) bridge; tasks spread over
-// both; the second daemon stopped mid-run; the run completes on the first with every task once and resolved.
+// --docker-host on one machine: a second dockerd on its own socket, data root and (no) bridge, reached over plain TCP
+// (tcp://127.0.0.1:<port>: the remote-host path, image copy included; TLS is unit-tested); tasks spread over both; the
+// second daemon stopped mid-run; the run completes on the first with every task once and resolved.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
@@ -14,6 +16,8 @@ const PIDFILE = "/tmp/bench-d2.pid";
 const DATA = "/tmp/bench-d2";
 const EXEC = "/tmp/bench-d2-exec";
 const second = new Docker({ socketPath: SOCKET });
+/** The second daemon's TCP address (a free port, found at start). */
+let tcpHost = "";
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-hosts-"));
 
 const alive = (pid: number) => {
@@ -44,9 +48,17 @@ beforeAll(async () => {
   // A daemon left by an earlier, killed run of this test.
   await stopSecond();
   const log = openSync(path.join(out, "dockerd.log"), "a");
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+    probe.on("error", reject);
+  });
+  tcpHost = `tcp://127.0.0.1:${port}`;
   const daemon = spawn(
     "dockerd",
-    ["--host", `unix://${SOCKET}`, "--data-root", DATA, "--exec-root", EXEC, "--pidfile", PIDFILE, "--bridge", "none", "--iptables=false", "--shutdown-timeout", "2"],
+    ["--host", `unix://${SOCKET}`, "--host", tcpHost, "--data-root", DATA, "--exec-root", EXEC, "--pidfile", PIDFILE, "--bridge", "none", "--iptables=false", "--shutdown-timeout", "2"],
     { detached: true, stdio: ["ignore", log, log] },
   );
   daemon.unref();
@@ -64,7 +76,7 @@ describe("--docker-host with two daemons", () => {
     const runId = "two-hosts";
     const args = [
       path.join(repoRoot, "bin/bench.js"), "run", "--dataset", "swe-lite", "--limit", "8", "--mock-latency-ms", "400",
-      "--docker-host", "unix:///var/run/docker.sock?capacity=2", "--docker-host", `unix://${SOCKET}?capacity=2`,
+      "--docker-host", "unix:///var/run/docker.sock?capacity=2", "--docker-host", `${tcpHost}?capacity=2`,
       "--output-dir", out, "--run-id", runId, "--json",
     ];
     const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, OPENAI_API_KEY: "", CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
@@ -90,8 +102,8 @@ describe("--docker-host with two daemons", () => {
 
     const code = await exited;
     expect(code, stderr).toBe(0);
-    expect(stderr).toContain(`docker host unix://${SOCKET} failed`);
-    expect(stderr).toMatch(new RegExp(`docker host unix://${SOCKET} failed during attempt 1; re-queued on another host`));
+    expect(stderr).toContain(`docker host ${tcpHost} failed`);
+    expect(stderr).toMatch(new RegExp(`docker host ${tcpHost} failed during attempt 1; re-queued on another host`));
 
     const { results } = await readResults(path.join(out, runId, "results.jsonl"));
     const ids = results.map((r) => r.instance_id);
@@ -104,7 +116,7 @@ describe("--docker-host with two daemons", () => {
     const runJson = JSON.parse(readFileSync(path.join(out, runId, "run.json"), "utf8"));
     const [first, down] = runJson.docker_hosts;
     expect(first).toMatchObject({ host: "unix:///var/run/docker.sock", capacity: 2, healthy: true, failure: null });
-    expect(down).toMatchObject({ host: `unix://${SOCKET}`, capacity: 2, healthy: false });
+    expect(down).toMatchObject({ host: tcpHost, capacity: 2, healthy: false });
     expect(down.workspaces).toBeGreaterThan(0);
     expect(first.workspaces).toBeGreaterThan(0);
     // Nothing of the run is left on the surviving engine.
