@@ -60,9 +60,10 @@ export interface Sandbox {
   writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
   /**
    * Back to the state of a new workspace, for grading in it: every process of the (non-root) workspace user killed,
-   * what that user could write (the workdir, /tmp, /var/tmp, /run/lock, /dev/shm, home) emptied, and `repoDir` copied in and
-   * committed as at the start. Present only where the implementation can make that equivalent to a new workspace;
-   * rejects (the caller then grades in a new workspace) for a workspace whose commands run as root.
+   * what that user could write (the workdir, /tmp, /var/tmp, /run/lock, /dev/shm, /dev/mqueue, home) emptied, their
+   * System V IPC objects removed, and `repoDir` copied in and committed as at the start. Present only where the
+   * implementation can make that equivalent to a new workspace; rejects (the caller then grades in a new workspace)
+   * for a workspace whose commands run as root.
    */
   reset?(repoDir: string): Promise<void>;
   /** Idempotent; never throws for an already-removed container. */

@@ -100,6 +100,8 @@ describe("reset (grading in the agent's workspace)", () => {
         "echo x > /dev/shm/agent-file && echo y > /var/tmp/agent-file && mkdir /tmp/locked && touch /tmp/locked/f && chmod 000 /tmp/locked",
         // Locked folders inside locked folders, in the workdir too, and hidden files: each is opened before it is entered.
         "mkdir -p /tmp/l1/l2/l3 .hidden/deep && touch /tmp/l1/l2/l3/f .hidden/deep/.f .dotfile && chmod 000 /tmp/l1/l2/l3 /tmp/l1/l2 /tmp/l1 .hidden/deep .hidden",
+        // IPC that outlives its processes: System V shared memory, a message queue, semaphores; a POSIX message queue.
+        "ipcmk -M 4096 && ipcmk -Q && ipcmk -S 1 && touch /dev/mqueue/agent-queue",
         "setsid bash -c 'while :; do echo \"X = 7\" > /testbed/pkg/mod.py; sleep 0.05; done' >/dev/null 2>&1 &",
       ].join("\n");
       expect(await ws.exec(tamper)).toMatchObject({ exitCode: 0 });
@@ -107,9 +109,10 @@ describe("reset (grading in the agent's workspace)", () => {
       await new Promise((r) => setTimeout(r, 300)); // a surviving writer loop would have struck again by now
       expect((await ws.exec("git rev-parse HEAD^{tree} && git config --list --local | sort && cat pkg/mod.py")).stdout).toBe(fresh);
       expect((await ws.exec("git status --porcelain --ignored; ls -A .git/hooks; cat .git/info/exclude 2>/dev/null; echo end")).stdout).toBe("end\n");
-      expect((await ws.exec("ls -A ~ /dev/shm /var/tmp; find /tmp -mindepth 1 -user 1000 -not -name '.bench-shell-*'")).stdout).toBe(
-        "/dev/shm:\n\n/home/agent:\n\n/var/tmp:\n",
+      expect((await ws.exec("ls -A ~ /dev/shm /dev/mqueue /var/tmp; find /tmp -mindepth 1 -user 1000 -not -name '.bench-shell-*'")).stdout).toBe(
+        "/dev/mqueue:\n\n/dev/shm:\n\n/home/agent:\n\n/var/tmp:\n",
       );
+      expect((await ws.exec("ipcs -m -q -s | grep -c agent")).stdout).toBe("0\n");
       // Only this command's own processes run as the user (ps and the shell that started it).
       expect((await ws.exec("ps -u 1000 -o args= | grep -v -e '^ps ' -e '^grep ' -e '^bash' -e '^timeout' -e '^(' || echo none")).stdout).toBe("none\n");
       expect(await ws.exec("python3 -c 'import pkg.mod; print(pkg.mod.X)'")).toMatchObject({ exitCode: 0, stdout: "1\n" });
