@@ -9,6 +9,23 @@ import { DockerSandboxProvider, type DockerSandboxProviderOptions } from "./dock
 import { pickHost, type DockerHostSpec } from "./hosts.js";
 import { withRemove, type Sandbox, type SandboxProvider, type WorkspaceSpec } from "./types.js";
 
+let sshWarningQuieted = false;
+/**
+ * docker-modem formats an ssh host's request address as `ssh:host:port/…` for `url.resolve` (the request itself goes
+ * over ssh2), which Node flags once per process as DEP0170, "The URL ssh:… is invalid": a line of noise on every run's
+ * stderr. Only that warning is dropped; every other one goes through.
+ */
+function quietSshUrlWarning(): void {
+  if (sshWarningQuieted) return;
+  sshWarningQuieted = true;
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (text.startsWith("The URL ssh:") && rest.some((r) => r === "DEP0170" || (typeof r === "object" && r !== null && (r as { code?: unknown }).code === "DEP0170"))) return;
+    (emit as (...args: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 /** Dockerode options for a host; reads the TLS / ssh key files. */
 export function dockerOptionsFor(spec: DockerHostSpec, env: NodeJS.ProcessEnv = process.env): Docker.DockerOptions {
   const read = (what: string, file: string): Buffer => {
@@ -31,6 +48,7 @@ export function dockerOptionsFor(spec: DockerHostSpec, env: NodeJS.ProcessEnv = 
       ...(tls?.key ? { key: read("client key", tls.key) } : {}),
     };
   }
+  quietSshUrlWarning();
   return {
     host: spec.host!,
     port: spec.port ?? 22,

@@ -3,13 +3,12 @@
 // second daemon stopped mid-run; the run completes on the first with every task once and resolved.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readResults } from "../../src/report/store.js";
-import { docker, repoRoot } from "./helpers.js";
+import { docker, freePort, repoRoot } from "./helpers.js";
 
 const SOCKET = "/tmp/bench-d2.sock";
 const PIDFILE = "/tmp/bench-d2.pid";
@@ -48,13 +47,7 @@ beforeAll(async () => {
   // A daemon left by an earlier, killed run of this test.
   await stopSecond();
   const log = openSync(path.join(out, "dockerd.log"), "a");
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port: free } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(free));
-    });
-    probe.on("error", reject);
-  });
+  const port = await freePort();
   tcpHost = `tcp://127.0.0.1:${port}`;
   const daemon = spawn(
     "dockerd",

@@ -1,5 +1,6 @@
 // Shared set-up for Docker integration tests: the image from global setup, a provider, a tiny task.
 
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,3 +88,14 @@ export function miniTaskContext(prefix: string, name: string, runDir: string, cl
 
 /** Containers of a run, any state. */
 export const containersOf = async (runId: string): Promise<number> => (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;
+
+/** A TCP port free on 127.0.0.1 right now (for a daemon the test starts). */
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on("error", reject);
+  });
+}
