@@ -51,7 +51,8 @@ export interface AgentInput {
   costOf?: (usage: Usage, calls: readonly Usage[]) => number | null;
   /**
    * The tools' workspace while it starts (the agent's first model call does not wait for it). When it fails, the model
-   * call in flight is abandoned and runAgent rejects with its error. @default already started
+   * call in flight (or the tool call waiting for it) is abandoned and the agent ends with `error`, class
+   * `sandbox_start`, keeping the usage of the calls already answered. @default already started
    */
   workspace?: Promise<unknown>;
 }
@@ -88,6 +89,10 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
   };
   const startFailed = new AbortController();
   input.workspace?.catch((err: unknown) => startFailed.abort(err));
+  const startError = (): AgentOutcome => {
+    const reason: unknown = startFailed.signal.reason;
+    return end("error", { error: { errorClass: "sandbox_start", message: reason instanceof Error ? reason.message : String(reason) } });
+  };
   const signals = [signal, deadline, input.workspace ? startFailed.signal : undefined].filter((s) => s !== undefined);
   const callSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
 
@@ -99,7 +104,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     try {
       response = await callModel({ system: SYSTEM_PROMPT, messages, tools: tools.map((t) => t.spec), toolChoice: "auto", ...(callSignal ? { signal: callSignal } : {}) });
     } catch (err) {
-      if (startFailed.signal.aborted) throw startFailed.signal.reason;
+      if (startFailed.signal.aborted) return startError();
       if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
       if (deadline?.aborted) return end("task_timeout");
       const e = err instanceof ModelError ? err : new ModelError("transient", String((err as Error)?.message ?? err), { cause: err });
@@ -147,7 +152,12 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
         result = { content: [{ type: "text" as const, text: `Error: unknown tool ${JSON.stringify(call.name)}; available: ${[...byName.keys()].join(", ")}.` }], isError: true };
       } else {
         const args = parseArguments(call.arguments);
-        result = typeof args === "string" ? { content: [{ type: "text" as const, text: args }], isError: true } : await beforeDeadline(tool.execute(args), deadline);
+        try {
+          result = typeof args === "string" ? { content: [{ type: "text" as const, text: args }], isError: true } : await beforeDeadline(tool.execute(args), deadline);
+        } catch (err) {
+          if (startFailed.signal.aborted) return startError(); // the tool waited for a workspace that never came
+          throw err;
+        }
       }
       // A command still running at the deadline is left behind: removing the workspace kills it.
       if (result === undefined) return end("task_timeout");

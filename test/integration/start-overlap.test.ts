@@ -98,6 +98,26 @@ describe("the workspace starts during the first model call", () => {
     expect(r.wall_s).toBeLessThan(1.4); // not the 1.5 s of the model call
   });
 
+  it("calls answered before the start fails are counted: llm_calls, tokens and cost_usd (for --max-cost too)", async () => {
+    const spent: (number | null)[] = [];
+    const base = context("fails-late", { agentDone: (cost) => void spent.push(cost) });
+    // The fast mock answers at once: a text turn, then tool calls, which wait for the workspace; it never comes.
+    const sandboxes: SandboxProvider = {
+      create: async () => {
+        await sleep(1000);
+        throw new Error("cannot start container: OCI runtime create failed");
+      },
+    };
+    const r = await runTask({ ...base, sandboxes });
+    expect(r).toMatchObject({ status: "error", error_class: "sandbox_start", end_reason: "error", llm_calls: 2, cost_source: "price_table" });
+    expect(r.error_message).toContain("OCI runtime create failed");
+    expect(r.input_tokens).toBeGreaterThan(0);
+    expect(r.cost_usd!).toBeGreaterThan(0);
+    expect(spent).toEqual([r.cost_usd]);
+    const events = trajectoryOf("fails-late");
+    expect(events.at(-1)).toMatchObject({ type: "end", end_reason: "error", error: { errorClass: "sandbox_start" } });
+  });
+
   it("an interrupt while the workspace starts: the task returns once the start is over and no container is left", async () => {
     const base = context("interrupt", { client: client(slow) });
     const controller = new AbortController();

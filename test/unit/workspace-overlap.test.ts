@@ -53,10 +53,11 @@ const fakeSandbox = (log: string[]): Sandbox => ({
 });
 
 describe("runAgent with a workspace still starting", () => {
-  it("a start failure abandons the model call in flight and rejects with the start error", async () => {
+  it("a start failure abandons the model call in flight and ends the agent with sandbox_start", async () => {
     const start = deferred<unknown>();
     let aborted = false;
     const t0 = performance.now();
+    const trajectory = new MemoryTrajectory();
     const run = runAgent({
       task: TASK,
       tools: [],
@@ -65,19 +66,21 @@ describe("runAgent with a workspace still starting", () => {
         return slowCall(10_000, answer([]))(request);
       },
       limits: LIMITS,
-      trajectory: new MemoryTrajectory(),
+      trajectory,
       workspace: start.promise,
     });
     setTimeout(() => start.reject(new Error("image bench-x:1 has no bash")), 20);
-    await expect(run).rejects.toThrow("image bench-x:1 has no bash");
+    const outcome = await run;
+    expect(outcome).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "image bench-x:1 has no bash" }, iterations: 0, callUsages: [] });
     expect(aborted).toBe(true);
     expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(trajectory.events.some((e) => e.type === "model_error")).toBe(false);
+    expect(trajectory.events.at(-1)).toMatchObject({ type: "end", end_reason: "error", error: { errorClass: "sandbox_start" } });
   });
 
-  it("a start failure between model calls ends the agent before its next call", async () => {
+  it("a start failure between model calls ends the agent before its next call; the answered call's usage is kept", async () => {
     const start = deferred<unknown>();
     let calls = 0;
-    const trajectory = new MemoryTrajectory();
     const run = runAgent({
       task: TASK,
       tools: [],
@@ -92,12 +95,34 @@ describe("runAgent with a workspace still starting", () => {
         return answer([]);
       },
       limits: LIMITS,
-      trajectory,
+      trajectory: new MemoryTrajectory(),
       workspace: start.promise,
     });
-    await expect(run).rejects.toThrow("no space left on device");
+    const outcome = await run;
     expect(calls).toBe(2);
-    expect(trajectory.events.some((e) => e.type === "model_error")).toBe(false);
+    expect(outcome).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "no space left on device" }, iterations: 1, callUsages: [USAGE] });
+    expect(outcome.usage.inputTokens).toBe(10);
+  });
+
+  it("a tool call waiting for a workspace that fails ends the agent with sandbox_start, not a thrown error", async () => {
+    const start = deferred<Sandbox>();
+    const pending = new PendingSandbox(start.promise, "/testbed");
+    const tool: Tool = {
+      spec: { name: "bash", description: "", parameters: {} },
+      execute: async () => ({ content: [{ type: "text", text: (await pending.exec("ls")).stdout }], isError: false }),
+    };
+    const run = runAgent({
+      task: TASK,
+      tools: [tool],
+      callModel: async () => {
+        setTimeout(() => start.reject(new Error("container exited at start")), 20);
+        return answer([{ id: "a", name: "bash", arguments: '{"command":"ls"}' }]);
+      },
+      limits: LIMITS,
+      trajectory: new MemoryTrajectory(),
+      workspace: start.promise,
+    });
+    expect(await run).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "container exited at start" }, iterations: 1, toolCalls: 1 });
   });
 
   it("the model call runs while the workspace starts; the tool call waits for it", async () => {
