@@ -118,7 +118,6 @@ export class BashTool implements Tool {
     return text(truncateMiddle(out, this.#options.maxObservationChars), result.exitCode !== 0);
   }
 
-  /** The command run in the persistent shell; undefined when there is none (the command was not run). */
   /**
    * Opens the shell now, in the background, so the first command finds it open (the runner calls it once the workspace
    * has started, while the model is still thinking). Idempotent.
@@ -128,6 +127,7 @@ export class BashTool implements Tool {
     this.#opening = this.#sandbox.openShell ? this.#sandbox.openShell().catch(() => null) : Promise.resolve(null);
   }
 
+  /** The command run in the persistent shell; undefined when there is none (the command was not run). */
   async #runInShell(command: string): Promise<ShellResult | undefined> {
     if (this.#shell === undefined) {
       this.prepare();
