@@ -290,25 +290,26 @@ export class EndpointLimiter {
       this.#unlogged[to < from ? "cuts" : "raises"]++;
       return;
     }
-    this.#log(`limiter ${this.key}: in-flight limit ${from} → ${to} (${reason === "rate_limit" ? "rate limited" : "saturated clean round"})${this.#takeUnlogged()}`);
+    const unlogged = this.#takeUnlogged();
+    this.#log(
+      `limiter ${this.key}: in-flight limit ${from} → ${to} (${reason === "rate_limit" ? "rate limited" : "saturated clean round"})` +
+        (unlogged ? `; ${unlogged.text} earlier not shown (${unlogged.detail})` : ""),
+    );
     this.#loggedAt = now;
   }
 
-  /** `; N earlier change(s) not shown (…)` for the changes counted since the last line, and forgets them. */
-  #takeUnlogged(): string {
+  /** The changes counted since the last line (`3 changes`, `3 down, 0 up`), forgotten; undefined when none. */
+  #takeUnlogged(): { text: string; detail: string } | undefined {
     const { cuts, raises } = this.#unlogged;
     this.#unlogged = { cuts: 0, raises: 0 };
     const n = cuts + raises;
-    return n === 0 ? "" : `; ${n} earlier change${n === 1 ? "" : "s"} not shown (${cuts} down, ${raises} up)`;
+    return n === 0 ? undefined : { text: `${n} change${n === 1 ? "" : "s"}`, detail: `${cuts} down, ${raises} up` };
   }
 
-  /** Logs the changes not yet named in a line (the run's end): `limiter K: in-flight limit N; M change(s) not shown (…)`. */
+  /** Logs the changes not yet named in a line (the run's end): `limiter K: in-flight limit N at the end; M change(s) later not shown (…)`. */
   flushLog(): void {
-    if (!this.#log || this.#unlogged.cuts + this.#unlogged.raises === 0) return;
-    const n = this.#unlogged.cuts + this.#unlogged.raises;
-    const { cuts, raises } = this.#unlogged;
-    this.#unlogged = { cuts: 0, raises: 0 };
-    this.#log(`limiter ${this.key}: in-flight limit ${this.#limit} at the end; ${n} later change${n === 1 ? "" : "s"} not shown (${cuts} down, ${raises} up; all in run.json)`);
+    const unlogged = this.#log ? this.#takeUnlogged() : undefined;
+    if (unlogged) this.#log!(`limiter ${this.key}: in-flight limit ${this.#limit} at the end; ${unlogged.text} later not shown (${unlogged.detail}; all in run.json)`);
   }
 }
 

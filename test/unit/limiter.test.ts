@@ -108,12 +108,12 @@ describe("EndpointLimiter: AIMD", () => {
     // A clean, saturated round at the floor raises it: 1 → 2, logged with the three counted cuts.
     for (let i = 0; i < 20 && limiter.limit === 1; i++) (await limiter.acquire()).release({ kind: "ok", tokens: 0 });
     expect(limiter.limit).toBe(2);
-    expect(lines.at(-1)).toBe("limiter p|acct|-|m: in-flight limit 1 → 2 (saturated clean round); 3 earlier changes not shown (3 down, 0 up)");
+    expect(lines.at(-1)).toBe("limiter p|acct|-|m: in-flight limit 1 → 2 (saturated clean round); 3 changes earlier not shown (3 down, 0 up)");
     advance(1000);
     (await limiter.acquire()).release({ kind: "rate_limit" }); // 2 → 1, counted
     registry.flush();
     registry.flush(); // nothing left the second time
-    expect(lines.slice(2)).toEqual(["limiter p|acct|-|m: in-flight limit 1 at the end; 1 later change not shown (1 down, 0 up; all in run.json)"]);
+    expect(lines.slice(2)).toEqual(["limiter p|acct|-|m: in-flight limit 1 at the end; 1 change later not shown (1 down, 0 up; all in run.json)"]);
     expect(limiter.snapshot().changes.map((c) => c.to)).toEqual([7, 4, 2, 1, 2, 1]);
   });
 
