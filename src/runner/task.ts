@@ -11,7 +11,7 @@ import type { Task } from "../datasets/types.js";
 import { errorMessage } from "../errors.js";
 import { gradeInSandbox, gradeTask, type GradeResult } from "../grading/grader.js";
 import { priceCalls, type PriceOverride } from "../models/cost.js";
-import type { ModelClient } from "../models/types.js";
+import type { ModelClient, Usage } from "../models/types.js";
 import { percentile } from "../report/stats.js";
 import type { TaskResult } from "../report/types.js";
 import { PendingSandbox } from "../sandbox/pending.js";
@@ -83,6 +83,8 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   let throttleWaitMs = 0;
   let throttleEvents = 0;
 
+  /** What these calls cost in this cell (per-call prices, the run's overrides). */
+  const priced = (calls: readonly Usage[]) => priceCalls(calls, cell.provider, cell.model, ctx.priceOverride, cell.region);
   let agentReleased = false;
   const agentDone = (costUsd: number | null): void => {
     if (!agentReleased) ctx.agentDone?.(costUsd);
@@ -123,7 +125,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
         trajectory,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(deadline ? { deadline } : {}),
-        costOf: (_usage, calls) => priceCalls(calls, cell.provider, cell.model, ctx.priceOverride, cell.region).cost,
+        costOf: (_usage, calls) => priced(calls).cost,
         callModel: (request) =>
           generateWithRetry(ctx.client, request, ctx.retry, {
             ...(ctx.limiter ? { limiter: ctx.limiter } : {}),
@@ -140,7 +142,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
       });
       agentS = seconds(performance.now() - t0);
       // The agent's slot is free once it is done: the next task's agent starts while this one's patch is taken.
-      agentDone(priceCalls(outcome.callUsages, cell.provider, cell.model, ctx.priceOverride, cell.region).cost);
+      agentDone(priced(outcome.callUsages).cost);
       const workspace = await starting;
       const diff = await workspace.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
       if (diff.exitCode !== 0 || diff.truncatedBytes > 0) {
@@ -205,7 +207,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   }
 
   const usage = outcome?.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-  const { cost, source } = priceCalls(outcome?.callUsages ?? [], cell.provider, cell.model, ctx.priceOverride, cell.region);
+  const { cost, source } = priced(outcome?.callUsages ?? []);
   const error = failure ?? (outcome?.endReason === "error" ? outcome.error : undefined);
   const status = error ? "error" : grade?.resolved ? "resolved" : "unresolved";
   const latencies = outcome?.latenciesS ?? [];
