@@ -78,6 +78,11 @@ function runFlags(y: Argv) {
     .option("json", { type: "boolean", describe: "Print one JSON summary on stdout and nothing else there" })
     .option("shard", { type: "string", describe: "Run only shard I of N (e.g. 2/4): tasks split by a hash of their instance id; join with bench merge" })
     .option("quiet", { type: "boolean", describe: "No progress output (no live status line, no per-task lines)" })
+    .option("split", { type: "string", describe: "Split of a named SWE-bench dataset (swe-bench-lite, swe-bench-verified, swe-bench): test (default) or dev" })
+    .option("specs", { type: "string", describe: "JSON/YAML file of SWE-bench specs {repo: {version: {test_cmd, eval_commands, log_parser}}} over the built-in ones" })
+    .option("image-template", { type: "string", describe: "Image of a row without `image` (default swebench/sweb.eval.x86_64.{id}:latest; {id}: instance id, __ → _1776_, lower case)" })
+    .option("pull", { type: "string", describe: "Pull task images: missing (default), always (once per run), never" })
+    .option("remove-images", { type: "boolean", describe: "Remove each image bench pulled once no pending task needs it (a Lite run is hundreds of GB otherwise)" })
     .option("docker-host", {
       type: "string",
       describe: "Docker engine to spread workspaces over, repeatable: unix:///path, tcp://host:port, ssh://user@host, options ?capacity=N (tcp: &tls=1&ca=&cert=&key=; ssh: &identity=)",
@@ -138,7 +143,15 @@ function jsonObjectFlag(argv: Record<string, unknown>, name: string): Record<str
   return value as Record<string, unknown>;
 }
 
-async function runCommand(argv: Record<string, unknown>): Promise<number> {
+/** Flags of `bench run` that mean nothing to `bench grade` (no model runs there). */
+const MODEL_FLAGS = ["model", "region", "base-url", "bedrock-endpoint", "max-iterations", "max-fake-responses", "reasoning-effort", "temperature", "top-p", "seed", "max-output-tokens"];
+
+async function runCommand(argv: Record<string, unknown>, command: "run" | "grade" = "run"): Promise<number> {
+  if (command === "grade") {
+    if (argv["predictions"] === undefined && argv["resume"] === undefined) throw new UsageError("--predictions: required (a predictions .jsonl/.json file, or gold)");
+    const given = MODEL_FLAGS.filter((f) => argv[f] !== undefined);
+    if (given.length > 0) throw new UsageError(`bench grade runs no model: --${given.join(", --")} not accepted (use bench run)`);
+  }
   const { readConfigFile, envOptions, resolveRunOptions } = await import("../config/options.js");
   const num = (k: string) => {
     const v = argv[k];
@@ -209,6 +222,12 @@ async function runCommand(argv: Record<string, unknown>): Promise<number> {
     json: argv["json"],
     shard: argv["shard"],
     quiet: argv["quiet"],
+    split: argv["split"],
+    specs: argv["specs"],
+    imageTemplate: argv["image-template"],
+    pull: argv["pull"],
+    removeImages: argv["remove-images"],
+    predictions: argv["predictions"],
     dockerHost: argv["docker-host"] === undefined ? undefined : [argv["docker-host"]].flat().map(String),
     ...gateArgs(argv),
   };
@@ -292,6 +311,18 @@ export async function main(argv: string[]): Promise<number> {
       (y) => gateFlags(runFlags(y)),
       async (args) => {
         code = await runCommand(args as Record<string, unknown>);
+      },
+    )
+    .command(
+      "grade",
+      "Grade SWE-bench predictions (any system's patches, or `gold`) exactly as SWE-bench grades them; one cell per model_name_or_path",
+      (y) =>
+        gateFlags(runFlags(y)).option("predictions", {
+          type: "string",
+          describe: "Predictions file (.jsonl, .json list or dict: instance_id, model_name_or_path, model_patch) or gold (the dataset's own patches)",
+        }),
+      async (args) => {
+        code = await runCommand(args as Record<string, unknown>, "grade");
       },
     )
     .command(

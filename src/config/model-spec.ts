@@ -4,7 +4,8 @@ import { UsageError } from "../errors.js";
 import type { ReasoningEffort } from "../models/generation.js";
 
 export const PROVIDERS = ["mock", "openai", "openai-responses", "bedrock"] as const;
-export type Provider = (typeof PROVIDERS)[number];
+/** `predictions`: a `bench grade` cell (a system's patches from a predictions file); never given as `--model`. */
+export type Provider = (typeof PROVIDERS)[number] | "predictions";
 /** Providers this build can drive; the others are recognised but rejected with a clear message. */
 export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai", "openai-responses", "bedrock"]);
 export const MOCK_POLICIES = ["oracle", "lazy", "chatty", "wrong", "hostile"] as const;

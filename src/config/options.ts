@@ -198,6 +198,18 @@ export const runOptionsSchema = z
       .preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(z.string()))
       .refine((vs) => vs.every(parses(parseDockerHost)), "--docker-host: expected unix:///path, tcp://host:port or ssh://[user@]host[:port], options after ? (capacity=N, tls=1, ca=, cert=, key=, identity=)")
       .default([]),
+    /** Split of a named hub dataset (swe-bench-lite, swe-bench-verified, swe-bench). @default "test" */
+    split: z.string().regex(/^[A-Za-z0-9_-]+$/, "--split: expected a split name such as test or dev").optional(),
+    /** A JSON or YAML file of SWE-bench specs (`{repo: {version: {test_cmd, eval_commands, log_parser}}}`) over the built-in ones. @default none */
+    specs: z.string().min(1).optional(),
+    /** Image of a row without `image`: `{id}` = instance id with `__` → `_1776_`, lower case. @default swebench/sweb.eval.x86_64.{id}:latest */
+    imageTemplate: z.string().min(1).optional(),
+    /** When to pull a task's image: `missing`, `always` (once per run), `never`. @default "missing" */
+    pull: z.enum(["missing", "always", "never"], { message: "--pull: expected missing, always or never" }).default("missing"),
+    /** Remove each image bench pulled once no pending task of the run needs it. @default false */
+    removeImages: z.boolean().default(false),
+    /** `bench grade`: SWE-bench predictions (`.jsonl`, `.json` list or dict) or `gold`; graded instead of running an agent. @default none */
+    predictions: z.string().min(1).optional(),
     /** No progress output (neither the live status line nor the per-task lines). @default false */
     quiet: z.boolean().default(false),
     json: z.boolean().default(false),

@@ -6,8 +6,11 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { UsageError } from "../errors.js";
-import type { Dataset, Task } from "./types.js";
+import { UsageError, errorMessage } from "../errors.js";
+import { knownParserNames, parserFromName, REPO_LOG_PARSER } from "../grading/log-parsers.js";
+import { SWEBENCH_SPECS, specFor, type SpecsOverrides } from "../grading/specs.js";
+import { officialImage } from "../sandbox/pull.js";
+import type { Dataset, Task, TaskGrading } from "./types.js";
 
 const INSTANCE_ID = /^[A-Za-z0-9._-]+$/;
 
@@ -21,17 +24,24 @@ const testList = z.preprocess((value) => {
   }
 }, z.array(z.string()));
 
+/** A row field that is a string, or absent/null (parquet and the hub's JSON write null for a missing value). */
+const optionalString = z.preprocess((v) => (v === null ? undefined : v), z.string().optional());
+
 const taskSchema = z.object({
   instance_id: z.string().regex(INSTANCE_ID, "must match [A-Za-z0-9._-]+ and not be empty"),
   repo: z.string().min(1),
-  base_commit: z.string().optional(),
+  base_commit: optionalString,
   problem_statement: z.string().min(1),
   patch: z.string(),
   test_patch: z.string(),
   FAIL_TO_PASS: testList,
   PASS_TO_PASS: testList,
-  hints_text: z.string().optional(),
-  image: z.string().min(1).optional(),
+  hints_text: optionalString,
+  image: z.preprocess((v) => (v === null || v === "" ? undefined : v), z.string().min(1).optional()),
+  environment_setup_commit: optionalString,
+  eval_script: z.preprocess((v) => (v === null || v === "" ? undefined : v), z.string().optional()),
+  log_parser: z.preprocess((v) => (v === null || v === "" ? undefined : v), z.string().optional()),
+  eval_type: optionalString,
   user: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, "must be root, uid[:gid] or user[:group]")
@@ -39,9 +49,12 @@ const taskSchema = z.object({
   network: z.boolean().optional(),
   test_cmd: z.string().min(1).optional(),
   test_framework: z.literal("pytest").default("pytest"),
-  created_at: z.string().optional(),
-  version: z.union([z.string(), z.number()]).transform(String).optional(),
+  created_at: optionalString,
+  version: z.preprocess((v) => (v === null ? undefined : v), z.union([z.string(), z.number()]).transform(String).optional()),
 });
+
+/** A local dataset's test command when its rows name neither a spec nor a test_cmd: pytest over the test files. */
+export const DEFAULT_TEST_CMD = "python -m pytest -rA";
 
 /** The built-in sandbox image's unprivileged user (`agent`), who owns /testbed there. */
 export const BUILTIN_IMAGE_USER = "1000:1000";
@@ -63,7 +76,7 @@ export function builtinDatasetsDir(): string {
 /** Resolves `swe-lite`, a folder path, or a .jsonl path to the file to read. */
 export function resolveDatasetPath(nameOrPath: string, cwd = process.cwd()): { file: string; dir: string; local: boolean } {
   const candidates = [path.resolve(cwd, nameOrPath)];
-  if (!nameOrPath.includes("/") && !nameOrPath.endsWith(".jsonl")) candidates.push(path.join(builtinDatasetsDir(), nameOrPath));
+  if (!nameOrPath.includes("/") && !/\.(jsonl|json|parquet)$/.test(nameOrPath)) candidates.push(path.join(builtinDatasetsDir(), nameOrPath));
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     if (statSync(candidate).isDirectory()) {
@@ -74,27 +87,97 @@ export function resolveDatasetPath(nameOrPath: string, cwd = process.cwd()): { f
     return { file: candidate, dir: path.dirname(candidate), local: false };
   }
   const known = existsSync(builtinDatasetsDir()) ? readdirSync(builtinDatasetsDir()).join(", ") : "none";
-  throw new UsageError(`--dataset ${nameOrPath}: no such dataset folder or file (built-in datasets: ${known})`);
+  throw new UsageError(
+    `--dataset ${nameOrPath}: no such dataset folder or file (built-in datasets: ${known}; named SWE-bench datasets: swe-bench-lite, swe-bench-verified, swe-bench)`,
+  );
 }
 
-export function loadDataset(nameOrPath: string, cwd = process.cwd()): Dataset {
+/** What a dataset's rows need beyond themselves: specs over the built-in ones, the image of a row without one. */
+export interface LoadOptions {
+  /** --specs: repo → version → spec, over SWE-bench's table. */
+  specs?: SpecsOverrides;
+  /** File the specs came from (for messages). */
+  specsFile?: string;
+  /** --image-template. @default swebench/sweb.eval.x86_64.{id}:latest */
+  imageTemplate?: string;
+}
+
+/** One row as read, with where it was read (`file:line`, `file[index]`, `file row N`) for messages. */
+export interface DatasetRow {
+  row: unknown;
+  where: string;
+}
+
+/** Loads a dataset folder (tasks.jsonl + repos/), or a SWE-bench `.jsonl` / `.json` list of rows. Synchronous. */
+export function loadDataset(nameOrPath: string, cwd = process.cwd(), options: LoadOptions = {}): Dataset {
   const { file, dir, local } = resolveDatasetPath(nameOrPath, cwd);
+  if (file.endsWith(".parquet")) throw new UsageError(`--dataset ${nameOrPath}: a parquet file is read by openDataset`);
+  return datasetFromRows(readJsonRows(file), { file, dir, local, options });
+}
+
+/**
+ * Any dataset `bench run` / `bench grade` take: a named SWE-bench dataset (downloaded from the Hugging Face hub into
+ * the cache on first use), a `.parquet` file, or what loadDataset reads.
+ */
+export async function openDataset(
+  nameOrPath: string,
+  cwd = process.cwd(),
+  options: LoadOptions & { split?: string; env?: NodeJS.ProcessEnv; onProgress?: (line: string) => void } = {},
+): Promise<Dataset> {
+  const { isNamedDataset, ensureNamedDataset } = await import("./hub.js");
+  if (isNamedDataset(nameOrPath) && !existsSync(path.resolve(cwd, nameOrPath))) {
+    const got = await ensureNamedDataset(nameOrPath, options.split ?? "test", {
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
+    const { readRows } = await import("./rows.js");
+    const dataset = datasetFromRows(await readRows(got.file), { file: got.file, dir: path.dirname(got.file), local: false, options, name: `${nameOrPath}${options.split && options.split !== "test" ? `:${options.split}` : ""}` });
+    return { ...dataset, source: { repo: got.repo, revision: got.revision, commit: got.commit, split: got.split, url: got.url, sha256: got.sha256 } };
+  }
+  if (options.split !== undefined) throw new UsageError(`--split: only for the named datasets swe-bench-lite, swe-bench-verified and swe-bench (got --dataset ${nameOrPath})`);
+  const resolved = resolveDatasetPath(nameOrPath, cwd);
+  if (resolved.file.endsWith(".parquet")) {
+    const { readRows } = await import("./rows.js");
+    return datasetFromRows(await readRows(resolved.file), { ...resolved, options });
+  }
+  return loadDataset(nameOrPath, cwd, options);
+}
+
+/** Rows of a `.jsonl` (one object a line) or `.json` (a list of objects) file. */
+function readJsonRows(file: string): DatasetRow[] {
   const text = readFileSync(file, "utf8");
-  const tasks: Task[] = [];
-  const seen = new Map<string, number>();
+  if (file.endsWith(".json")) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      throw new UsageError(`${file}: invalid JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(doc)) throw new UsageError(`${file}: expected a JSON list of rows, got ${doc === null ? "null" : typeof doc}`);
+    return doc.map((row, i) => ({ row, where: `${file}[${i}]` }));
+  }
+  const rows: DatasetRow[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (raw === "") continue;
-    const where = `${file}:${i + 1}`;
-    let json: unknown;
     try {
-      json = JSON.parse(raw);
+      rows.push({ row: JSON.parse(raw), where: `${file}:${i + 1}` });
     } catch (err) {
-      throw new UsageError(`${where}: invalid JSON (${(err as Error).message})`);
+      throw new UsageError(`${file}:${i + 1}: invalid JSON (${(err as Error).message})`);
     }
+  }
+  return rows;
+}
+
+/** Validates rows into tasks: the first problem stops loading, named by its row and field. */
+function datasetFromRows(rows: readonly DatasetRow[], ctx: { file: string; dir: string; local: boolean; options: LoadOptions; name?: string }): Dataset {
+  const { file, dir, local, options } = ctx;
+  const tasks: Task[] = [];
+  const seen = new Map<string, string>();
+  for (const { row: json, where } of rows) {
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new UsageError(`${where}: expected a JSON object, got ${Array.isArray(json) ? "array" : typeof json}`);
+      throw new UsageError(`${where}: expected a JSON object, got ${Array.isArray(json) ? "array" : json === null ? "null" : typeof json}`);
     }
     const parsed = taskSchema.safeParse(json);
     if (!parsed.success) {
@@ -107,9 +190,9 @@ export function loadDataset(nameOrPath: string, cwd = process.cwd()): Dataset {
     const task: Task = { ...parsed.data } as Task;
     const previous = seen.get(task.instance_id);
     if (previous !== undefined) {
-      throw new UsageError(`${where}: field instance_id: duplicate "${task.instance_id}" (first on line ${previous})`);
+      throw new UsageError(`${where}: field instance_id: duplicate "${task.instance_id}" (first ${previous})`);
     }
-    seen.set(task.instance_id, i + 1);
+    seen.set(task.instance_id, where.startsWith(`${file}:`) ? `on line ${where.slice(file.length + 1)}` : `at ${where.slice(file.length) || where}`);
     if (local) {
       const repoRoot = path.join(dir, "repos");
       const repoDir = path.resolve(repoRoot, task.instance_id);
@@ -121,14 +204,54 @@ export function loadDataset(nameOrPath: string, cwd = process.cwd()): Dataset {
       }
       task.repoDir = repoDir;
     } else if (!task.image) {
-      // A SWE-bench JSONL has the repository in the image at /testbed; without an image there is no repository.
-      throw new UsageError(`${where}: field image: required for a JSONL dataset without repos/ (the image holds the repository at /testbed)`);
+      // A SWE-bench row: its image holds the repository at /testbed (SWE-bench's official image by default).
+      try {
+        task.image = officialImage(task.instance_id, options.imageTemplate);
+      } catch (err) {
+        throw new UsageError(`${where}: ${errorMessage(err)}`);
+      }
     }
+    task.grading = resolveGrading(task, where, local, options);
     tasks.push(task);
   }
   if (tasks.length === 0) throw new UsageError(`${file}: the dataset has no tasks`);
-  const name = local ? path.basename(dir) : path.basename(file, ".jsonl");
+  const name = ctx.name ?? (local ? path.basename(dir) : path.basename(file).replace(/\.(jsonl|json|parquet)$/, ""));
   return { name, dir, file, tasks, hash: hashDataset(file, tasks) };
+}
+
+/**
+ * How a task is graded: the row's own eval_script (v5 rows), bench's `test_cmd`, SWE-bench's spec for its repo and
+ * version (--specs first), or, for a local dataset, pytest over the test patch's files. A SWE-bench row with none of
+ * these cannot be graded the way SWE-bench grades it: a usage error naming the row, not a guess.
+ */
+export function resolveGrading(task: Task, where: string, local: boolean, options: LoadOptions = {}): TaskGrading {
+  const rowParser = task.log_parser !== undefined ? parserFromName(task.log_parser) : undefined;
+  if (task.log_parser !== undefined && rowParser === undefined) {
+    throw new UsageError(`${where}: field log_parser: unknown parser "${task.log_parser}" (known: ${knownParserNames().join(", ")})`);
+  }
+  const repoParser = REPO_LOG_PARSER[task.repo];
+  if (task.eval_script !== undefined) {
+    const parser = rowParser ?? repoParser;
+    if (parser === undefined) throw new UsageError(`${where}: field log_parser: required with eval_script for repo ${task.repo} (no parser known for it)`);
+    return { source: "row", parser, evalScript: task.eval_script, directives: false };
+  }
+  if (task.test_cmd !== undefined) return { source: "test_cmd", parser: rowParser ?? "pytest", spec: { test_cmd: task.test_cmd }, directives: false };
+  const own = options.specs !== undefined && task.version !== undefined ? options.specs[task.repo]?.[task.version] : undefined;
+  const spec = specFor(task.repo, task.version ?? "", options.specs);
+  if (spec !== undefined) {
+    const specParser = spec.log_parser !== undefined ? parserFromName(spec.log_parser) : undefined;
+    if (spec.log_parser !== undefined && specParser === undefined) {
+      throw new UsageError(`${options.specsFile ?? "--specs"}: ${task.repo}.${task.version}.log_parser: unknown parser "${spec.log_parser}" (known: ${knownParserNames().join(", ")})`);
+    }
+    return { source: own !== undefined ? "specs-file" : "spec", parser: rowParser ?? specParser ?? repoParser ?? "pytest", spec, directives: true };
+  }
+  if (local) return { source: "default", parser: rowParser ?? "pytest", spec: { test_cmd: DEFAULT_TEST_CMD }, directives: true };
+  const versions = Object.keys(SWEBENCH_SPECS[task.repo] ?? {});
+  const known = versions.length > 0 ? `known versions of ${task.repo}: ${versions.join(", ")}` : `${task.repo} is not one of SWE-bench's repositories`;
+  throw new UsageError(
+    `${where}: field version: no SWE-bench spec for ${task.repo} version ${task.version === undefined ? "(missing)" : JSON.stringify(task.version)} (${known}); ` +
+      "give one with --specs FILE, or a test_cmd / eval_script in the row",
+  );
 }
 
 /** sha256 over the tasks file and, for local datasets, every repository file (path + bytes). */

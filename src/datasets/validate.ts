@@ -53,7 +53,7 @@ export async function validateDataset(
               `${task.instance_id}: gold patch does not resolve the task (FAIL_TO_PASS ${gold.failToPass.passed}/${gold.failToPass.total}, PASS_TO_PASS ${gold.passToPass.passed}/${gold.passToPass.total}; failing: ${[...gold.failToPass.failing, ...gold.passToPass.failing].slice(0, 5).join(", ")})`,
             );
           }
-          const empty = await gradeTask(task, "", provider, { image: where, labels });
+          const empty = await gradeTask(task, "", provider, { image: where, labels, runEmpty: true });
           if (empty.resolved) problems.push(`${task.instance_id}: the empty patch already resolves the task (FAIL_TO_PASS tests pass without a fix)`);
           options.log?.(`${task.instance_id}: gold ${gold.resolved ? "resolves" : "FAILS"}, empty patch ${empty.resolved ? "RESOLVES" : "does not resolve"}`);
         } catch (err) {

@@ -1,43 +1,70 @@
-// Grades a patch in a workspace at the task's base state (a new container, or the agent's after Sandbox.reset):
-// apply the model patch (with fallbacks), restore and apply the test patch, run the tests, parse the log.
+// Grades a patch as SWE-bench's harness does, in a workspace at the task's base state (a new container, or the
+// agent's after Sandbox.reset): apply the model patch (SWE-bench's fallbacks), run the eval script (test files reset
+// to base, test patch applied, the spec's test command on the test files), read the log with the repo's parser and
+// SWE-bench's verdict rule (src/grading/swebench-grading.ts).
 
-import { filesInPatch } from "../datasets/load.js";
-import type { Task } from "../datasets/types.js";
-import { shellQuote } from "../agent/tools.js";
+import { listedTestFiles, makeEvalScript, TEST_PATCH_APPLY_FAILED, testDirectives } from "./eval-script.js";
+import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS, gradeLog, instanceReport, type InstanceReportEntry, type TestsReport } from "./swebench-grading.js";
+import type { Task, TaskGrading } from "../datasets/types.js";
+import { DEFAULT_TEST_CMD } from "../datasets/load.js";
 import { workspaceSpec } from "../runner/workspace.js";
-import type { Sandbox, SandboxProvider } from "../sandbox/types.js";
-import { verdict, type Verdict } from "./pytest-log.js";
+import type { Sandbox, SandboxProvider, WorkspaceSpec } from "../sandbox/types.js";
 
 export interface GradeOptions {
   image: string;
   labels: Record<string, string>;
-  /** Test command timeout, seconds. @default 900 */
+  /** Test run timeout, seconds (SWE-bench: 1800). @default 1800 */
   timeoutSec?: number;
+  /** Run the tests for an empty patch too (SWE-bench does not: an empty patch is unresolved unrun). @default false */
+  runEmpty?: boolean;
 }
 
-export interface GradeResult extends Verdict {
+export interface TestTally {
+  passed: number;
+  total: number;
+  failing: string[];
+}
+
+/** Why a graded patch is not resolved for reasons other than its tests (its result's error_class). */
+export type GradeFailure = "empty_patch" | "patch_apply" | "test_patch" | "tests_timeout" | "no_test_results";
+
+export interface GradeResult {
+  resolved: boolean;
+  failToPass: TestTally;
+  passToPass: TestTally;
+  /** The model patch applied (true for an empty patch, which has nothing to apply). */
   patchApplied: boolean;
-  /** The grading log: patch application, then the test output. */
+  /** The grading log: the patch steps, then the eval script's whole output (SWE-bench's test_output.txt). */
   log: string;
+  /** The eval script that ran (SWE-bench's eval.sh); absent when nothing ran. */
+  evalScript?: string;
+  /** Every listed test (FAIL_TO_PASS, then PASS_TO_PASS): its status in the log, `MISSING` when absent. */
+  tests: Record<string, string>;
+  /** SWE-bench's tests_status (null where its report has none). */
+  testsStatus: TestsReport | null;
+  /** SWE-bench's per-instance report.json. */
+  report: Record<string, InstanceReportEntry>;
+  failure?: { class: GradeFailure; message: string };
 }
 
-/** Default test command: pytest over the files the test patch touches. */
-export function testCommand(task: Task): string {
-  if (task.test_cmd) return task.test_cmd;
-  const files = filesInPatch(task.test_patch);
-  return `python -m pytest -rA ${files.map(shellQuote).join(" ")}`.trim();
+/** The grading of a task whose dataset loader did not resolve one (tests' own Task objects): bench's pytest default. */
+export function gradingOf(task: Task): TaskGrading {
+  if (task.grading) return task.grading;
+  if (task.test_cmd !== undefined) return { source: "test_cmd", parser: "pytest", spec: { test_cmd: task.test_cmd }, directives: false };
+  return { source: "default", parser: "pytest", spec: { test_cmd: DEFAULT_TEST_CMD }, directives: true };
 }
 
-const APPLY_STEPS = [
-  "git apply --verbose /tmp/bench_model.patch",
-  "git apply --verbose --reject --whitespace=fix /tmp/bench_model.patch",
-  "patch --batch --fuzz=5 -p1 -i /tmp/bench_model.patch",
-];
+/** The workspace SWE-bench grades a task of its layout in: root, network, Docker's default limits. */
+export function gradingWorkspaceSpec(task: Task, image: string, labels: Record<string, string>): WorkspaceSpec {
+  const spec = workspaceSpec(task, image, labels);
+  if (task.repoDir !== undefined) return spec; // a local dataset grades as its agent ran (user, network)
+  const { user: _user, ...rest } = spec;
+  return { ...rest, network: true, isolation: "docker-default" };
+}
 
 /** Grades in a new workspace of the task (removed afterwards). */
 export async function gradeTask(task: Task, modelPatch: string, provider: SandboxProvider, options: GradeOptions): Promise<GradeResult> {
-  // The test run gets the agent's user and network: tests that pass for root (or offline) only would grade unfairly.
-  const sandbox = await provider.create(workspaceSpec(task, options.image, options.labels));
+  const sandbox = await provider.create(gradingWorkspaceSpec(task, options.image, options.labels));
   try {
     return await gradeInSandbox(task, modelPatch, sandbox, options);
   } finally {
@@ -45,44 +72,126 @@ export async function gradeTask(task: Task, modelPatch: string, provider: Sandbo
   }
 }
 
+/** SWE-bench's model-patch fallbacks, in order (harness GIT_APPLY_CMDS + patch(1)); each leaves what it applied. */
+const APPLY_STEPS = [
+  "git apply --verbose /tmp/patch.diff",
+  "git apply --verbose --3way /tmp/patch.diff",
+  "git apply --verbose --reject /tmp/patch.diff",
+  "patch --batch --forward --fuzz=5 -p1 -i /tmp/patch.diff",
+];
+/** A patch the tree already has (`git apply --reverse` would undo it) counts as applied. */
+const ALREADY_APPLIED = "git apply --check --reverse /tmp/patch.diff";
+/** The largest test log kept; the middle is cut beyond it (a log of this size is far past any real suite's). */
+const MAX_LOG_BYTES = 50_000_000;
+
 /** Grades in a workspace at the task's base state (new, or reset: Sandbox.reset); the caller removes it. */
-export async function gradeInSandbox(task: Task, modelPatch: string, sandbox: Sandbox, options: Pick<GradeOptions, "timeoutSec">): Promise<GradeResult> {
+export async function gradeInSandbox(task: Task, modelPatch: string, sandbox: Sandbox, options: Pick<GradeOptions, "timeoutSec" | "runEmpty">): Promise<GradeResult> {
+  const grading = gradingOf(task);
+  const ids = [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS];
   const log: string[] = [];
-  let applied = true;
-  if (modelPatch.trim() !== "") {
-    await sandbox.writeFile("/tmp/bench_model.patch", modelPatch.endsWith("\n") ? modelPatch : `${modelPatch}\n`);
-    applied = false;
-    for (const step of APPLY_STEPS) {
-      const r = await sandbox.exec(step, { timeoutSec: 120 });
+  const empty = modelPatch.trim() === "";
+  const notRun = (failure: { class: GradeFailure; message: string }, patchApplied: boolean, evalScript?: string): GradeResult => ({
+    resolved: false,
+    failToPass: { passed: 0, total: task.FAIL_TO_PASS.length, failing: [...task.FAIL_TO_PASS] },
+    passToPass: { passed: 0, total: task.PASS_TO_PASS.length, failing: [...task.PASS_TO_PASS] },
+    patchApplied,
+    log: log.join("\n"),
+    ...(evalScript !== undefined ? { evalScript } : {}),
+    tests: Object.fromEntries(ids.map((id) => [id, "MISSING"])),
+    testsStatus: null,
+    report: instanceReport(task.instance_id, { patchIsNone: false, patchExists: !empty, patchApplied, resolved: false, testsStatus: null }),
+    failure,
+  });
+  if (empty && !options.runEmpty) {
+    log.push("empty patch: not run (SWE-bench grades an empty patch unresolved without running it)");
+    return notRun({ class: "empty_patch", message: "the patch is empty" }, false);
+  }
+  if (!empty) {
+    await sandbox.writeFile("/tmp/patch.diff", modelPatch.endsWith("\n") ? modelPatch : `${modelPatch}\n`);
+    let applied = false;
+    for (const [i, step] of APPLY_STEPS.entries()) {
+      const r = await sandbox.exec(step, { timeoutSec: 300 });
       log.push(`$ ${step}\n${r.stdout}${r.stderr}[exit ${r.exitCode}]`);
       if (r.exitCode === 0) {
         applied = true;
         break;
       }
-      await sandbox.exec("git checkout -q -- . && git clean -fdq -e '*.rej' && find . -name '*.rej' -delete", { timeoutSec: 60 });
+      if (i === 0) {
+        const reverse = await sandbox.exec(ALREADY_APPLIED, { timeoutSec: 300 });
+        log.push(`$ ${ALREADY_APPLIED}\n${reverse.stdout}${reverse.stderr}[exit ${reverse.exitCode}]`);
+        if (reverse.exitCode === 0) {
+          log.push("the patch is already applied");
+          applied = true;
+          break;
+        }
+      }
     }
     if (!applied) {
-      log.push(">>>>> Patch Apply Failed");
-      const f2p = { passed: 0, total: task.FAIL_TO_PASS.length, failing: [...task.FAIL_TO_PASS] };
-      const p2p = { passed: 0, total: task.PASS_TO_PASS.length, failing: [...task.PASS_TO_PASS] };
-      return { resolved: false, failToPass: f2p, passToPass: p2p, patchApplied: false, log: log.join("\n") };
+      log.push(APPLY_PATCH_FAIL);
+      return notRun({ class: "patch_apply", message: "the model patch does not apply (git apply, --3way, --reject, patch --forward --fuzz=5 all failed)" }, false);
     }
-    log.push(">>>>> Applied Patch");
+    log.push(APPLY_PATCH_PASS);
   }
-  // The model must not decide its own tests: put the test files back to base, then apply the test patch.
-  const testFiles = filesInPatch(task.test_patch);
-  if (testFiles.length > 0) {
-    const restore = testFiles
-      .map((f) => `if git cat-file -e HEAD:${shellQuote(f)} 2>/dev/null; then git checkout -q HEAD -- ${shellQuote(f)}; else rm -f ${shellQuote(f)}; fi`)
-      .join("\n");
-    await sandbox.exec(restore, { timeoutSec: 60 });
+
+  const script = evalScriptOf(task, grading);
+  await sandbox.writeFile("/tmp/eval.sh", script);
+  const timeoutSec = options.timeoutSec ?? 1800;
+  const run = await sandbox.exec("bash /tmp/eval.sh 2>&1", { timeoutSec, maxOutputBytes: MAX_LOG_BYTES });
+  const output = `${run.stdout}${run.stderr}`;
+  log.push(output);
+  if (run.timedOut) {
+    log.push(`Timeout error: ${timeoutSec} seconds exceeded.`);
+    return notRun({ class: "tests_timeout", message: `the tests did not finish within ${timeoutSec} s (--grading-timeout)` }, true, script);
   }
-  await sandbox.writeFile("/tmp/bench_test.patch", task.test_patch.endsWith("\n") ? task.test_patch : `${task.test_patch}\n`);
-  const tp = await sandbox.exec("git apply --verbose /tmp/bench_test.patch", { timeoutSec: 120 });
-  log.push(`$ git apply --verbose /tmp/bench_test.patch\n${tp.stdout}${tp.stderr}[exit ${tp.exitCode}]`);
-  const command = testCommand(task);
-  const run = await sandbox.exec(command, { timeoutSec: options.timeoutSec ?? 900, maxOutputBytes: 4_000_000 });
-  log.push(`$ ${command}\n${run.stdout}${run.stderr ? `\n[stderr]\n${run.stderr}` : ""}\n[exit ${run.exitCode}${run.timedOut ? ", timed out" : ""}]`);
-  const v = verdict(run.stdout + "\n" + run.stderr, task.FAIL_TO_PASS, task.PASS_TO_PASS);
-  return { ...v, resolved: v.resolved && tp.exitCode === 0, patchApplied: applied, log: log.join("\n") };
+  if (output.split("\n").some((line) => line === TEST_PATCH_APPLY_FAILED)) {
+    return notRun({ class: "test_patch", message: "the test patch does not apply to the patched repository" }, true, script);
+  }
+  const verdict = gradeLog({
+    log: output,
+    parser: grading.parser,
+    failToPass: task.FAIL_TO_PASS,
+    passToPass: task.PASS_TO_PASS,
+    ...(task.eval_type === "fail_only" ? { evalType: "fail_only" as const } : {}),
+  });
+  const tally = (list: readonly string[], report: { success: string[]; failure: string[] } | undefined): TestTally => {
+    const failing = report ? list.filter((id) => !report.success.includes(id)) : [...list];
+    return { passed: list.length - failing.length, total: list.length, failing };
+  };
+  return {
+    resolved: verdict.resolved,
+    failToPass: tally(task.FAIL_TO_PASS, verdict.testsStatus?.FAIL_TO_PASS),
+    passToPass: tally(task.PASS_TO_PASS, verdict.testsStatus?.PASS_TO_PASS),
+    patchApplied: true,
+    log: log.join("\n"),
+    evalScript: script,
+    tests: verdict.statuses,
+    testsStatus: verdict.testsStatus,
+    report: instanceReport(task.instance_id, {
+      patchIsNone: false,
+      patchExists: !empty,
+      patchApplied: verdict.gradable,
+      resolved: verdict.resolved,
+      testsStatus: verdict.testsStatus,
+      infraFailure: verdict.infraFailure,
+    }),
+    ...(verdict.gradable ? {} : { failure: { class: "no_test_results" as const, message: verdict.error ?? "the log has no test results" } }),
+  };
+}
+
+/**
+ * The eval script of a task: the row's own (v5 rows), or SWE-bench's made from its spec, over the test patch's files
+ * plus the files of listed tests the test patch does not touch. A local dataset's workspace has no conda: its
+ * activation lines are skipped there rather than failing loudly in every log.
+ */
+export function evalScriptOf(task: Task, grading: TaskGrading = gradingOf(task)): string {
+  if (grading.evalScript !== undefined) return grading.evalScript.endsWith("\n") ? grading.evalScript : `${grading.evalScript}\n`;
+  const directives = grading.directives ? testDirectives(task, listedTestFiles([...task.FAIL_TO_PASS, ...task.PASS_TO_PASS])) : [];
+  const script = makeEvalScript({ repo: task.repo, base_commit: task.base_commit, test_patch: task.test_patch, spec: grading.spec!, directives });
+  if (task.repoDir === undefined) return script;
+  return script
+    .split("\n")
+    .map((line) =>
+      line === "source /opt/miniconda3/bin/activate" || line === "conda activate testbed" ? `[ -f /opt/miniconda3/bin/activate ] && ${line}` : line,
+    )
+    .join("\n");
 }

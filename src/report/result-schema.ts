@@ -27,6 +27,7 @@ export const taskResultSchema: z.ZodType<TaskResult> = z.looseObject({
     "budget_exceeded",
     "task_timeout",
     "context_overflow",
+    "prediction",
     "error",
   ]),
   error_class: z.string().nullable(),

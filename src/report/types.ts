@@ -29,6 +29,7 @@ export type EndReason =
   | "budget_exceeded"
   | "task_timeout"
   | "context_overflow"
+  | "prediction"
   | "error";
 export type CostSource = "price_table" | "override" | "unknown";
 
@@ -78,6 +79,12 @@ export interface TaskResult {
   finished_at: string;
   /** Not CSV columns: raw figures for exact percentiles and for audit. */
   attempt: number;
+  /** Seconds the task waited for its image to be pulled (--pull); absent when nothing was pulled for it. */
+  pull_wait_s?: number | null;
+  /** The model patch applied in grading (SWE-bench's patch_successfully_applied; true for an empty patch left unrun is false). */
+  patch_applied?: boolean;
+  /** Every listed test (FAIL_TO_PASS, then PASS_TO_PASS) and its status in the grading log (`MISSING`: not in it). */
+  tests?: Record<string, string>;
   llm_latencies_s: number[];
   ttfts_s: number[];
   throttle_events: number;

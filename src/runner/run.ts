@@ -1,14 +1,19 @@
 // Orchestrates a run: plan (dataset × cells) → checks → image → p-queue of task attempts → results → reports.
 
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statfsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import PQueue from "p-queue";
-import { cellDirName, expandCells, expandConfiguredCells, parseModelSpec, pickCellOptions, type CellSpec } from "../config/model-spec.js";
+import { cellDirName, type Provider, expandCells, expandConfiguredCells, parseModelSpec, pickCellOptions, type CellSpec } from "../config/model-spec.js";
 import type { RunOptions } from "../config/options.js";
-import { loadDataset, selectTasks } from "../datasets/load.js";
+import { openDataset, selectTasks } from "../datasets/load.js";
+import { GOLD_MODEL, goldPredictions, loadPredictions, type Predictions } from "../datasets/predictions.js";
+import { loadSpecsFile } from "../grading/specs.js";
+import { writeSwebenchFiles } from "../report/swebench-report.js";
+import { DEFAULT_IMAGE_TEMPLATE, dockerConfigPath, formatBytes, ImagePuller, loadDockerConfig } from "../sandbox/pull.js";
 import type { Dataset, Task } from "../datasets/types.js";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
 import { unpricedModels, type PriceOverride } from "../models/cost.js";
@@ -88,7 +93,7 @@ export function packageVersion(): string {
  * Every sandbox image a task names must already be on each Docker host: bench builds only its own recipes and never
  * pulls. Fails with an InfraError naming the image, the first task that wants it and the dataset file.
  */
-export async function checkTaskImages(dockers: readonly Docker[], tasks: readonly Task[], datasetFile: string): Promise<void> {
+export async function checkTaskImages(dockers: readonly Docker[], tasks: readonly Task[], datasetFile: string, why = "--pull never"): Promise<void> {
   const wanted = new Map<string, string>();
   for (const t of tasks) if (t.image !== undefined && !wanted.has(t.image)) wanted.set(t.image, t.instance_id);
   for (const [image, instance] of wanted) {
@@ -99,7 +104,7 @@ export async function checkTaskImages(dockers: readonly Docker[], tasks: readonl
         const missing = (err as { statusCode?: number }).statusCode === 404;
         throw new InfraError(
           missing
-            ? `${datasetFile}: task ${instance} needs sandbox image ${image}, which is not on the Docker host, and bench never pulls images: load it (docker load) or build it, then run again`
+            ? `${datasetFile}: task ${instance} needs sandbox image ${image}, which is not on the Docker host, and with ${why} bench does not pull: pull or load it (docker pull / docker load), or check --image-template, then run again`
             : `cannot inspect sandbox image ${image} (task ${instance}): ${errorMessage(err)}`,
           { cause: err },
         );
@@ -132,33 +137,49 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     ? await DockerHostPool.open(options.dockerHost.map(parseDockerHost), { defaultCapacity: options.concurrency, log })
     : undefined;
   const dockerVersion = pool ? Object.entries(pool.versions()).map(([h, v]) => `${h} ${v}`).join(", ") : await pingDocker(envr.docker);
-  const dataset = loadDataset(options.dataset, envr.cwd);
+  const specs = options.specs !== undefined ? loadSpecsFile(path.resolve(envr.cwd, options.specs)) : undefined;
+  const dataset = await openDataset(options.dataset, envr.cwd, {
+    ...(specs ? { specs, specsFile: options.specs } : {}),
+    ...(options.imageTemplate ? { imageTemplate: options.imageTemplate } : {}),
+    ...(options.split ? { split: options.split } : {}),
+    env: envr.env,
+    onProgress: log,
+  });
   const selected = selectTasks(dataset, options.instances, options.limit);
+  // bench grade: one cell per model_name_or_path of the predictions (`gold`: the dataset's patches), no agent.
+  const predictions = options.predictions === undefined
+    ? undefined
+    : options.predictions === GOLD_MODEL
+      ? goldPredictions(dataset.tasks)
+      : loadPredictions(options.predictions, new Set(dataset.tasks.map((t) => t.instance_id)), envr.cwd);
   // A shard runs its hash-partition of the selected tasks (--instances/--limit apply first, so every shard of a run agrees on the whole).
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const tasks = shard ? shardTasks(selected, shard) : selected;
   // A bedrock model with no region runs in the environment's (AWS_REGION, AWS_DEFAULT_REGION, else us-east-1), named in its cell.
   // A config file's `cells` (labels, per-cell options) stand in for --model; --model replaces them (src/config/options.ts).
-  const cells = options.cells
-    ? expandConfiguredCells(options.cells, options.region, resolveBedrockRegion(undefined, envr.env))
-    : expandCells(options.model.map((m) => parseModelSpec(m)), options.region, resolveBedrockRegion(undefined, envr.env));
+  const cells: CellSpec[] = predictions
+    ? [...predictions.byModel.keys()].map((name) => ({ cell: name, provider: PREDICTIONS_PROVIDER, model: name }))
+    : options.cells
+      ? expandConfiguredCells(options.cells, options.region, resolveBedrockRegion(undefined, envr.env))
+      : expandCells(options.model.map((m) => parseModelSpec(m)), options.region, resolveBedrockRegion(undefined, envr.env));
   const plan = planRun(cells, tasks);
   for (const warning of checkCallOptions(cells, { callOptions: pickCellOptions(options) ?? {} })) log(`warning: ${warning}`);
   checkLimitOptions(options);
   const gateSpec = loadGateSpec(options, cells.map((c) => c.cell), envr.cwd);
-  await checkCredentials(cells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-  if (!options.resume && !options.cells && options.model.length === 1 && options.model[0] === "mock/oracle" && !envr.env["BENCH_MODEL"]) {
+  const modelCells = cells.filter((c) => c.provider !== PREDICTIONS_PROVIDER);
+  await checkCredentials(modelCells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  if (!predictions && !options.resume && !options.cells && options.model.length === 1 && options.model[0] === "mock/oracle" && !envr.env["BENCH_MODEL"]) {
     log("no --model given: using the built-in mock model (mock/oracle); see README for real providers");
   }
   // Once per model, before anything runs: its cost columns will be blank (cost_source unknown), never 0.
   const costOverride = { input: options.inputCostPerToken, output: options.outputCostPerToken, cacheRead: options.cacheReadCostPerToken, cacheWrite: options.cacheWriteCostPerToken };
-  for (const name of unpricedModels(cells, costOverride)) {
+  for (const name of unpricedModels(modelCells, costOverride)) {
     log(`warning: no price for ${name}: cost_usd will be blank (cost_source unknown); give --input-cost-per-token and --output-cost-per-token to price it`);
   }
 
   const runDir = options.resume ? path.resolve(envr.cwd, options.resume) : path.resolve(envr.cwd, options.outputDir, options.runId ?? defaultRunId());
   const runId = path.basename(runDir);
-  const fingerprint = runFingerprint(options, dataset.hash, cells);
+  const fingerprint = { ...runFingerprint(options, dataset.hash, cells), ...(predictions ? { predictions_hash: predictions.hash } : {}), ...(options.imageTemplate ? { image_template: options.imageTemplate } : {}), ...(specs ? { specs_hash: hashJson(specs) } : {}) };
   const previous = readRunJson(runDir);
   if (options.resume && !previous) throw new UsageError(`--resume ${options.resume}: not a run directory (no run.json in ${runDir})`);
   if (previous) {
@@ -173,7 +194,8 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   // --deadline counts from here.
   const imageCheckAt = performance.now();
   const dockers = pool ? pool.dockers() : [envr.docker];
-  await checkTaskImages(dockers, tasks, dataset.file);
+  // --pull never: every task image must be there now; otherwise missing images are pulled as tasks need them.
+  if (options.pull === "never" || pool) await checkTaskImages(dockers, tasks, dataset.file, pool ? "--docker-host" : "--pull never");
   const ensure = (docker: Docker) => ensureImage(docker, "python", { onProgress: log });
   const builtinImage = !previous && tasks.some((t) => t.image === undefined) ? await (pool ? pool.ensureImage(ensure) : ensure(envr.docker)) : undefined;
   mkdirSync(runDir, { recursive: true });
@@ -187,7 +209,7 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     const jobs = pendingJobs(plan.jobs, existing.results, options.rerunErrors);
     if (previous) log(`resuming ${runId}: ${plan.jobs.length - jobs.length} of ${plan.jobs.length} attempt(s) already done`);
     if (shard) log(`shard ${shardText(shard)}: ${tasks.length} of ${selected.length} task(s)`);
-    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, total: plan.jobs.length, runId, runDir, store, existing: existing.results, previous, fingerprint, dockerVersion, imageCheckAt, ...(builtinImage !== undefined ? { builtinImage } : {}), ...(pool ? { pool } : {}) });
+    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, ...(predictions ? { predictions } : {}), total: plan.jobs.length, runId, runDir, store, existing: existing.results, previous, fingerprint, dockerVersion, imageCheckAt, ...(builtinImage !== undefined ? { builtinImage } : {}), ...(pool ? { pool } : {}) });
     const gates = hasGates(gateSpec) && !outcome.interrupted ? evaluateGates(outcome.summary, cells.map((c) => c.cell), gateSpec) : null;
     return { ...outcome, shard: shard ? shardText(shard) : null, gates };
   } finally {
@@ -217,6 +239,8 @@ interface JobsInput {
   imageCheckAt: number;
   /** Tag of the built-in sandbox image, when it was ensured before the run directory was made (a new run). */
   builtinImage?: string;
+  /** bench grade: the patches to grade, per cell (model_name_or_path) and instance. */
+  predictions?: Predictions;
 }
 
 async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "gates">> {
@@ -242,7 +266,9 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     host: os.hostname(),
     pid: process.pid,
     versions: { node: process.version, docker: input.dockerVersion },
-    dataset: { name: dataset.name, file: dataset.file, hash: dataset.hash, tasks: tasks.length },
+    dataset: { name: dataset.name, file: dataset.file, hash: dataset.hash, tasks: tasks.length, ...(dataset.source ? { source: dataset.source } : {}) },
+    predictions: input.predictions ? { source: input.predictions.source, hash: input.predictions.hash, models: [...input.predictions.byModel.keys()] } : null,
+    pull: { policy: options.pull, image_template: options.imageTemplate ?? DEFAULT_IMAGE_TEMPLATE, remove_images: options.removeImages },
     // `I/N` for one shard of a run (dataset.tasks counts this shard's tasks); `bench merge` joins the shards.
     shard: options.shard ? shardText(parseShard(options.shard)) : null,
     image,
@@ -256,7 +282,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   await writeJsonAtomic(path.join(runDir, "run.json"), runJson);
   log(`run ${runId}: ${tasks.length} task(s) × ${cells.length} cell(s), ${jobs.length} to run, concurrency ${options.concurrency} → ${runDir}`);
 
-  const needsMock = jobs.length > 0 && cells.some((c) => c.provider === "mock");
+  const needsMock = jobs.length > 0 && !input.predictions && cells.some((c) => c.provider === "mock");
   const mock = needsMock
     ? await (await import("../mock/server.js")).startMockServer({ tasks: dataset.tasks, latencyMs: options.mockLatencyMs, ...mockSettingsOf(options) })
     : undefined;
@@ -266,7 +292,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const results: TaskResult[] = [];
   const clients = new Map<string, ModelClient>();
   // Clients only for cells with work: a fully resumed run starts nothing.
-  for (const cell of jobs.length > 0 ? cells : []) {
+  for (const cell of jobs.length > 0 ? cells.filter((c) => c.provider !== PREDICTIONS_PROVIDER) : []) {
     clients.set(
       cell.cell,
       createClient(cell, {
@@ -305,6 +331,26 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const onAbort = (): void => queue.clear();
   envr.signal?.addEventListener("abort", onAbort, { once: true });
   limits.onStop(() => queue.clear());
+  // Task images not on the engine are pulled (--pull) as tasks need them; the images of the tasks queued next are
+  // pulled ahead (prefetch), so a task rarely waits for a pull that could have started earlier. --remove-images drops
+  // an image bench pulled once no task left in the run needs it.
+  const puller = !input.pool && options.pull !== "never" && jobs.some((j) => j.task.image !== undefined)
+    ? new ImagePuller(envr.docker, { policy: options.pull, onProgress: log, ...(loadDockerConfigQuietly(envr.env, log) ?? {}) })
+    : undefined;
+  const imageUses = new Map<string, number>();
+  for (const j of jobs) if (j.task.image !== undefined) imageUses.set(j.task.image, (imageUses.get(j.task.image) ?? 0) + 1);
+  const prefetchDepth = Math.max(2, agentSlots);
+  const prefetchFrom = (index: number): void => {
+    const next = jobs[index]?.task.image;
+    if (puller && next !== undefined) puller.prefetch(next);
+  };
+  for (let i = 0; i < Math.min(prefetchDepth, jobs.length); i++) prefetchFrom(i);
+  const taskDone = async (image: string | undefined): Promise<void> => {
+    if (image === undefined) return;
+    const left = (imageUses.get(image) ?? 1) - 1;
+    imageUses.set(image, left);
+    if (left === 0 && options.removeImages && puller) await puller.release(image);
+  };
   const recorded = new Set<number>();
   let done = 0;
   envr.progress?.begin(cells.map((c) => ({ cell: c.cell, total: tasks.length })), jobs.length > 0 ? input.existing : []);
@@ -323,7 +369,10 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
             if (result === undefined) return; // never started: not run
             break;
           }
-          if (attempt === 1) envr.progress?.taskStarted(cell.cell);
+          if (attempt === 1) {
+            envr.progress?.taskStarted(cell.cell);
+            prefetchFrom(index + prefetchDepth);
+          }
           // --max-cost counts an attempt's spend when its agent is done, before the next task may take the slot.
           let counted = false;
           const agentDone = (cost: number | null): void => {
@@ -338,7 +387,9 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
               task,
               cell,
               taskDir: path.join("tasks", cellDirName(cell.cell), task.instance_id),
-              client: clients.get(cell.cell)!,
+              client: clients.get(cell.cell) ?? NO_MODEL,
+              ...(input.predictions ? { prediction: input.predictions.byModel.get(cell.cell)?.get(task.instance_id)?.model_patch ?? "" } : {}),
+              ...(puller ? { pullImage: async (wanted: string) => (await puller.ensure(wanted)).waitedMs } : {}),
               sandboxes,
               image,
               limits: {
@@ -388,6 +439,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
             break;
           }
         }
+        await taskDone(task.image);
         await store.append(result);
         recorded.add(index);
         results.push(result);
@@ -417,6 +469,10 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     log(`${notRun.length} of ${jobs.length} task(s) not run (${why}); \`bench run --resume ${runDir}\` runs them`);
   }
   limiters.flushLogs();
+  const pulls = puller?.stats();
+  if (pulls && pulls.pulls > 0) {
+    log(`images: ${pulls.pulls} pulled (${formatBytes(pulls.bytes)}, ${(pulls.pullMs / 1000).toFixed(1)} s pulling); tasks waited ${(pulls.waitedMs / 1000).toFixed(1)} s for pulls in all`);
+  }
   await writeJsonAtomic(path.join(runDir, "run.json"), {
     ...runJson,
     finished_at: finishedAt.toISOString(),
@@ -425,9 +481,11 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     not_run: notRun,
     limiter: limiters.snapshot(),
     docker_hosts: input.pool?.snapshot() ?? null,
+    images: pulls ? { pulled: puller!.pulled(), pulls: pulls.pulls, bytes: pulls.bytes, pull_s: pulls.pullMs / 1000, waited_s: pulls.waitedMs / 1000 } : null,
   });
   const { results: all } = await store.read();
   const written = await writeReports(runDir, all, { runId, runWallS });
+  await writeSwebenchFiles(runDir, runId, all, tasks.map((t) => t.instance_id));
   log(`\n${formatSummaryTable(written.summary)}`);
   log(`reports: ${path.relative(envr.cwd, written.reportCsv) || written.reportCsv}, ${path.relative(envr.cwd, written.summaryCsv)}`);
   return { runId, runDir, results, summary: written.summary, interrupted };
@@ -477,5 +535,29 @@ export function checkDiskSpace(dir: string, env: NodeJS.ProcessEnv): void {
       if (parent === probe) return;
       probe = parent;
     }
+  }
+}
+
+/** The provider name of `bench grade` cells: patches from a predictions file, no model. */
+export const PREDICTIONS_PROVIDER: Provider = "predictions";
+
+/** Stands in for a model client in a `bench grade` cell: no agent runs there, so it is never called. */
+const NO_MODEL: ModelClient = {
+  generate: () => Promise.reject(new Error("bench grade runs no model")),
+} as unknown as ModelClient;
+
+/** sha256 of a JSON value (the --specs table in the fingerprint). */
+function hashJson(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
+}
+
+/** The Docker config's registry credentials for pulls; a config that cannot be read is warned about, not fatal. */
+function loadDockerConfigQuietly(env: NodeJS.ProcessEnv, log: (line: string) => void): { dockerConfig: object } | undefined {
+  try {
+    const config = loadDockerConfig(dockerConfigPath(env));
+    return config ? { dockerConfig: config } : undefined;
+  } catch (err) {
+    log(`warning: cannot read the Docker config for registry credentials: ${errorMessage(err)}`);
+    return undefined;
   }
 }

@@ -15,7 +15,7 @@ import type { ModelClient, Usage } from "../models/types.js";
 import { percentile } from "../report/stats.js";
 import type { TaskResult } from "../report/types.js";
 import { PendingSandbox } from "../sandbox/pending.js";
-import { DEFAULT_WORKDIR, type Sandbox, type SandboxProvider } from "../sandbox/types.js";
+import { DEFAULT_WORKDIR, type Sandbox, type SandboxProvider, type WorkspaceSpec } from "../sandbox/types.js";
 import type { EndpointLimiter } from "./limiter.js";
 import { workspaceSpec } from "./workspace.js";
 import { generateWithRetry, type RetryPolicy } from "./retry.js";
@@ -60,6 +60,13 @@ export interface TaskContext {
    * (null: unpriced): the runner counts it against --max-cost and frees the agent slot.
    */
   agentDone?: (costUsd: number | null) => void;
+  /**
+   * `bench grade`: the patch to grade (a prediction; "" for none): no agent runs and no model is called; the patch is
+   * graded in a new workspace. @default undefined (the agent makes the patch)
+   */
+  prediction?: string;
+  /** Makes the task's image present (--pull) before its workspace starts; resolves with the ms the task waited. @default none */
+  pullImage?: (image: string) => Promise<number>;
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -92,81 +99,95 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   };
   /** The agent's workspace, kept for grading (Sandbox.reset); removed by whoever is last to hold it. */
   let kept: Sandbox | undefined;
+  let pullWaitMs: number | null = null;
+  /** The task's image present (pulled if needed), then its workspace: a pull failure is a sandbox_start error. */
+  const createWorkspace = async (spec: WorkspaceSpec): Promise<Sandbox> => {
+    if (ctx.pullImage) pullWaitMs = (pullWaitMs ?? 0) + (await ctx.pullImage(spec.image));
+    return ctx.sandboxes.create(spec);
+  };
   try {
-    let sandbox: Sandbox | undefined;
-    // The workspace starts while the agent's first model call is in flight: the tools wait for it (PendingSandbox), and
-    // its failure ends the agent at once (sandbox_start).
-    const spec = workspaceSpec(task, ctx.image, labels);
-    const starting = ctx.sandboxes.create(spec).then((started) => {
-      sandbox = started;
-      sandboxStartS = seconds(performance.now() - t0);
-      trajectory.write({ type: "sandbox", container: started.id, start_s: sandboxStartS });
-      return started;
-    });
-    const pending = new PendingSandbox(starting, spec.workdir ?? DEFAULT_WORKDIR);
-    const tools = defaultTools(pending, { commandTimeoutSec: ctx.commandTimeoutSec, vision: ctx.vision ?? true });
-    // The shells open as soon as the workspace is up (the bash tool's, the one behind exec and the file tools), while
-    // the model is still thinking, not at the agent's first command.
-    starting.then(
-      (started) => {
-        started.warm?.();
-        for (const tool of tools) if (tool instanceof BashTool) tool.prepare();
-      },
-      () => undefined,
-    );
-    try {
-      const timers = [ctx.taskTimeoutSec !== undefined ? AbortSignal.timeout(ctx.taskTimeoutSec * 1000) : undefined, ctx.deadline].filter((s) => s !== undefined);
-      const deadline = timers.length > 1 ? AbortSignal.any(timers) : timers[0];
-      outcome = await runAgent({
-        task,
-        tools,
-        workspace: starting,
-        limits: ctx.limits,
-        trajectory,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        ...(deadline ? { deadline } : {}),
-        costOf: (_usage, calls) => priced(calls).cost,
-        callModel: (request) =>
-          generateWithRetry(ctx.client, request, ctx.retry, {
-            ...(ctx.limiter ? { limiter: ctx.limiter } : {}),
-            onLimiterWait: (ms) => {
-              throttleWaitMs += ms;
-            },
-            onRetry: (err, attempt, delayMs) => {
-              retries++;
-              throttleWaitMs += delayMs;
-              if (err.errorClass === "rate_limit") throttleEvents++;
-              trajectory.write({ type: "retry", attempt, error_class: err.errorClass, message: err.message, delay_s: seconds(delayMs) });
-            },
-          }),
-      });
-      agentS = seconds(performance.now() - t0);
-      // The agent's slot is free once it is done: the next task's agent starts while this one's patch is taken.
-      agentDone(priced(outcome.callUsages).cost);
-      const workspace = await starting;
-      const diff = await workspace.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
-      if (diff.exitCode !== 0 || diff.truncatedBytes > 0) {
-        throw new Error(`could not extract the patch (exit ${diff.exitCode}${diff.truncatedBytes ? ", patch over 20 MB" : ""}): ${diff.stderr.slice(0, 500)}`);
-      }
-      patch = diff.stdout;
+    if (ctx.prediction !== undefined) {
+      // bench grade: the patch is given; nothing runs before the grading.
+      patch = ctx.prediction;
       writeFileSync(path.join(dir, "patch.diff"), patch);
-      // Reset is equivalent to a new container only where bench knows every place the user can write: its own image.
-      const resettable = task.repoDir !== undefined && task.image === undefined && taskUser(task) !== undefined && workspace.reset !== undefined;
-      if (ctx.gradingWorkspace !== "fresh" && resettable && outcome.endReason !== "error") kept = workspace;
-    } catch (err) {
-      failure = { errorClass: sandbox ? "sandbox" : "sandbox_start", message: errorMessage(err) };
-    } finally {
-      // Whatever the agent's end, a workspace still starting is waited for and removed.
-      if (kept === undefined) await pending.remove().catch(() => undefined);
-    }
+      trajectory.write({ type: "prediction", patch_lines: countPatchLines(patch) });
+      agentDone(null);
+    } else {
+      let sandbox: Sandbox | undefined;
+      // The workspace starts while the agent's first model call is in flight: the tools wait for it (PendingSandbox), and
+      // its failure ends the agent at once (sandbox_start).
+      const spec = workspaceSpec(task, ctx.image, labels);
+      const starting = createWorkspace(spec).then((started) => {
+        sandbox = started;
+        sandboxStartS = seconds(performance.now() - t0);
+        trajectory.write({ type: "sandbox", container: started.id, start_s: sandboxStartS });
+        return started;
+      });
+      const pending = new PendingSandbox(starting, spec.workdir ?? DEFAULT_WORKDIR);
+      const tools = defaultTools(pending, { commandTimeoutSec: ctx.commandTimeoutSec, vision: ctx.vision ?? true });
+      // The shells open as soon as the workspace is up (the bash tool's, the one behind exec and the file tools), while
+      // the model is still thinking, not at the agent's first command.
+      starting.then(
+        (started) => {
+          started.warm?.();
+          for (const tool of tools) if (tool instanceof BashTool) tool.prepare();
+        },
+        () => undefined,
+      );
+      try {
+        const timers = [ctx.taskTimeoutSec !== undefined ? AbortSignal.timeout(ctx.taskTimeoutSec * 1000) : undefined, ctx.deadline].filter((s) => s !== undefined);
+        const deadline = timers.length > 1 ? AbortSignal.any(timers) : timers[0];
+        outcome = await runAgent({
+          task,
+          tools,
+          workspace: starting,
+          limits: ctx.limits,
+          trajectory,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(deadline ? { deadline } : {}),
+          costOf: (_usage, calls) => priced(calls).cost,
+          callModel: (request) =>
+            generateWithRetry(ctx.client, request, ctx.retry, {
+              ...(ctx.limiter ? { limiter: ctx.limiter } : {}),
+              onLimiterWait: (ms) => {
+                throttleWaitMs += ms;
+              },
+              onRetry: (err, attempt, delayMs) => {
+                retries++;
+                throttleWaitMs += delayMs;
+                if (err.errorClass === "rate_limit") throttleEvents++;
+                trajectory.write({ type: "retry", attempt, error_class: err.errorClass, message: err.message, delay_s: seconds(delayMs) });
+              },
+            }),
+        });
+        agentS = seconds(performance.now() - t0);
+        // The agent's slot is free once it is done: the next task's agent starts while this one's patch is taken.
+        agentDone(priced(outcome.callUsages).cost);
+        const workspace = await starting;
+        const diff = await workspace.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
+        if (diff.exitCode !== 0 || diff.truncatedBytes > 0) {
+          throw new Error(`could not extract the patch (exit ${diff.exitCode}${diff.truncatedBytes ? ", patch over 20 MB" : ""}): ${diff.stderr.slice(0, 500)}`);
+        }
+        patch = diff.stdout;
+        writeFileSync(path.join(dir, "patch.diff"), patch);
+        // Reset is equivalent to a new container only where bench knows every place the user can write: its own image.
+        const resettable = task.repoDir !== undefined && task.image === undefined && taskUser(task) !== undefined && workspace.reset !== undefined;
+        if (ctx.gradingWorkspace !== "fresh" && resettable && outcome.endReason !== "error") kept = workspace;
+      } catch (err) {
+        failure = { errorClass: sandbox ? "sandbox" : "sandbox_start", message: errorMessage(err) };
+      } finally {
+        // Whatever the agent's end, a workspace still starting is waited for and removed.
+        if (kept === undefined) await pending.remove().catch(() => undefined);
+      }
 
-    agentDone(0); // the agent never ran to an end (the workspace did not start, or the agent threw)
-    if (!failure && outcome && outcome.endReason !== "error") {
+      agentDone(0); // the agent never ran to an end (the workspace did not start, or the agent threw)
+    }
+    if (!failure && (ctx.prediction !== undefined || (outcome && outcome.endReason !== "error"))) {
       // grading_s is the grading itself, not the wait for a --grading-concurrency slot.
       let tg = performance.now();
       try {
         const fresh = () =>
-          gradeTask(task, patch, ctx.sandboxes, {
+          gradeTask(task, patch, { create: createWorkspace }, {
             image: ctx.image,
             labels: { ...labels, "bench.role": "grading" },
             timeoutSec: ctx.gradingTimeoutSec,
@@ -196,6 +217,10 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
         };
         grade = await (ctx.grading ? ctx.grading(grading) : grading());
         writeFileSync(path.join(dir, "test_output.txt"), grade.log);
+        // SWE-bench's own per-instance files beside bench's: its report.json and the eval script that ran.
+        writeFileSync(path.join(dir, "report.json"), `${JSON.stringify(grade.report, null, 2)}\n`);
+        if (grade.evalScript !== undefined) writeFileSync(path.join(dir, "eval.sh"), grade.evalScript);
+        trajectory.write({ type: "grading_result", resolved: grade.resolved, patch_applied: grade.patchApplied, failure: grade.failure?.class ?? null, tests: grade.tests });
       } catch (err) {
         failure = { errorClass: "grading", message: errorMessage(err) };
       }
@@ -209,7 +234,14 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   const usage = outcome?.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
   const { cost, source } = priced(outcome?.callUsages ?? []);
   const error = failure ?? (outcome?.endReason === "error" ? outcome.error : undefined);
-  const status = error ? "error" : grade?.resolved ? "resolved" : "unresolved";
+  // A log the environment broke (SWE-bench's environment-tier infra failure: out of memory, no Docker daemon) is no
+  // verdict on the patch: an infrastructure error, which --task-retries re-runs.
+  const infra = grade !== undefined && grade.failure?.class === "no_test_results" && grade.report[task.instance_id]?.infra_failure === true;
+  const gradeError = infra ? { errorClass: "grading", message: `${grade!.failure!.message} (${grade!.report[task.instance_id]?.infra_failure_reason ?? "environment"})` } : undefined;
+  const finalError = error ?? gradeError;
+  const status = finalError ? "error" : grade?.resolved ? "resolved" : "unresolved";
+  // Not resolved for a reason other than its tests (the patch is empty or does not apply, the tests timed out …): said in error_class.
+  const gradeNote = !finalError && grade?.failure ? { errorClass: grade.failure.class, message: grade.failure.message } : undefined;
   const latencies = outcome?.latenciesS ?? [];
   const ttfts = outcome?.ttftsS ?? [];
   const round3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
@@ -222,9 +254,9 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
     instance_id: task.instance_id,
     status,
     resolved: status === "resolved",
-    end_reason: failure ? "error" : (outcome?.endReason ?? "error"),
-    error_class: error?.errorClass ?? null,
-    error_message: error?.message.slice(0, 2000) ?? null,
+    end_reason: failure || gradeError ? "error" : ctx.prediction !== undefined ? "prediction" : (outcome?.endReason ?? "error"),
+    error_class: (finalError ?? gradeNote)?.errorClass ?? null,
+    error_message: (finalError ?? gradeNote)?.message.slice(0, 2000) ?? null,
     iterations: outcome?.iterations ?? 0,
     fake_user_responses: outcome?.fakeUserResponses ?? 0,
     tool_calls: outcome?.toolCalls ?? 0,
@@ -255,6 +287,8 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
     llm_latencies_s: latencies.map((x) => Math.round(x * 1e6) / 1e6),
     ttfts_s: ttfts.map((x) => Math.round(x * 1e6) / 1e6),
     throttle_events: throttleEvents,
+    ...(pullWaitMs !== null ? { pull_wait_s: round3(seconds(pullWaitMs)) } : {}),
+    ...(grade ? { patch_applied: grade.patchApplied, tests: grade.tests } : {}),
   };
 }
 

@@ -148,21 +148,26 @@ export class DockerSandboxProvider implements SandboxProvider {
           // The container ends when its lifeline closes (the owner exited or was killed); Docker then removes it.
           AutoRemove: true,
           NetworkMode: spec.network === true ? "bridge" : "none",
-          Memory: memoryBytes,
-          MemorySwap: memoryBytes, // no swap: the limit is the limit
-          NanoCpus: Math.round(cpus * 1e9),
-          PidsLimit: pidsLimit,
-          CapDrop: ["ALL"],
-          // Only for the root entrypoint handing the repository to the user (tar --same-owner, or chown -R); the user's
-          // commands get no capability (a non-root process's effective set is empty after execve).
-          CapAdd: user !== undefined ? [...new Set([...this.#capAdd, ...ENTRYPOINT_CAPS])] : this.#capAdd,
-          SecurityOpt: ["no-new-privileges"],
-          // No single file past this size (RLIMIT_FSIZE, bytes): a runaway write fails fast instead of filling the
-          // host disk. overlay2 on ext4 has no per-container quota, so this is the bound that works everywhere.
-          Ulimits: [
-            { Name: "fsize", Soft: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, Hard: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES },
-            { Name: "nofile", Soft: 4096, Hard: 4096 },
-          ],
+          // `docker-default` (SWE-bench's grading container): Docker's own defaults, no limit nor dropped capability.
+          ...(spec.isolation === "docker-default"
+            ? {}
+            : {
+                Memory: memoryBytes,
+                MemorySwap: memoryBytes, // no swap: the limit is the limit
+                NanoCpus: Math.round(cpus * 1e9),
+                PidsLimit: pidsLimit,
+                CapDrop: ["ALL"],
+                // Only for the root entrypoint handing the repository to the user (tar --same-owner, or chown -R); the
+                // user's commands get no capability (a non-root process's effective set is empty after execve).
+                CapAdd: user !== undefined ? [...new Set([...this.#capAdd, ...ENTRYPOINT_CAPS])] : this.#capAdd,
+                SecurityOpt: ["no-new-privileges"],
+                // No single file past this size (RLIMIT_FSIZE, bytes): a runaway write fails fast instead of filling
+                // the host disk. overlay2 on ext4 has no per-container quota, so this is the bound that works everywhere.
+                Ulimits: [
+                  { Name: "fsize", Soft: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, Hard: spec.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES },
+                  { Name: "nofile", Soft: 4096, Hard: 4096 },
+                ],
+              }),
           LogConfig: { Type: "none", Config: {} }, // the entrypoint's output comes through the attach stream
         },
       });
@@ -183,7 +188,12 @@ export class DockerSandboxProvider implements SandboxProvider {
         if (prepared.stage === "owner") step = `hand ${workdir} to user ${user}`;
         throw new Error(`exit code ${prepared.exitCode}${prepared.timedOut ? " (timed out)" : ""}: ${prepared.output.trim()}`);
       }
-      return new DockerSandbox(container, workdir, { lifeline: stdio, ...(user !== undefined ? { user } : {}) });
+      let env: string[] | undefined;
+      if (spec.activate !== undefined) {
+        step = "activate the workspace environment";
+        env = await activatedEnvironment(container, spec.activate, workdir, user);
+      }
+      return new DockerSandbox(container, workdir, { lifeline: stdio, ...(user !== undefined ? { user } : {}), ...(env ? { env } : {}) });
     } catch (err) {
       lifeline?.destroy();
       // If even removal fails (engine gone), the labels let the janitor find the container later.
@@ -311,9 +321,48 @@ function sendRepository(repoDir: string, stdin: Duplex, owner?: { uid: number; g
   return source;
 }
 
+/** Variables that describe one process, not an environment to hand on. */
+const PROCESS_VARIABLES = new Set(["PWD", "OLDPWD", "SHLVL", "_", "HOSTNAME"]);
+
+/**
+ * Runs `activate` (e.g. `source /opt/miniconda3/bin/activate && conda activate testbed`) once in a new workspace and
+ * returns the environment it leaves, as `KEY=value` entries every later exec and shell starts with: the agent's
+ * commands then run inside that environment, activation scripts (conda's activate.d) included, for one exec per
+ * workspace instead of one per command.
+ */
+async function activatedEnvironment(container: Docker.Container, activate: string, workdir: string, user: string | undefined): Promise<string[]> {
+  const exec = await container.exec({
+    Cmd: ["bash", "-c", `${activate} >/dev/null 2>&1 || { echo "activation failed: exit $?" >&2; exit 1; }\nenv -0`],
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    WorkingDir: workdir,
+    ...(user !== undefined ? { User: user } : {}),
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const stdout = new BoundedOutput(1_000_000);
+  const stderr = new BoundedOutput(10_000);
+  const demux = new Demuxer((kind, payload) => (kind === 2 ? stderr : stdout).push(payload));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no answer within 60 s")), 60_000);
+    stream.on("data", (chunk: Buffer) => demux.push(chunk));
+    stream.once("end", () => (clearTimeout(timer), resolve()));
+    stream.once("close", () => (clearTimeout(timer), resolve()));
+    stream.once("error", (err: Error) => (clearTimeout(timer), reject(err)));
+  });
+  const exitCode = await exitCodeOf(exec);
+  if (exitCode !== 0) throw new Error(`\`${activate}\` failed (exit ${exitCode}): ${stderr.text().trim()}`);
+  return stdout
+    .text()
+    .split("\0")
+    .filter((entry) => entry.includes("=") && !PROCESS_VARIABLES.has(entry.slice(0, entry.indexOf("="))));
+}
+
 export interface DockerSandboxOptions {
   /** User every command runs as (exec `User`); the image's user when absent. */
   user?: string;
+  /** `KEY=value` entries every exec and shell starts with (WorkspaceSpec.activate's environment). @default none */
+  env?: string[];
   /** The attach connection whose stdin keeps the container alive (PREPARE_SCRIPT); closed after removal. */
   lifeline?: Duplex;
 }
@@ -324,6 +373,7 @@ export class DockerSandbox implements Sandbox {
   readonly workdir: string;
   readonly #container: Docker.Container;
   readonly #user: string | undefined;
+  readonly #env: string[];
   readonly #lifeline: Duplex | undefined;
   #removal: Promise<void> | undefined;
   readonly #shells = new Set<Shell>();
@@ -335,6 +385,7 @@ export class DockerSandbox implements Sandbox {
     this.id = container.id;
     this.workdir = workdir;
     this.#user = options.user;
+    this.#env = options.env ?? [];
     this.#lifeline = options.lifeline;
   }
 
@@ -361,7 +412,7 @@ export class DockerSandbox implements Sandbox {
     const viaShell = await this.#execViaShell(command, { timeoutSec, maxOutputBytes, cwd: options.cwd ?? this.workdir, env: options.env ?? {} });
     if (viaShell !== undefined) return viaShell;
     const marker = randomUUID();
-    const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
+    const env = [...this.#env, ...Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`)];
     env.push(`${EXEC_MARKER_VAR}=${marker}`);
     const started = performance.now();
 
@@ -641,8 +692,8 @@ export class DockerSandbox implements Sandbox {
     return { uid: uid as number, gid: gid as number };
   }
 
-  #shellOptions(): { workdir: string; user?: string } {
-    return { workdir: this.workdir, ...(this.#user !== undefined ? { user: this.#user } : {}) };
+  #shellOptions(): { workdir: string; user?: string; env?: string[] } {
+    return { workdir: this.workdir, ...(this.#user !== undefined ? { user: this.#user } : {}), ...(this.#env.length > 0 ? { env: this.#env } : {}) };
   }
 
   #resolve(filePath: string): string {

@@ -51,6 +51,8 @@ export interface ShellSessionOptions {
   workdir: string;
   /** User the shell and its kill helpers run as (exec `User`). @default the image's user */
   user?: string;
+  /** `KEY=value` entries every shell starts with (a workspace's activated environment, e.g. conda's). @default none */
+  env?: string[];
 }
 
 interface Marker {
@@ -176,9 +178,10 @@ class ShellProcess {
     return new ShellProcess(container, exec, socket, user);
   }
 
-  static async start(container: Docker.Container, workdir: string, user: string | undefined): Promise<ShellProcess> {
+  static async start(container: Docker.Container, workdir: string, user: string | undefined, env: string[] = []): Promise<ShellProcess> {
     const exec = await container.exec({
       Cmd: ["bash", "--noprofile", "--norc"],
+      ...(env.length > 0 ? { Env: env } : {}),
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
@@ -402,6 +405,7 @@ export class ShellSession implements Shell {
   readonly #container: Docker.Container;
   readonly #workdir: string;
   readonly #user: string | undefined;
+  readonly #env: string[];
   /** Where an ending shell saves `export -p`; the next shell sources it. */
   readonly #envFile: string;
   #process: ShellProcess | undefined;
@@ -415,6 +419,7 @@ export class ShellSession implements Shell {
     this.#container = container;
     this.#workdir = options.workdir;
     this.#user = options.user;
+    this.#env = options.env ?? [];
     this.#cwd = options.workdir;
     this.#envFile = `/tmp/.bench-shell-${randomUUID().replace(/-/g, "")}.env`;
   }
@@ -468,7 +473,7 @@ export class ShellSession implements Shell {
     if (this.#closed) throw new ShellStartError(`the shell of ${where} is closed`);
     let proc: ShellProcess;
     try {
-      proc = adopted ?? (await ShellProcess.start(this.#container, this.#workdir, this.#user));
+      proc = adopted ?? (await ShellProcess.start(this.#container, this.#workdir, this.#user, this.#env));
     } catch (err) {
       throw new ShellStartError(`cannot start a shell in ${where}: ${errorMessage(err)}`, { cause: err });
     }

@@ -97,6 +97,16 @@ export interface WorkspaceSpec {
    * image's user (root, with every capability dropped)
    */
   user?: string;
+  /**
+   * Bash that activates the environment commands run in (SWE-bench images: `source /opt/miniconda3/bin/activate &&
+   * conda activate testbed`): run once at start, its resulting environment given to every command. @default none
+   */
+  activate?: string;
+  /**
+   * `strict`: the limits above, every capability dropped, no-new-privileges; `docker-default`: Docker's defaults (no
+   * limit, default capabilities), as SWE-bench's harness runs its grading containers. @default "strict"
+   */
+  isolation?: "strict" | "docker-default";
 }
 
 export interface SandboxProvider {
