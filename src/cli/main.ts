@@ -31,7 +31,7 @@ function runFlags(y: Argv) {
     .option("api-key-env", { type: "string", describe: "Environment variable with the API key for openai/* (default OPENAI_API_KEY)" })
     .option("stream", { type: "boolean", describe: "Stream model responses (default true; --no-stream to disable)" })
     .option("command-timeout", { type: "number", describe: "Seconds per agent bash command (default 120)" })
-    .option("grading-timeout", { type: "number", describe: "Seconds for the grading test run (default 900)" })
+    .option("grading-timeout", { type: "number", describe: "Seconds for the grading test run (default 1800, as SWE-bench)" })
     .option("llm-timeout", { type: "number", describe: "Deadline of one model call in seconds, stream included (default 300)" })
     .option("llm-retries", { type: "number", describe: "Retries of one model call on rate limits and transient errors (default 8)" })
     .option("mock-latency-ms", { type: "number", describe: "Latency the built-in mock adds per answer (default 0)" })
@@ -82,6 +82,7 @@ function runFlags(y: Argv) {
     .option("specs", { type: "string", describe: "JSON/YAML file of SWE-bench specs {repo: {version: {test_cmd, eval_commands, log_parser}}} over the built-in ones" })
     .option("image-template", { type: "string", describe: "Image of a row without `image` (default swebench/sweb.eval.x86_64.{id}:latest; {id}: instance id, __ → _1776_, lower case)" })
     .option("pull", { type: "string", describe: "Pull task images: missing (default), always (once per run), never" })
+    .option("pull-ahead", { type: "number", describe: "Queued tasks whose images are pulled while others run (default --concurrency; 0: pull when a task starts)" })
     .option("remove-images", { type: "boolean", describe: "Remove each image bench pulled once no pending task needs it (a Lite run is hundreds of GB otherwise)" })
     .option("docker-host", {
       type: "string",
@@ -227,6 +228,7 @@ async function runCommand(argv: Record<string, unknown>, command: "run" | "grade
     imageTemplate: argv["image-template"],
     pull: argv["pull"],
     removeImages: argv["remove-images"],
+    pullAhead: num("pull-ahead"),
     predictions: argv["predictions"],
     dockerHost: argv["docker-host"] === undefined ? undefined : [argv["docker-host"]].flat().map(String),
     ...gateArgs(argv),

@@ -107,8 +107,8 @@ export const runOptionsSchema = z
     stream: z.boolean().default(true),
     /** Per bash command, seconds. @default 120 */
     commandTimeout: positiveInt("--command-timeout").default(120),
-    /** Grading test run, seconds. @default 900 */
-    gradingTimeout: positiveInt("--grading-timeout").default(900),
+    /** Grading test run, seconds (SWE-bench's harness: 1800). @default 1800 */
+    gradingTimeout: positiveInt("--grading-timeout").default(1800),
     /** Deadline of one model call, seconds. @default 300 */
     llmTimeout: positiveInt("--llm-timeout").default(300),
     /** Retries of one model call (rate limits, transient errors). @default 8 */
@@ -208,6 +208,8 @@ export const runOptionsSchema = z
     pull: z.enum(["missing", "always", "never"], { message: "--pull: expected missing, always or never" }).default("missing"),
     /** Remove each image bench pulled once no pending task of the run needs it. @default false */
     removeImages: z.boolean().default(false),
+    /** Queued tasks whose images are pulled ahead while others run (0: pull only when a task starts). @default --concurrency */
+    pullAhead: nonNegativeInt("--pull-ahead").optional(),
     /** `bench grade`: SWE-bench predictions (`.jsonl`, `.json` list or dict) or `gold`; graded instead of running an agent. @default none */
     predictions: z.string().min(1).optional(),
     /** No progress output (neither the live status line nor the per-task lines). @default false */

@@ -46,7 +46,7 @@ export async function validateDataset(
         const labels = { "bench.run-id": runId, "bench.task-id": task.instance_id, "bench.cell": "validate" };
         const where = task.image ? task.image : image;
         try {
-          const gold = await gradeTask(task, task.patch, provider, { image: where, labels });
+          const gold = await gradeTask(task, task.patch, provider, { image: where, labels, runEmpty: true });
           if (!gold.patchApplied) problems.push(`${task.instance_id}: gold patch does not apply`);
           else if (!gold.resolved) {
             problems.push(

@@ -58,7 +58,7 @@ export function gradingOf(task: Task): TaskGrading {
 export function gradingWorkspaceSpec(task: Task, image: string, labels: Record<string, string>): WorkspaceSpec {
   const spec = workspaceSpec(task, image, labels);
   if (task.repoDir !== undefined) return spec; // a local dataset grades as its agent ran (user, network)
-  const { user: _user, ...rest } = spec;
+  const { user: _user, activate: _activate, ...rest } = spec; // the eval script activates conda itself
   return { ...rest, network: true, isolation: "docker-default" };
 }
 

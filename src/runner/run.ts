@@ -337,14 +337,16 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const puller = !input.pool && options.pull !== "never" && jobs.some((j) => j.task.image !== undefined)
     ? new ImagePuller(envr.docker, { policy: options.pull, onProgress: log, ...(loadDockerConfigQuietly(envr.env, log) ?? {}) })
     : undefined;
+  /** Every image a registry pull brought for this run (run.json → images.pulled), removed since or not. */
+  const pulledImages = new Set<string>();
   const imageUses = new Map<string, number>();
   for (const j of jobs) if (j.task.image !== undefined) imageUses.set(j.task.image, (imageUses.get(j.task.image) ?? 0) + 1);
-  const prefetchDepth = Math.max(2, agentSlots);
+  const prefetchDepth = options.pullAhead ?? agentSlots;
   const prefetchFrom = (index: number): void => {
     const next = jobs[index]?.task.image;
     if (puller && next !== undefined) puller.prefetch(next);
   };
-  for (let i = 0; i < Math.min(prefetchDepth, jobs.length); i++) prefetchFrom(i);
+  for (let i = 0; i < Math.min(agentSlots + prefetchDepth, jobs.length) && prefetchDepth > 0; i++) prefetchFrom(i);
   const taskDone = async (image: string | undefined): Promise<void> => {
     if (image === undefined) return;
     const left = (imageUses.get(image) ?? 1) - 1;
@@ -371,7 +373,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
           }
           if (attempt === 1) {
             envr.progress?.taskStarted(cell.cell);
-            prefetchFrom(index + prefetchDepth);
+            if (prefetchDepth > 0) prefetchFrom(index + agentSlots + prefetchDepth);
           }
           // --max-cost counts an attempt's spend when its agent is done, before the next task may take the slot.
           let counted = false;
@@ -389,7 +391,15 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
               taskDir: path.join("tasks", cellDirName(cell.cell), task.instance_id),
               client: clients.get(cell.cell) ?? NO_MODEL,
               ...(input.predictions ? { prediction: input.predictions.byModel.get(cell.cell)?.get(task.instance_id)?.model_patch ?? "" } : {}),
-              ...(puller ? { pullImage: async (wanted: string) => (await puller.ensure(wanted)).waitedMs } : {}),
+              ...(puller
+                ? {
+                    pullImage: async (wanted: string) => {
+                      const got = await puller.ensure(wanted);
+                      if (got.pulled) pulledImages.add(wanted);
+                      return got.waitedMs;
+                    },
+                  }
+                : {}),
               sandboxes,
               image,
               limits: {
@@ -456,6 +466,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     limits.dispose();
     envr.signal?.removeEventListener("abort", onAbort);
     await sandboxes.removeAll();
+    await puller?.close();
     await mock?.close();
   }
 
@@ -481,7 +492,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     not_run: notRun,
     limiter: limiters.snapshot(),
     docker_hosts: input.pool?.snapshot() ?? null,
-    images: pulls ? { pulled: puller!.pulled(), pulls: pulls.pulls, bytes: pulls.bytes, pull_s: pulls.pullMs / 1000, waited_s: pulls.waitedMs / 1000 } : null,
+    images: pulls ? { pulled: [...pulledImages], pulls: pulls.pulls, bytes: pulls.bytes, pull_s: pulls.pullMs / 1000, waited_s: pulls.waitedMs / 1000 } : null,
   });
   const { results: all } = await store.read();
   const written = await writeReports(runDir, all, { runId, runWallS });

@@ -102,8 +102,12 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
   let pullWaitMs: number | null = null;
   /** The task's image present (pulled if needed), then its workspace: a pull failure is a sandbox_start error. */
   const createWorkspace = async (spec: WorkspaceSpec): Promise<Sandbox> => {
-    if (ctx.pullImage) pullWaitMs = (pullWaitMs ?? 0) + (await ctx.pullImage(spec.image));
-    return ctx.sandboxes.create(spec);
+    try {
+      if (ctx.pullImage) pullWaitMs = (pullWaitMs ?? 0) + (await ctx.pullImage(spec.image));
+      return await ctx.sandboxes.create(spec);
+    } catch (err) {
+      throw new WorkspaceStartError(err);
+    }
   };
   try {
     if (ctx.prediction !== undefined) {
@@ -222,7 +226,9 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
         if (grade.evalScript !== undefined) writeFileSync(path.join(dir, "eval.sh"), grade.evalScript);
         trajectory.write({ type: "grading_result", resolved: grade.resolved, patch_applied: grade.patchApplied, failure: grade.failure?.class ?? null, tests: grade.tests });
       } catch (err) {
-        failure = { errorClass: "grading", message: errorMessage(err) };
+        // A grading workspace that could not start (its image cannot be pulled, Docker refused it) is the same
+        // infrastructure error as an agent's workspace that could not: sandbox_start.
+        failure = { errorClass: err instanceof WorkspaceStartError ? "sandbox_start" : "grading", message: errorMessage(err) };
       }
       gradingS = seconds(performance.now() - tg);
     }
@@ -299,4 +305,12 @@ export function countPatchLines(patch: string): number {
     if ((line.startsWith("+") && !line.startsWith("+++")) || (line.startsWith("-") && !line.startsWith("---"))) n++;
   }
   return n;
+}
+
+/** A workspace (the agent's or the grading's) could not start: its image could not be pulled, or Docker refused it. */
+class WorkspaceStartError extends Error {
+  constructor(cause: unknown) {
+    super(errorMessage(cause), { cause });
+    this.name = "WorkspaceStartError";
+  }
 }

@@ -14,5 +14,10 @@ export function workspaceSpec(task: Task, defaultImage: string, labels: Record<s
     ...(task.repoDir ? { repoDir: task.repoDir } : {}),
     ...(user !== undefined ? { user } : {}),
     ...(task.network === true ? { network: true } : {}),
+    // SWE-bench's layout (the image holds the repository at /testbed): commands run in its `testbed` conda env.
+    ...(task.repoDir === undefined ? { activate: SWEBENCH_ACTIVATE } : {}),
   };
 }
+
+/** Activates SWE-bench's conda env where the image has it (official images do; an image without conda is left as is). */
+export const SWEBENCH_ACTIVATE = "if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi";

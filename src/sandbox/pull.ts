@@ -337,6 +337,10 @@ const LAYER_STATUSES = new Set(["Pulling fs layer", "Waiting", "Downloading", "V
  * Makes images present on one Docker engine under a pull policy. Calls for one image share one job (one pull per run
  * per image), prefetch() starts jobs in the background, and release() removes only images this puller pulled.
  */
+/** release(): how often, and how far apart, an image still used by a container being removed is asked again. */
+const RELEASE_CONFLICT_RETRIES = 20;
+const RELEASE_CONFLICT_WAIT_MS = 250;
+
 export class ImagePuller {
   readonly #docker: Docker;
   readonly #policy: PullPolicy;
@@ -420,15 +424,25 @@ export class ImagePuller {
     }
     if (job?.state === "running") await job.done.catch(() => undefined);
     if (!this.#pulled.has(image)) return;
-    try {
-      await this.#docker.getImage(image).remove();
-    } catch (err) {
-      const status = statusCodeOf(err);
-      if (status === 409) {
-        this.#onProgress(`kept ${image}: still used by a container (${dockerMessage(err)})`);
-        return;
+    // A workspace removed a moment ago may still be on its way out (Docker's AutoRemove runs after the stop): a
+    // conflict is asked again a few times before the image is kept.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#docker.getImage(image).remove();
+        break;
+      } catch (err) {
+        const status = statusCodeOf(err);
+        if (status === 409 && attempt < RELEASE_CONFLICT_RETRIES) {
+          await new Promise((resolve) => setTimeout(resolve, RELEASE_CONFLICT_WAIT_MS));
+          continue;
+        }
+        if (status === 409) {
+          this.#onProgress(`kept ${image}: still used by a container (${dockerMessage(err)})`);
+          return;
+        }
+        if (status !== 404) throw new InfraError(`cannot remove image ${image}: ${dockerMessage(err)}`, { cause: err });
+        break;
       }
-      if (status !== 404) throw new InfraError(`cannot remove image ${image}: ${dockerMessage(err)}`, { cause: err });
     }
     this.#pulled.delete(image);
     if (this.#jobs.get(image) === job) this.#jobs.delete(image);

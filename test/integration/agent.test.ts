@@ -109,12 +109,22 @@ describe("agent loop against the mock", () => {
 describe("grader", () => {
   it("an empty patch does not resolve; a patch that does not apply is reported", async () => {
     const p = provider(`test-grade-e-${process.pid}`);
+    // As SWE-bench: an empty patch is not run at all.
     const empty = await gradeTask(MINI_TASK, "", p, { image: sandboxImage(), labels: {} });
-    expect(empty).toMatchObject({ resolved: false, patchApplied: true, failToPass: { passed: 0, total: 1 }, passToPass: { passed: 2, total: 2 } });
+    expect(empty).toMatchObject({ resolved: false, patchApplied: false, failure: { class: "empty_patch" }, failToPass: { passed: 0, total: 1 }, passToPass: { passed: 0, total: 2 } });
+    expect(empty.evalScript).toBeUndefined();
+    // bench datasets validate runs it anyway: the FAIL_TO_PASS test really fails at base, PASS_TO_PASS pass.
+    const ran = await gradeTask(MINI_TASK, "", p, { image: sandboxImage(), labels: {}, runEmpty: true });
+    expect(ran).toMatchObject({ resolved: false, patchApplied: true, failToPass: { passed: 0, total: 1 }, passToPass: { passed: 2, total: 2 } });
+    expect(ran.failure).toBeUndefined();
     const junk = await gradeTask(MINI_TASK, "diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-x\n+y\n", p, { image: sandboxImage(), labels: {} });
     expect(junk.patchApplied).toBe(false);
     expect(junk.resolved).toBe(false);
     expect(junk.log).toContain(">>>>> Patch Apply Failed");
+    expect(junk.failure).toMatchObject({ class: "patch_apply" });
+    for (const step of ["git apply --verbose /tmp/patch.diff", "git apply --check --reverse /tmp/patch.diff", "git apply --verbose --3way /tmp/patch.diff", "git apply --verbose --reject /tmp/patch.diff", "patch --batch --forward --fuzz=5 -p1 -i /tmp/patch.diff"]) {
+      expect(junk.log).toContain(`$ ${step}`);
+    }
   });
 
   it("restores test files the model changed before applying the test patch", async () => {

@@ -129,17 +129,17 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     expect(bad.stderr).toContain("--grading-workspace: expected reuse or fresh");
   });
 
-  it("a sandbox image that is missing and cannot be built stops the run with exit 1 before anything is written", () => {
-    // A copy of one swe-lite task that names an image of its own, which no Docker host has (bench never pulls).
+  it("with --pull never, a sandbox image that is missing stops the run with exit 1 before anything is written", () => {
+    // A copy of one swe-lite task that names an image of its own, which no Docker host has.
     const ds = mkdtempSync(path.join(os.tmpdir(), "bench-noimage-"));
     const task = sweLite.tasks[0]!;
     cpSync(task.repoDir!, path.join(ds, "repos", task.instance_id), { recursive: true });
     const line = JSON.parse(readFileSync(sweLite.file, "utf8").split("\n")[0]!) as Record<string, unknown>;
     writeFileSync(path.join(ds, "tasks.jsonl"), `${JSON.stringify({ ...line, image: "bench-test-missing/none:0" })}\n`);
-    const r = bench(["run", "--dataset", ds, "--output-dir", path.join(out, "noimage"), "--run-id", "noimage"]);
+    const r = bench(["run", "--dataset", ds, "--pull", "never", "--output-dir", path.join(out, "noimage"), "--run-id", "noimage"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      `${path.join(ds, "tasks.jsonl")}: task ${task.instance_id} needs sandbox image bench-test-missing/none:0, which is not on the Docker host, and bench never pulls images`,
+      `${path.join(ds, "tasks.jsonl")}: task ${task.instance_id} needs sandbox image bench-test-missing/none:0, which is not on the Docker host, and with --pull never bench does not pull: pull or load it (docker pull / docker load), or check --image-template, then run again`,
     );
     expect(existsSync(path.join(out, "noimage"))).toBe(false);
   });

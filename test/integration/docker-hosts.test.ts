@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readResults } from "../../src/report/store.js";
 import { docker, freePort, repoRoot } from "./helpers.js";
 
+/** The second daemon's own bridge (see beforeAll). */
+const BRIDGE = "benchd2br0";
 const SOCKET = "/tmp/bench-d2.sock";
 const PIDFILE = "/tmp/bench-d2.pid";
 const DATA = "/tmp/bench-d2";
@@ -47,11 +49,17 @@ beforeAll(async () => {
   // A daemon left by an earlier, killed run of this test.
   await stopSecond();
   const log = openSync(path.join(out, "dockerd.log"), "a");
+  if (spawnSync("ip", ["link", "show", BRIDGE]).status !== 0) {
+    const made = spawnSync("ip", ["link", "add", BRIDGE, "type", "bridge"], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`cannot create bridge ${BRIDGE} for the second dockerd: ${made.stderr}`);
+  }
   const port = await freePort();
   tcpHost = `tcp://127.0.0.1:${port}`;
   const daemon = spawn(
     "dockerd",
-    ["--host", `unix://${SOCKET}`, "--host", tcpHost, "--data-root", DATA, "--exec-root", EXEC, "--pidfile", PIDFILE, "--bridge", "none", "--iptables=false", "--shutdown-timeout", "2"],
+    // A bridge of its own: with `--bridge none` a second daemon sharing the host's network namespace deletes the first
+    // daemon's docker0, and every later container on the default bridge network fails to start.
+    ["--host", `unix://${SOCKET}`, "--host", tcpHost, "--data-root", DATA, "--exec-root", EXEC, "--pidfile", PIDFILE, "--bridge", BRIDGE, "--iptables=false", "--ip-masq=false", "--shutdown-timeout", "2"],
     { detached: true, stdio: ["ignore", log, log] },
   );
   daemon.unref();
@@ -62,6 +70,7 @@ afterAll(async () => {
   await stopSecond();
   rmSync(DATA, { recursive: true, force: true });
   rmSync(EXEC, { recursive: true, force: true });
+  spawnSync("ip", ["link", "del", BRIDGE]);
 }, 120_000);
 
 describe("--docker-host with two daemons", () => {

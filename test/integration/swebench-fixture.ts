@@ -4,6 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -131,7 +132,7 @@ async function buildAll(docker: Docker, progress: ProgressFn): Promise<Record<st
       const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "bench-swebench-rootfs-"));
       try {
         const tarball = path.join(tmp, "rootfs.tar");
-        progress(`mmdebstrap ${DEBIAN_SUITE} (minbase) + ${packages.length} packages from ${sources[0] ?? "?"}`);
+        progress(`mmdebstrap ${DEBIAN_SUITE} (minbase) + ${packages.length} packages from ${sources[0] ?? "?"} (first use, ~1 min)`);
         await runMmdebstrap(packages, sources, tarball);
         progress(`importing root filesystem as ${rootfsTag}`);
         await importRootfs(docker, tarball, rootfsTag);
@@ -152,9 +153,11 @@ async function buildAll(docker: Docker, progress: ProgressFn): Promise<Record<st
       await dockerBuild(docker, context, { BASE_IMAGE: envTag }, w.tag, { "bench.swebench-fixture": row.instance_id });
       const head = await headOf(docker, w.tag);
       if (head !== row.base_commit) {
+        // Not kept under its content tag: the next call must rebuild and check again, not trust it.
+        await docker.getImage(w.tag).remove({ force: true }).catch(() => undefined);
         throw new Error(
           `${FIXTURE_DATASET}: ${row.instance_id}: base_commit ${row.base_commit} but the image's /testbed HEAD is ${head}` +
-            ` (a fixture file changed: regenerate the row's base_commit, patch and test_patch)`,
+            ` (a fixture file changed: regenerate the rows with node test/fixtures/swebench/make-rows.mjs)`,
         );
       }
     }
@@ -191,7 +194,7 @@ function instanceDockerfile(instanceId: string, root: string): string {
     "    git init -q -b main; git add -A; \\",
     `    ${env} git -c commit.gpgsign=false commit -q -m 'Fixture base for ${instanceId}'; \\`,
     "    chmod -R 777 /testbed; git reset -q --hard; \\",
-    `    echo ${root} > "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/__editable__.testbed.pth"`,
+    `    echo ${root} > "$(/opt/miniconda3/envs/testbed/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/__editable__.testbed.pth"`,
     "WORKDIR /testbed/",
     "",
   ].join("\n");
@@ -283,7 +286,6 @@ function runMmdebstrap(packages: string[], sources: string[], tarball: string): 
 
 async function importRootfs(docker: Docker, tarball: string, tag: string): Promise<void> {
   const [repo, version] = tag.split(":") as [string, string];
-  const { createReadStream } = await import("node:fs");
   const stream = await docker.importImage(createReadStream(tarball), {
     repo,
     tag: version,
