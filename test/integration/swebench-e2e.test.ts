@@ -11,6 +11,8 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/datasets/load.js";
 import type { TaskResult } from "../../src/report/types.js";
+import { workspaceSpec } from "../../src/runner/workspace.js";
+import { DockerSandboxProvider } from "../../src/sandbox/docker.js";
 import { repoRoot } from "./helpers.js";
 import { startRegistry, type LocalRegistry } from "./registry.js";
 import { ensureSwebenchImages, FIXTURE_DATASET, officialName, pushToRegistry } from "./swebench-fixture.js";
@@ -48,6 +50,26 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const id of ids) await docker.getImage(officialName(id, registry.address)).remove().catch(() => undefined);
   await registry?.stop();
+});
+
+describe("a SWE-bench row's workspace", () => {
+  it("runs the agent's commands as root in /testbed inside the testbed conda env, without network", async () => {
+    const tags = await ensureSwebenchImages(docker);
+    const task = rows.find((t) => t.repo === "django/django")!;
+    const provider = new DockerSandboxProvider(docker, { runId: `swebench-env-${process.pid}` });
+    const sandbox = await provider.create({ ...workspaceSpec(task, "unused", {}), image: tags[task.instance_id]! });
+    try {
+      const probe = 'id -u; pwd; echo "$CONDA_DEFAULT_ENV"; command -v python; git rev-parse HEAD; (exec 3<>/dev/tcp/1.1.1.1/53) 2>/dev/null && echo online || echo offline';
+      const expected = ["0", "/testbed", "testbed", "/opt/miniconda3/envs/testbed/bin/python", task.base_commit!, "offline"];
+      const viaExec = await sandbox.exec(probe);
+      expect(viaExec.stdout.trim().split("\n")).toEqual(expected);
+      const shell = await sandbox.openShell!();
+      const viaShell = await shell.run(probe);
+      expect(viaShell.stdout.trim().split("\n")).toEqual(expected);
+    } finally {
+      await sandbox.remove();
+    }
+  });
 });
 
 describe("SWE-bench rows on official-layout images from a registry", () => {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_IMAGE_USER, filesInPatch, loadDataset, selectTasks, taskUser } from "../../src/datasets/load.js";
-import { workspaceSpec } from "../../src/runner/workspace.js";
+import { SWEBENCH_ACTIVATE, workspaceSpec } from "../../src/runner/workspace.js";
 
 const task = (id: string, extra: Record<string, unknown> = {}) => ({
   instance_id: id,
@@ -125,7 +125,9 @@ describe("sandbox fields: user and network", () => {
     expect(taskUser({ ...base, user: "root" })).toBeUndefined();
     expect(taskUser({ ...base, user: "0:0" })).toBeUndefined();
     expect(workspaceSpec({ ...base, repoDir: "/r" }, "img:1", { a: "b" })).toEqual({ image: "img:1", labels: { a: "b" }, repoDir: "/r", user: "1000:1000" });
-    expect(workspaceSpec({ ...base, image: "own:2", network: true, user: "root" }, "img:1", {})).toEqual({ image: "own:2", labels: {}, network: true });
+    // The image holds the repository (SWE-bench's layout): its conda env `testbed` is activated where it exists.
+    expect(workspaceSpec({ ...base, image: "own:2", network: true, user: "root" }, "img:1", {})).toEqual({ image: "own:2", labels: {}, network: true, activate: SWEBENCH_ACTIVATE });
+    expect(SWEBENCH_ACTIVATE).toBe("if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi");
   });
 });
 
