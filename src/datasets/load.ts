@@ -203,8 +203,9 @@ function datasetFromRows(rows: readonly DatasetRow[], ctx: { file: string; dir: 
         throw new UsageError(`${where}: field instance_id: no repository folder ${repoDir}`);
       }
       task.repoDir = repoDir;
-    } else if (!task.image) {
-      // A SWE-bench row: its image holds the repository at /testbed (SWE-bench's official image by default).
+    } else if (!task.image || options.imageTemplate !== undefined) {
+      // A SWE-bench row: its image holds the repository at /testbed (SWE-bench's official image by default). An
+      // explicit --image-template (a mirror, a private registry) names every row's image, its own `image` included.
       try {
         task.image = officialImage(task.instance_id, options.imageTemplate);
       } catch (err) {

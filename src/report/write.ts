@@ -9,6 +9,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { reportRows, toCsv } from "./csv.js";
 import { normalizeRow } from "./format.js";
+import { writeSwebenchFiles } from "./swebench-report.js";
 import { renderHtmlReport } from "./html.js";
 import { RESULTS_FILE, readResults, writeFileAtomic, type SkippedLine } from "./store.js";
 import { runWallSeconds, summarize, type SummarizeOptions, type SummaryRow } from "./summary.js";
@@ -137,6 +138,10 @@ export async function rebuildReports(runDir: string): Promise<RebuiltReports> {
   }
   const runId = run.data.run_id;
   const written = await writeReports(runDir, results, { runId, runWallS });
+  // SWE-bench's files too; the run's tasks (the report's total) from run.json, else the tasks with a result.
+  const recorded = (runJson as { dataset?: { instance_ids?: unknown } }).dataset?.instance_ids;
+  const instanceIds = Array.isArray(recorded) ? recorded.map(String) : [...new Set(results.map((r) => r.instance_id))];
+  await writeSwebenchFiles(runDir, runId, results, instanceIds);
   return { ...written, runId, runWallS, skipped, results };
 }
 

@@ -142,7 +142,14 @@ export function mergedRunJson(runs: readonly ShardRun[], runId: string, now: Dat
     pid: null,
     // An empty shard never builds the image and records "".
     image: strings("image").find((i) => i !== "") ?? first.runJson["image"] ?? null,
-    dataset: { ...dataset, tasks: runs.reduce((n, r) => n + Number(record(r.runJson["dataset"])["tasks"] ?? 0), 0) },
+    dataset: {
+      ...dataset,
+      tasks: runs.reduce((n, r) => n + Number(record(r.runJson["dataset"])["tasks"] ?? 0), 0),
+      // The shards' tasks together: the denominator of SWE-bench's run report (swebench/<cell>.<run_id>.json).
+      ...(runs.every((r) => Array.isArray(record(r.runJson["dataset"])["instance_ids"]))
+        ? { instance_ids: runs.flatMap((r) => record(r.runJson["dataset"])["instance_ids"] as string[]) }
+        : {}),
+    },
     shard: null,
     fingerprint: withoutKeys(record(first.runJson["fingerprint"]), (k) => k === "shard"),
     config: withoutKeys(record(first.runJson["config"]), (k) => k === "shard"),

@@ -266,7 +266,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     host: os.hostname(),
     pid: process.pid,
     versions: { node: process.version, docker: input.dockerVersion },
-    dataset: { name: dataset.name, file: dataset.file, hash: dataset.hash, tasks: tasks.length, ...(dataset.source ? { source: dataset.source } : {}) },
+    dataset: { name: dataset.name, file: dataset.file, hash: dataset.hash, tasks: tasks.length, instance_ids: tasks.map((t) => t.instance_id), ...(dataset.source ? { source: dataset.source } : {}) },
     predictions: input.predictions ? { source: input.predictions.source, hash: input.predictions.hash, models: [...input.predictions.byModel.keys()] } : null,
     pull: { policy: options.pull, image_template: options.imageTemplate ?? DEFAULT_IMAGE_TEMPLATE, remove_images: options.removeImages },
     // `I/N` for one shard of a run (dataset.tasks counts this shard's tasks); `bench merge` joins the shards.

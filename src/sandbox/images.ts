@@ -1,6 +1,8 @@
 // Sandbox images built without a registry: mmdebstrap makes a Debian root filesystem from a recipe's
 // packages.txt, `docker import` turns it into a base image, the recipe's Dockerfile is built on top.
-// The tag is a content hash of the recipe folder, so an unchanged recipe is never rebuilt.
+// The tag is a content hash of the recipe folder, so an unchanged recipe is never rebuilt. The building blocks (root
+// filesystem image, docker build, file listing, image check, build lock) are exported for images built the same way:
+// the SWE-bench test images of test/integration/swebench-fixture.ts.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -14,11 +16,14 @@ import type Docker from "dockerode";
 import * as tar from "tar-stream";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
 
-/** Debian release and mmdebstrap variant every recipe's root filesystem starts from. */
-const DEBIAN_SUITE = "bookworm";
+/**
+ * Debian release and mmdebstrap variant every root filesystem built here starts from. The suite and DPKG_EXCLUDES are
+ * exported for content hashes over a root filesystem's inputs (the SWE-bench fixture's rootfs tag).
+ */
+export const DEBIAN_SUITE = "bookworm";
 const DEBIAN_VARIANT = "minbase";
 /** Paths dpkg never unpacks: documentation nobody reads in a sandbox, kept out for image size. */
-const DPKG_EXCLUDES = [
+export const DPKG_EXCLUDES: readonly string[] = [
   "path-exclude=/usr/share/man/*",
   "path-exclude=/usr/share/info/*",
   "path-exclude=/usr/share/doc/*",
@@ -35,6 +40,7 @@ const DEFAULT_SOURCES = [
 ];
 const RECIPE_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
 const LOCK_POLL_MS = 500;
+const LOCK_TIMEOUT_MS = 20 * 60_000;
 /** A lock file without a readable pid that is older than this belongs to a process that died while creating it. */
 const LOCK_UNREADABLE_STALE_MS = 10_000;
 
@@ -98,7 +104,7 @@ export async function ensureImage(docker: Docker, recipeName: string, options: I
   let pending = inProcessBuilds.get(tag);
   if (pending === undefined) {
     pending = (async () => {
-      const release = await acquireLock(tag, options.lockTimeoutMs ?? 20 * 60_000);
+      const release = await acquireLock(lockName(tag), options.lockTimeoutMs ?? LOCK_TIMEOUT_MS, tag);
       try {
         // Another process may have built it while we waited for the lock.
         if (await imageExists(docker, tag)) return tag;
@@ -117,7 +123,7 @@ export async function ensureImage(docker: Docker, recipeName: string, options: I
 export async function buildImage(docker: Docker, recipeName: string, options: ImageOptions = {}): Promise<string> {
   const recipe = await resolveRecipe(recipeName, options.sandboxesDir ?? defaultSandboxesDir());
   const tag = sandboxTag(recipeName, recipe.hash);
-  const release = await acquireLock(tag, options.lockTimeoutMs ?? 20 * 60_000);
+  const release = await acquireLock(lockName(tag), options.lockTimeoutMs ?? LOCK_TIMEOUT_MS, tag);
   try {
     options.onProgress?.(`building sandbox image ${tag}…`);
     return await buildRecipe(docker, recipeName, recipe, options, true);
@@ -173,6 +179,11 @@ function baseTag(recipeName: string, hash: string): string {
   return `bench-base-${recipeName}:${hash}`;
 }
 
+/** The build lock of one sandbox tag (its file name predates acquireLock taking a name: kept, so old and new processes share it). */
+function lockName(tag: string): string {
+  return `bench-image-${tag}`;
+}
+
 async function resolveRecipe(recipeName: string, sandboxesDir: string): Promise<Recipe> {
   if (!RECIPE_NAME.test(recipeName)) {
     throw new UsageError(`sandbox recipe name: expected lowercase letters, digits, '.', '_' or '-', got ${JSON.stringify(recipeName)}`);
@@ -201,19 +212,31 @@ async function resolveRecipe(recipeName: string, sandboxesDir: string): Promise<
   return { dir, hash: await recipeHash(dir), packages };
 }
 
-async function listFiles(root: string, rel = ""): Promise<string[]> {
-  const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
+export interface ListFilesOptions {
+  /** Leaves out every file or folder whose relative name matches (a folder left out is not descended into). */
+  ignore?: RegExp;
+  /** Also lists symbolic links (reading one reads its target). @default false: regular files only */
+  symlinks?: boolean;
+}
+
+/** The folder's files, recursively, as `/`-separated names relative to `root`, in code-unit order. */
+export async function listFiles(root: string, options: ListFilesOptions = {}): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of entries) {
-    const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await listFiles(root, name)));
-    else if (entry.isFile()) out.push(name);
-  }
-  // Plain code-unit order, not localeCompare: the hash must not depend on the machine's locale.
+  const walk = async (rel: string) => {
+    for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+      const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (options.ignore?.test(name)) continue;
+      if (entry.isDirectory()) await walk(name);
+      else if (entry.isFile() || (options.symlinks === true && entry.isSymbolicLink())) out.push(name);
+    }
+  };
+  await walk("");
+  // Plain code-unit order, not localeCompare: content hashes over these names must not depend on the machine's locale.
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function imageExists(docker: Docker, tag: string): Promise<boolean> {
+/** Whether the engine has the image; a 404 is "no", any other failure is an InfraError. */
+export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
   try {
     await docker.getImage(tag).inspect();
     return true;
@@ -234,21 +257,17 @@ async function buildRecipe(
   const progress = options.onProgress ?? (() => {});
   const base = baseTag(recipeName, recipe.hash);
   const tag = sandboxTag(recipeName, recipe.hash);
+  const labels = { "bench.recipe": recipeName, "bench.recipe-hash": recipe.hash };
   if (force || !(await imageExists(docker, base))) {
-    const sources = options.sources ?? (await hostDebianSources());
-    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "bench-rootfs-"));
-    try {
-      const tarball = path.join(tmp, "rootfs.tar");
-      progress(`  mmdebstrap ${DEBIAN_SUITE} (${DEBIAN_VARIANT}) + ${recipe.packages.length} packages from ${sources[0] ?? "?"}`);
-      await runMmdebstrap(recipe.packages, sources, tarball);
-      progress(`  importing root filesystem as ${base}`);
-      await importBase(docker, tarball, base, recipeName, recipe.hash);
-    } finally {
-      await fs.rm(tmp, { recursive: true, force: true });
-    }
+    await buildRootfsImage(docker, base, {
+      packages: recipe.packages,
+      sources: options.sources,
+      labels,
+      onProgress: (line) => progress(`  ${line}`),
+    });
   }
   progress(`  docker build ${tag}`);
-  await dockerBuild(docker, recipe.dir, base, tag, recipeName, recipe.hash);
+  await dockerBuild(docker, await recipeContext(recipe.dir), tag, { buildargs: { BASE_IMAGE: base }, labels });
   progress(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return tag;
 }
@@ -304,7 +323,38 @@ function parseDeb822Sources(text: string): { uri: string; suites: string[] }[] {
   return out;
 }
 
-function runMmdebstrap(packages: string[], sources: string[], tarball: string): Promise<void> {
+export interface RootfsImageOptions {
+  /** Debian packages installed (without recommends) into the root filesystem. */
+  packages: readonly string[];
+  /** apt source lines for mmdebstrap. @default hostDebianSources() */
+  sources?: string[] | undefined;
+  /** Labels set on the imported image. */
+  labels: Record<string, string>;
+  /** Receives one human-readable line per step. */
+  onProgress?: ((line: string) => void) | undefined;
+}
+
+/**
+ * A Debian root filesystem (DEBIAN_SUITE, DEBIAN_VARIANT, DPKG_EXCLUDES) with the packages, made by mmdebstrap into a
+ * temporary tarball and imported as image `tag` with the labels and `bash` as its command.
+ */
+export async function buildRootfsImage(docker: Docker, tag: string, options: RootfsImageOptions): Promise<void> {
+  const progress = options.onProgress ?? (() => {});
+  const sources = options.sources ?? (await hostDebianSources());
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "bench-rootfs-"));
+  try {
+    const tarball = path.join(tmp, "rootfs.tar");
+    progress(`mmdebstrap ${DEBIAN_SUITE} (${DEBIAN_VARIANT}) + ${options.packages.length} packages from ${sources[0] ?? "?"}`);
+    await runMmdebstrap(options.packages, sources, tarball);
+    progress(`importing root filesystem as ${tag}`);
+    await importRootfs(docker, tarball, tag, options.labels);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** mmdebstrap of DEBIAN_SUITE (DEBIAN_VARIANT, DPKG_EXCLUDES, no recommends) with the packages into `tarball`. */
+function runMmdebstrap(packages: readonly string[], sources: readonly string[], tarball: string): Promise<void> {
   const args = [
     `--variant=${DEBIAN_VARIANT}`,
     `--include=${packages.join(",")}`,
@@ -340,13 +390,16 @@ function runMmdebstrap(packages: string[], sources: string[], tarball: string): 
   });
 }
 
-async function importBase(docker: Docker, tarball: string, tag: string, recipeName: string, hash: string): Promise<void> {
+async function importRootfs(docker: Docker, tarball: string, tag: string, labels: Record<string, string>): Promise<void> {
   const [repo, version] = tag.split(":") as [string, string];
+  const label = Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(" ");
   try {
     const stream = await docker.importImage(createReadStream(tarball), {
       repo,
       tag: version,
-      changes: [`LABEL bench.recipe=${recipeName} bench.recipe-hash=${hash}`, 'CMD ["/bin/bash"]'],
+      changes: [`LABEL ${label}`, 'CMD ["/bin/bash"]'],
     });
     await followJsonStream(stream, () => {});
   } catch (err) {
@@ -354,14 +407,8 @@ async function importBase(docker: Docker, tarball: string, tag: string, recipeNa
   }
 }
 
-async function dockerBuild(
-  docker: Docker,
-  recipeDir: string,
-  base: string,
-  tag: string,
-  recipeName: string,
-  hash: string,
-): Promise<void> {
+/** The recipe folder as a build context: its files with their own modes and mtimes. */
+async function recipeContext(recipeDir: string): Promise<Readable> {
   const context = tar.pack();
   for (const rel of await listFiles(recipeDir)) {
     const full = path.join(recipeDir, rel);
@@ -369,12 +416,31 @@ async function dockerBuild(
     context.entry({ name: rel, mode: stat.mode & 0o7777, mtime: stat.mtime }, content);
   }
   context.finalize();
+  return Readable.from(context);
+}
+
+export interface DockerBuildOptions {
+  /** `ARG` values, e.g. `{ BASE_IMAGE: … }`. */
+  buildargs?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+/**
+ * `docker build` of a tar build context into `tag`, without network (every package comes from the root filesystem);
+ * a failure is an InfraError carrying the build log's tail.
+ */
+export async function dockerBuild(
+  docker: Docker,
+  context: NodeJS.ReadableStream,
+  tag: string,
+  options: DockerBuildOptions = {},
+): Promise<void> {
   let log = "";
   try {
-    const stream = await docker.buildImage(Readable.from(context), {
+    const stream = await docker.buildImage(context, {
       t: tag,
-      buildargs: { BASE_IMAGE: base },
-      labels: { "bench.recipe": recipeName, "bench.recipe-hash": hash },
+      buildargs: options.buildargs ?? {},
+      labels: options.labels ?? {},
       networkmode: "none",
       rm: true,
       forcerm: true,
@@ -432,9 +498,12 @@ function statusCode(err: unknown): number | undefined {
   return typeof code === "number" ? code : undefined;
 }
 
-/** Cross-process lock: a file created with O_EXCL holding the owner's pid; a lock whose pid is dead is taken over. */
-async function acquireLock(tag: string, timeoutMs: number): Promise<() => Promise<void>> {
-  const file = path.join(os.tmpdir(), `bench-image-${tag.replace(/[^A-Za-z0-9_.-]/g, "_")}.lock`);
+/**
+ * Cross-process lock `<tmpdir>/<name>.lock`: a file created with O_EXCL holding the owner's pid; a lock whose pid is
+ * dead is taken over. Resolves to the release function; `what` names the locked work in the timeout error.
+ */
+export async function acquireLock(name: string, timeoutMs: number, what = name): Promise<() => Promise<void>> {
+  const file = path.join(os.tmpdir(), `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.lock`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -466,7 +535,7 @@ async function acquireLock(tag: string, timeoutMs: number): Promise<() => Promis
       continue;
     }
     if (Date.now() > deadline) {
-      throw new InfraError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for another process building ${tag} (lock ${file})`);
+      throw new InfraError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for another process building ${what} (lock ${file})`);
     }
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }

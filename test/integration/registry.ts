@@ -22,6 +22,8 @@ export interface LocalRegistry {
 export interface RegistryOptions {
   /** Basic-auth user and its bcrypt htpasswd line (`user:$2y$…`); without it, no auth. */
   htpasswd?: string;
+  /** Holds every blob download this long before answering: a registry far away (benchmarks of pull overlap). @default 0 */
+  blobDelayMs?: number;
 }
 
 async function freePort(): Promise<number> {
@@ -76,8 +78,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
 
   const requests: string[] = [];
   const failures: { left: number; status: number; match: RegExp }[] = [];
-  const proxy = http.createServer((req, res) => {
+  const proxy = http.createServer(async (req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    if (options.blobDelayMs && req.method === "GET" && /\/blobs\/sha256:/.test(req.url ?? "")) {
+      await new Promise((resolve) => setTimeout(resolve, options.blobDelayMs));
+    }
     const failure = failures.find((f) => f.left > 0 && f.match.test(req.url ?? ""));
     if (failure) {
       failure.left--;

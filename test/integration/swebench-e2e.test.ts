@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/datasets/load.js";
 import type { TaskResult } from "../../src/report/types.js";
@@ -137,6 +138,18 @@ describe("SWE-bench rows on official-layout images from a registry", () => {
     for (const x of got) expect(x.pull_wait_s).toBeGreaterThanOrEqual(0);
     // The agent worked as root inside the conda env: the trajectory's first bash output comes from /testbed.
     expect(existsSync(path.join(out, "oracle", "tasks", "mock_oracle", ids[0]!, "trajectory.jsonl"))).toBe(true);
+  });
+
+  it("the same rows as a Hugging Face parquet file (string columns, test lists as JSON strings) grade the same", async () => {
+    const raw = readFileSync(FIXTURE_DATASET, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, string>);
+    const names = Object.keys(raw[0]!);
+    const file = path.join(out, "lite.parquet");
+    writeFileSync(file, new Uint8Array(parquetWriteBuffer({ columnData: names.map((name) => ({ name, data: raw.map((r) => r[name] ?? null), type: "STRING" as const })), codec: "SNAPPY" })));
+    const r = await bench(["grade", "--dataset", file, "--predictions", "gold", "--image-template", template, "--remove-images", "--concurrency", "3", "--output-dir", out, "--run-id", "parquet"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(results(path.join(out, "parquet")).map((x) => [x.instance_id, x.status]).sort()).toEqual(ids.map((id) => [id, "resolved"]).sort());
+    const runJson = JSON.parse(readFileSync(path.join(out, "parquet", "run.json"), "utf8"));
+    expect(runJson.dataset).toMatchObject({ name: "lite", file, tasks: ids.length });
   });
 
   it("a missing image names the image and --image-template; a registry failing mid-run is retried, not a model failure", async () => {

@@ -1,20 +1,36 @@
 // Test images in SWE-bench's official layout (repository at /testbed at the row's base_commit, conda-shaped env
-// `testbed` at /opt/miniconda3, root) built from Debian packages without a registry, the Lite-format dataset over
-// them (test/fixtures/swebench/lite.jsonl), and pushing them to a local registry under their official names.
+// `testbed` at /opt/miniconda3, root) built from Debian packages without a registry (with src/sandbox/images.ts's
+// building blocks), the Lite-format dataset over them (test/fixtures/swebench/lite.jsonl), and pushing them to a local
+// registry under their official names.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
-import { hostDebianSources } from "../../src/sandbox/images.js";
+import {
+  acquireLock,
+  buildRootfsImage,
+  DEBIAN_SUITE,
+  DPKG_EXCLUDES,
+  dockerBuild,
+  imageExists,
+  listFiles,
+} from "../../src/sandbox/images.js";
 
-const FIXTURE_DIR = fileURLToPath(new URL("../fixtures/swebench/", import.meta.url));
+/** The checkout's test/fixtures/swebench, from test/integration (vitest) or dist-scripts/test/integration (bench:pull). */
+const FIXTURE_DIR = path.join(checkoutRoot(path.dirname(fileURLToPath(import.meta.url))), "test", "fixtures", "swebench");
+
+function checkoutRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "test", "fixtures"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no checkout with test/fixtures above ${from}`);
+  }
+}
 /** Absolute path of the SWE-bench Lite-format rows (JSON-encoded FAIL_TO_PASS/PASS_TO_PASS strings, no `image`). */
 export const FIXTURE_DATASET = path.join(FIXTURE_DIR, "lite.jsonl");
 /** packages.txt (root filesystem) + Dockerfile and conda/ (the conda-shaped layer). */
@@ -22,17 +38,6 @@ const IMAGE_DIR = path.join(FIXTURE_DIR, "image");
 /** One fixture repository per instance, at its base state (plain files). */
 const REPOS_DIR = path.join(FIXTURE_DIR, "repos");
 
-const DEBIAN_SUITE = "bookworm";
-/** Same exclusions as src/sandbox/images.ts (docs and translations nobody reads in a test image). */
-const DPKG_EXCLUDES = [
-  "path-exclude=/usr/share/man/*",
-  "path-exclude=/usr/share/info/*",
-  "path-exclude=/usr/share/doc/*",
-  "path-include=/usr/share/doc/*/copyright",
-  "path-exclude=/usr/share/locale/*",
-  "path-include=/usr/share/locale/locale.alias",
-  "path-exclude=/usr/share/lintian/*",
-];
 /**
  * Fixed identity and dates of the fixture's one commit, so /testbed's HEAD is the same sha on every build: the rows
  * state it as `base_commit`. Changing any of these (or a fixture file) changes every base_commit in lite.jsonl.
@@ -47,7 +52,8 @@ const COMMIT_ENV = {
 };
 /** Files of a fixture repository never put into an image (byproducts of running its tests on the host). */
 const IGNORED = /(^|\/)(__pycache__|\.pytest_cache)(\/|$)|\.pyc$/;
-const LOCK_POLL_MS = 500;
+/** What goes into a fixture image (and its content hash): symlinks too, as a git checkout holds them. */
+const LIST_OPTIONS = { ignore: IGNORED, symlinks: true };
 const LOCK_TIMEOUT_MS = 20 * 60_000;
 
 export type ProgressFn = (line: string) => void;
@@ -122,35 +128,32 @@ async function buildAll(docker: Docker, progress: ProgressFn): Promise<Record<st
   };
   if ((await missing()).length === 0) return result;
 
-  const release = await acquireLock("bench-swebench-fixture");
+  const release = await acquireLock("bench-swebench-fixture", LOCK_TIMEOUT_MS, "the SWE-bench fixture images");
   try {
     const started = Date.now();
     const todo = new Set(await missing()); // another process may have built them while we waited
     if (todo.size === 0) return result;
     if (todo.has(rootfsTag)) {
-      const sources = await hostDebianSources();
-      const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "bench-swebench-rootfs-"));
-      try {
-        const tarball = path.join(tmp, "rootfs.tar");
-        progress(`mmdebstrap ${DEBIAN_SUITE} (minbase) + ${packages.length} packages from ${sources[0] ?? "?"} (first use, ~1 min)`);
-        await runMmdebstrap(packages, sources, tarball);
-        progress(`importing root filesystem as ${rootfsTag}`);
-        await importRootfs(docker, tarball, rootfsTag);
-      } finally {
-        await fs.rm(tmp, { recursive: true, force: true });
-      }
+      progress(`building root filesystem ${rootfsTag} (first use, ~1 min)`);
+      await buildRootfsImage(docker, rootfsTag, { packages, labels: { "bench.swebench-fixture": "rootfs" }, onProgress: progress });
     }
     if (todo.has(envTag) || todo.has(rootfsTag)) {
       progress(`docker build ${envTag} (conda layout)`);
       const context = await contextFrom(IMAGE_DIR, "");
-      await dockerBuild(docker, context, { BASE_IMAGE: rootfsTag }, envTag, { "bench.swebench-fixture": "env" });
+      await dockerBuild(docker, context, envTag, {
+        buildargs: { BASE_IMAGE: rootfsTag },
+        labels: { "bench.swebench-fixture": "env" },
+      });
     }
     for (const row of rows) {
       const w = wanted.get(row.instance_id);
       if (w === undefined || !(todo.has(w.tag) || todo.has(envTag))) continue;
       progress(`docker build ${w.tag}`);
       const context = await contextFrom(w.dir, "testbed/", { Dockerfile: w.dockerfile });
-      await dockerBuild(docker, context, { BASE_IMAGE: envTag }, w.tag, { "bench.swebench-fixture": row.instance_id });
+      await dockerBuild(docker, context, w.tag, {
+        buildargs: { BASE_IMAGE: envTag },
+        labels: { "bench.swebench-fixture": row.instance_id },
+      });
       const head = await headOf(docker, w.tag);
       if (head !== row.base_commit) {
         // Not kept under its content tag: the next call must rebuild and check again, not trust it.
@@ -222,19 +225,6 @@ async function readPackages(): Promise<string[]> {
     .filter((line) => line !== "");
 }
 
-async function listFiles(root: string, rel = ""): Promise<string[]> {
-  const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
-  const out: string[] = [];
-  for (const entry of entries) {
-    const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
-    if (IGNORED.test(name)) continue;
-    if (entry.isDirectory()) out.push(...(await listFiles(root, name)));
-    else if (entry.isFile() || entry.isSymbolicLink()) out.push(name);
-  }
-  // Code-unit order, not localeCompare: the hash must not depend on the machine's locale.
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 /** Git records only "executable or not": modes are normalised to that, so a checkout's umask never changes a sha. */
 function modeOf(stat: { mode: number }): number {
   return stat.mode & 0o111 ? 0o755 : 0o644;
@@ -243,7 +233,7 @@ function modeOf(stat: { mode: number }): number {
 async function hashTree(dir: string, extra: string[]): Promise<string> {
   const hash = createHash("sha256");
   for (const item of extra) hash.update(`${item.length}\0${item}\0`);
-  for (const rel of await listFiles(dir)) {
+  for (const rel of await listFiles(dir, LIST_OPTIONS)) {
     const full = path.join(dir, rel);
     const [content, stat] = await Promise.all([fs.readFile(full), fs.stat(full)]);
     hash.update(`${rel}\0${modeOf(stat).toString(8)}\0${content.length}\0`);
@@ -263,53 +253,13 @@ async function contextFrom(dir: string, prefix: string, generated: Record<string
   const pack = tar.pack();
   const mtime = new Date(Date.UTC(2020, 0, 1));
   for (const [name, content] of Object.entries(generated)) pack.entry({ name, mode: 0o644, mtime }, content);
-  for (const rel of await listFiles(dir)) {
+  for (const rel of await listFiles(dir, LIST_OPTIONS)) {
     const full = path.join(dir, rel);
     const [content, stat] = await Promise.all([fs.readFile(full), fs.stat(full)]);
     pack.entry({ name: `${prefix}${rel}`, mode: modeOf(stat), mtime }, content);
   }
   pack.finalize();
   return Readable.from(pack);
-}
-
-function runMmdebstrap(packages: string[], sources: string[], tarball: string): Promise<void> {
-  return run("mmdebstrap", [
-    "--variant=minbase",
-    `--include=${packages.join(",")}`,
-    '--aptopt=Apt::Install-Recommends "false"',
-    ...DPKG_EXCLUDES.map((opt) => `--dpkgopt=${opt}`),
-    DEBIAN_SUITE,
-    tarball,
-    ...sources,
-  ]).then(() => undefined);
-}
-
-async function importRootfs(docker: Docker, tarball: string, tag: string): Promise<void> {
-  const [repo, version] = tag.split(":") as [string, string];
-  const stream = await docker.importImage(createReadStream(tarball), {
-    repo,
-    tag: version,
-    changes: ["LABEL bench.swebench-fixture=rootfs", 'CMD ["/bin/bash"]'],
-  });
-  await followJsonStream(stream, () => {});
-}
-
-async function dockerBuild(
-  docker: Docker,
-  context: Readable,
-  buildargs: Record<string, string>,
-  tag: string,
-  labels: Record<string, string>,
-): Promise<void> {
-  let log = "";
-  const stream = await docker.buildImage(context, { t: tag, buildargs, labels, networkmode: "none", rm: true, forcerm: true });
-  try {
-    await followJsonStream(stream, (event) => {
-      if (typeof event.stream === "string") log = (log + event.stream).slice(-4000);
-    });
-  } catch (err) {
-    throw new Error(`docker build of ${tag} failed: ${(err as Error).message}\n${log.trim()}`, { cause: err });
-  }
 }
 
 /** `git rev-parse HEAD` in /testbed of a throwaway container of the image. */
@@ -342,54 +292,6 @@ function demux(buffer: Buffer): string {
   return out;
 }
 
-async function imageExists(docker: Docker, tag: string): Promise<boolean> {
-  try {
-    await docker.getImage(tag).inspect();
-    return true;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
-    throw err;
-  }
-}
-
-interface ProgressEvent {
-  stream?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-}
-
-function followJsonStream(stream: NodeJS.ReadableStream, onEvent: (event: ProgressEvent) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    let failed: Error | undefined;
-    const handle = (line: string) => {
-      if (line.trim() === "") return;
-      let event: ProgressEvent;
-      try {
-        event = JSON.parse(line) as ProgressEvent;
-      } catch {
-        event = { stream: line };
-      }
-      if (event.error !== undefined && failed === undefined) failed = new Error(event.errorDetail?.message ?? event.error);
-      onEvent(event);
-    };
-    stream.on("data", (chunk: Buffer | string) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        handle(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-      }
-    });
-    stream.on("error", reject);
-    stream.on("end", () => {
-      handle(buffered);
-      if (failed !== undefined) reject(failed);
-      else resolve();
-    });
-  });
-}
-
 /** Runs a command to completion; rejects with its last output on a non-zero exit. */
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -406,39 +308,4 @@ function run(command: string, args: string[]): Promise<string> {
       else reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit code ${code}`}):\n${out.trim()}`));
     });
   });
-}
-
-/** Cross-process lock: a file created with O_EXCL holding the owner's pid; a lock whose pid is gone is taken over. */
-async function acquireLock(name: string): Promise<() => Promise<void>> {
-  const file = path.join(os.tmpdir(), `${name}.lock`);
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  for (;;) {
-    try {
-      const handle = await fs.open(file, "wx");
-      try {
-        await handle.writeFile(`${process.pid}\n`);
-      } finally {
-        await handle.close();
-      }
-      return () => fs.rm(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const text = await fs.readFile(file, "utf8").catch(() => undefined);
-    const pid = Number.parseInt(text ?? "", 10);
-    let alive = true;
-    if (Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 0);
-      } catch (err) {
-        alive = (err as NodeJS.ErrnoException).code !== "ESRCH";
-      }
-    }
-    if (!alive) {
-      await fs.rm(file, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for another SWE-bench fixture build (lock ${file})`);
-    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-  }
 }

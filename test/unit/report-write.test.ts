@@ -167,7 +167,7 @@ describe("writeReports and rebuildReports", () => {
     const again = await Promise.all(["report.csv", "summary.csv", "summary.json"].map((f) => readFile(join(dir, f))));
     expect(again.map(String)).toEqual(original.map(String));
     expect(Buffer.concat(again).equals(Buffer.concat(original))).toBe(true);
-    expect((await readdir(dir)).sort()).toEqual(["report.csv", "results.jsonl", "run.json", "summary.csv", "summary.json"]);
+    expect((await readdir(dir)).sort()).toEqual(["predictions.jsonl", "report.csv", "results.jsonl", "run.json", "summary.csv", "summary.json", "swebench"]);
   });
 
   it("an unfinished run has a blank run_wall_s; no results.jsonl gives header-only reports", async () => {
