@@ -7,7 +7,8 @@
 #   bash scripts/ci-node-matrix.sh [MAJOR...]       default: $BENCH_NODE_MAJORS, else "24 22 26"
 #
 #   BENCH_NODE_FRESH="24"  only these majors run the fresh-clone first-use check (default all; "" none)
-#   BENCH_NODE_FULL=1      the whole suite (`npm test`: unit + Docker integration) instead of unit only
+#   BENCH_NODE_FULL="24"   these majors run the whole suite (unit + Docker integration, ~8 min each)
+#                          instead of the unit tests ("all" or 1 for every major; default none)
 #   BENCH_NODE_CACHE=DIR   where the Node binaries go (default /tmp/bench-ci-node; reused if present)
 #
 # The binaries are the npm registry's `node-<platform>-<arch>` packages (what `npx node@24` installs
@@ -27,7 +28,7 @@ root=$PWD
 
 read -r -a majors <<<"${*:-${BENCH_NODE_MAJORS:-24 22 26}}"
 fresh="${BENCH_NODE_FRESH-all}"
-full="${BENCH_NODE_FULL:-0}"
+full="${BENCH_NODE_FULL:-}"
 cache="${BENCH_NODE_CACHE:-/tmp/bench-ci-node}"
 work=$(mktemp -d /tmp/bench-ci-matrix.XXXXXX)
 # The machine's node/npm, used only to install the other versions.
@@ -83,7 +84,7 @@ for major in "${majors[@]}"; do
 
   # 1. The unit tests (or with BENCH_NODE_FULL=1 the README's whole test command).
   t0=$(now)
-  if [ "$full" = 1 ]; then
+  if [ "$full" = all ] || [ "$full" = 1 ] || [[ " $full " == *" $major "* ]]; then
     label="suite"
     PATH="$home/bin:$host_path" npm_config_nodedir="$home" timeout 40m \
       node node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json --outputFile.json="$vdir/vitest.json" \
