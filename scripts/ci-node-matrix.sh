@@ -37,8 +37,9 @@ host_path=$PATH
 say() { echo "ci: $*"; }
 # Seconds since the epoch, for step times.
 now() { date +%s; }
-# The last lines of a failed step's log, indented, so CI output shows why.
-show_tail() { [ -f "$1" ] && tail -n "${2:-40}" "$1" | sed 's/^/    | /'; }
+# The last lines of a failed step's log, indented and without colours, so CI output shows why.
+plain() { sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/    | /'; }
+show_tail() { [ -f "$1" ] && tail -n "${2:-40}" "$1" | plain; }
 
 case "$(uname -s)" in Linux) plat=linux ;; Darwin) plat=darwin ;; *) plat=unknown ;; esac
 case "$(uname -m)" in x86_64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=unknown ;; esac
@@ -104,8 +105,8 @@ for major in "${majors[@]}"; do
   if [ "$rc" -ne 0 ] || [ "$counts" = "no report" ]; then
     failed=1
     say "node $version: $label tests exited $rc ($counts)"
-    grep -E "FAIL|✗|×|Error" "$vdir/tests.log" | head -n 30 | sed 's/^/    | /'
-    show_tail "$vdir/tests.log" 15
+    grep -E "FAIL|Error" "$vdir/tests.log" | head -n 30 | plain
+    show_tail "$vdir/tests.log" 8
   fi
   parts+=("$label $counts ($(( $(now) - t0 )) s)")
 

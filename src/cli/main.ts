@@ -100,12 +100,12 @@ function gateFlags(y: Argv) {
 }
 
 /** Gate flags as RunOptions fields; --fail-under may be given several times. */
-function gateArgs(argv: Record<string, unknown>) {
+function gateArgs(argv: Record<string, unknown>, given: GivenText) {
   const failUnder = argv["fail-under"];
   const maxRegression = argv["max-regression"];
   if (Array.isArray(maxRegression)) throw new UsageError(`--max-regression: given more than once (${maxRegression.join(", ")})`);
   if (maxRegression !== undefined && (typeof maxRegression !== "number" || Number.isNaN(maxRegression))) {
-    throw new UsageError(`--max-regression: expected a number of percentage points, got ${JSON.stringify(argv["max-regression"])}`);
+    throw new UsageError(`--max-regression: expected a number of percentage points, got ${given("max-regression", argv["max-regression"])}`);
   }
   return {
     failUnder: failUnder === undefined ? undefined : (Array.isArray(failUnder) ? failUnder : [failUnder]).map(String),
@@ -129,6 +129,32 @@ async function gateExit(gates: GateReport | null, say: (line: string) => void): 
   throw new GateError(`${failed.length} gate(s) failed`);
 }
 
+/** What a flag was given, for its error message: the typed text (rawFlagValue), else the parsed value. */
+type GivenText = (name: string, parsed: unknown) => string;
+async function givenTextOf(raw: readonly string[]): Promise<GivenText> {
+  const { rawFlagValue } = await import("../config/options.js");
+  return (name, parsed) => {
+    const typed = rawFlagValue(raw, name);
+    return typed === "" ? "no value" : JSON.stringify(typed ?? parsed);
+  };
+}
+
+/**
+ * The exit rule of a finished run: gate lines first, then one `run failed:` line per cell that measured nothing
+ * (runFailures); such a cell is exit 1 whatever the gates said, since its numbers cannot be trusted.
+ */
+async function failureExit(failures: readonly string[], gates: GateReport | null, say: (line: string) => void): Promise<number> {
+  if (failures.length === 0) return gateExit(gates, say);
+  try {
+    await gateExit(gates, say);
+  } catch {
+    // A failed gate already printed its lines; the run failure below decides the exit code (1 over 3).
+  }
+  for (const f of failures) say(`run failed: ${f}`);
+  const { InfraError } = await import("../errors.js");
+  throw new InfraError(`${failures.length} cell(s) have no graded task: every attempted task ended in an infrastructure error; fix the cause above and rerun (--resume DIR --rerun-errors)`);
+}
+
 /** A flag whose value is a JSON object; invalid JSON or a non-object is a UsageError naming the flag (exit 2). */
 function jsonObjectFlag(argv: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
   const raw = argv[name];
@@ -147,27 +173,33 @@ function jsonObjectFlag(argv: Record<string, unknown>, name: string): Record<str
 /** Flags of `bench run` that mean nothing to `bench grade` (no model runs there). */
 const MODEL_FLAGS = ["model", "region", "base-url", "bedrock-endpoint", "max-iterations", "max-fake-responses", "reasoning-effort", "temperature", "top-p", "seed", "max-output-tokens"];
 
-async function runCommand(argv: Record<string, unknown>, command: "run" | "grade" = "run"): Promise<number> {
+async function runCommand(argv: Record<string, unknown>, raw: readonly string[], command: "run" | "grade" = "run"): Promise<number> {
   if (command === "grade") {
     if (argv["predictions"] === undefined && argv["resume"] === undefined) throw new UsageError("--predictions: required (a predictions .jsonl/.json file, or gold)");
     const given = MODEL_FLAGS.filter((f) => argv[f] !== undefined);
     if (given.length > 0) throw new UsageError(`bench grade runs no model: --${given.join(", --")} not accepted (use bench run)`);
   }
   const { readConfigFile, envOptions, resolveRunOptions } = await import("../config/options.js");
+  const given = await givenTextOf(raw);
   const num = (k: string) => {
     const v = argv[k];
     if (v === undefined) return undefined;
     if (Array.isArray(v)) throw new UsageError(`--${k}: given more than once (${v.join(", ")})`);
-    if (typeof v !== "number" || Number.isNaN(v)) throw new UsageError(`--${k}: expected a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || Number.isNaN(v)) throw new UsageError(`--${k}: expected a number, got ${given(k, v)}`);
     return v;
   };
+  // An empty list (`--instances ""`, `--instances ,`) would select nothing and so, downstream, everything: refuse it.
+  const instances = typeof argv["instances"] === "string" ? argv["instances"].split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  if (instances !== undefined && instances.length === 0) {
+    throw new UsageError(`--instances: expected comma-separated instance ids, got ${JSON.stringify(argv["instances"])} (leave the flag out to run every task)`);
+  }
   const flags = {
     dataset: argv["dataset"],
     model: argv["model"],
     region: argv["region"],
     runId: argv["run-id"],
     outputDir: argv["output-dir"],
-    instances: typeof argv["instances"] === "string" ? argv["instances"].split(",").map((s) => s.trim()).filter(Boolean) : undefined,
+    instances,
     limit: num("limit"),
     concurrency: num("concurrency"),
     maxIterations: num("max-iterations"),
@@ -231,7 +263,7 @@ async function runCommand(argv: Record<string, unknown>, command: "run" | "grade
     pullAhead: num("pull-ahead"),
     predictions: argv["predictions"],
     dockerHost: argv["docker-host"] === undefined ? undefined : [argv["docker-host"]].flat().map(String),
-    ...gateArgs(argv),
+    ...gateArgs(argv, given),
   };
   let config = readConfigFile(argv["config"] as string | undefined);
   if (typeof argv["resume"] === "string") {
@@ -243,11 +275,19 @@ async function runCommand(argv: Record<string, unknown>, command: "run" | "grade
     if (!existsSync(dir)) throw new UsageError(`--resume ${argv["resume"]}: no such directory`);
     const recorded = readRunJson(dir);
     if (!recorded) throw new UsageError(`--resume ${argv["resume"]}: not a run directory (no run.json)`);
+    // The run id is the directory's: a different --run-id would be silently ignored, so it is refused.
+    const recordedId = typeof recorded["run_id"] === "string" ? recorded["run_id"] : path.basename(dir);
+    if (argv["run-id"] !== undefined && String(argv["run-id"]) !== recordedId) {
+      throw new UsageError(`--run-id ${String(argv["run-id"])}: --resume ${argv["resume"]} continues run ${recordedId}; drop --run-id (or give ${recordedId})`);
+    }
     const { json: _j, resume: _r, rerunErrors: _e, runId: _id, outputDir: _o, quiet: _q, dockerHost: _h, ...rest } = (recorded["config"] ?? {}) as Record<string, unknown>;
     config = { ...config, ...rest };
   }
   if (flags.dataset === undefined && config["dataset"] === undefined) throw new UsageError("--dataset: required (e.g. --dataset swe-lite)");
-  const options = resolveRunOptions(flags, config, envOptions(process.env));
+  const env = envOptions(process.env);
+  const options = resolveRunOptions(flags, config, env);
+  // Said only when no layer named a model: `--model mock/oracle` given on purpose is not "no --model".
+  const defaultModel = command === "run" && argv["resume"] === undefined && flags.model === undefined && config["model"] === undefined && config["cells"] === undefined && env["model"] === undefined;
   const { executeRun } = await import("../runner/run.js");
 
   const controller = new AbortController();
@@ -284,6 +324,7 @@ async function runCommand(argv: Record<string, unknown>, command: "run" | "grade
       progress,
       env: process.env,
       cwd: process.cwd(),
+      defaultModel,
       signal: controller.signal,
       onSandboxes: (tracker) => {
         removeAll = () => tracker.removeAll();
@@ -295,7 +336,7 @@ async function runCommand(argv: Record<string, unknown>, command: "run" | "grade
       process.stdout.write(`${JSON.stringify(jsonSummary({ runId: outcome.runId, runDir: outcome.runDir, status, shard: outcome.shard, summary: outcome.summary, gates: outcome.gates }))}\n`);
     }
     if (outcome.interrupted) return caught === "SIGTERM" ? 143 : 130;
-    return await gateExit(outcome.gates, log);
+    return await failureExit(outcome.failures, outcome.gates, log);
   } finally {
     process.off("SIGINT", handler);
     process.off("SIGTERM", handler);
@@ -312,7 +353,7 @@ export async function main(argv: string[]): Promise<number> {
       "Run a dataset against one or more models (cells = model × region)",
       (y) => gateFlags(runFlags(y)),
       async (args) => {
-        code = await runCommand(args as Record<string, unknown>);
+        code = await runCommand(args as Record<string, unknown>, argv);
       },
     )
     .command(
@@ -324,7 +365,7 @@ export async function main(argv: string[]): Promise<number> {
           describe: "Predictions file (.jsonl, .json list or dict: instance_id, model_name_or_path, model_patch) or gold (the dataset's own patches)",
         }),
       async (args) => {
-        code = await runCommand(args as Record<string, unknown>, "grade");
+        code = await runCommand(args as Record<string, unknown>, argv, "grade");
       },
     )
     .command(
@@ -381,7 +422,7 @@ export async function main(argv: string[]): Promise<number> {
         const { formatSummaryTable, writeHtmlReport } = await import("../report/write.js");
         const { loadGateSpec } = await import("../report/gates-load.js");
         const { evaluateGates, hasGates } = await import("../report/gates.js");
-        const gateOptions = gateArgs(args as Record<string, unknown>);
+        const gateOptions = gateArgs(args as Record<string, unknown>, await givenTextOf(argv));
         if (gateOptions.maxInfraErrors !== undefined && typeof gateOptions.maxInfraErrors !== "string") {
           throw new UsageError(`--max-infra-errors: expected a count or a fraction, got ${JSON.stringify(gateOptions.maxInfraErrors)}`);
         }
@@ -402,7 +443,8 @@ export async function main(argv: string[]): Promise<number> {
           const { jsonSummary } = await import("../report/json-summary.js");
           process.stdout.write(`${JSON.stringify(jsonSummary({ runId: merged.runId, runDir: merged.runDir, status: merged.status, shard: null, summary: merged.summary, gates }))}\n`);
         }
-        code = await gateExit(gates, log);
+        const { runFailures } = await import("../report/gates.js");
+        code = await failureExit(runFailures(merged.results), gates, log);
       },
     )
     .command(
@@ -537,6 +579,11 @@ export async function main(argv: string[]): Promise<number> {
             },
             "--",
           ),
+        }).catch((err: NodeJS.ErrnoException) => {
+          // Taken or forbidden addresses are the user's to change (exit 2), not an internal error.
+          const why = { EADDRINUSE: "is already in use (another server listens there)", EACCES: "needs privileges this user lacks", EADDRNOTAVAIL: "is not an address of this machine" }[err.code ?? ""];
+          if (why) throw new UsageError(`--port ${args.port}: ${args.host}:${args.port} ${why}; pick another --port (0: any free port)${err.code === "EADDRNOTAVAIL" ? " or --host" : ""}`, { cause: err });
+          throw err;
         });
         log(`mock server listening on ${server.url} (OpenAI base URL ${server.url}/v1, --bedrock-endpoint ${server.url}, default policy ${args.policy})`);
         await new Promise<void>((resolve) => {

@@ -89,7 +89,8 @@ export const runOptionsSchema = z
     runId: z.string().regex(/^[A-Za-z0-9._-]+$/, "--run-id: expected [A-Za-z0-9._-]+").optional(),
     /** @default "results" */
     outputDir: z.string().default("results"),
-    instances: z.array(z.string()).optional(),
+    /** An empty list is refused: it would select nothing, and `selectTasks` treats "no list" as every task. */
+    instances: z.array(z.string().min(1, "--instances: expected an instance id, got an empty one")).min(1, "--instances: expected at least one instance id").optional(),
     limit: positiveInt("--limit").optional(),
     /** Tasks at once. @default 4 */
     concurrency: positiveInt("--concurrency").default(4),
@@ -276,11 +277,36 @@ function readCells(file: string, value: unknown): Record<string, unknown>[] {
   });
 }
 
+/**
+ * The text typed for `--name` (`--name v`, `--name=v`, or the camelCase spelling yargs also accepts; the last one
+ * wins, as in yargs). yargs has already turned a non-number into NaN, which JSON prints as null: messages quote this.
+ */
+export function rawFlagValue(raw: readonly string[], name: string): string | undefined {
+  const spellings = [name, name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+  let found: string | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const a = raw[i]!;
+    if (a === "--") break;
+    for (const n of spellings) {
+      if (a === `--${n}`) found = raw[i + 1] !== undefined && !raw[i + 1]!.startsWith("--") ? raw[i + 1] : "";
+      else if (a.startsWith(`--${n}=`)) found = a.slice(n.length + 3);
+    }
+  }
+  return found;
+}
+
+
 /** Environment layer: the few options that make sense as variables. */
 export function envOptions(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (env["BENCH_OUTPUT_DIR"]) out["outputDir"] = env["BENCH_OUTPUT_DIR"];
-  if (env["BENCH_CONCURRENCY"]) out["concurrency"] = Number(env["BENCH_CONCURRENCY"]);
+  const concurrency = env["BENCH_CONCURRENCY"];
+  if (concurrency) {
+    // Checked here, not by the schema: its message would name --concurrency and print NaN as null.
+    const n = Number(concurrency.trim());
+    if (concurrency.trim() === "" || !Number.isInteger(n) || n <= 0) throw new UsageError(`BENCH_CONCURRENCY: expected a positive integer, got ${JSON.stringify(concurrency)}`);
+    out["concurrency"] = n;
+  }
   if (env["BENCH_MODEL"]) out["model"] = env["BENCH_MODEL"].split(",").map((s) => s.trim()).filter(Boolean);
   return out;
 }

@@ -203,3 +203,38 @@ export function gateSpecProblems(spec: GateSpec, cells: readonly string[]): stri
   }
   return problems;
 }
+
+/** The fields of a result the run-failure rule reads. */
+export interface FailureInput {
+  cell: string;
+  instance_id: string;
+  status: string;
+  error_class: string | null;
+  error_message: string | null;
+}
+
+/**
+ * The always-on rule of a finished run (no flag needed, unlike the gates): a cell whose every latest result is an
+ * infrastructure error (status `error`) measured nothing: a dead endpoint, revoked credentials or a broken sandbox,
+ * not a model that failed. One line per such cell; the CLI prints them as `run failed: …` and exits 1.
+ * A cell with no result at all (nothing attempted) is not judged here.
+ */
+export function runFailures(results: readonly FailureInput[]): string[] {
+  const latest = new Map<string, FailureInput>();
+  for (const r of results) latest.set(`${r.cell}\0${r.instance_id}`, r);
+  const byCell = new Map<string, FailureInput[]>();
+  for (const r of latest.values()) byCell.set(r.cell, [...(byCell.get(r.cell) ?? []), r]);
+  const out: string[] = [];
+  for (const [cell, rs] of [...byCell].sort(([a], [b]) => a.localeCompare(b))) {
+    if (rs.some((r) => r.status !== "error")) continue;
+    // The most frequent error class, with its first message, says what to fix.
+    const counts = new Map<string, number>();
+    for (const r of rs) counts.set(r.error_class ?? "unknown", (counts.get(r.error_class ?? "unknown") ?? 0) + 1);
+    const [top] = [...counts].sort((a, b) => b[1] - a[1]);
+    const first = rs.find((r) => (r.error_class ?? "unknown") === top![0])?.error_message?.split("\n")[0]?.trim().slice(0, 160);
+    const others = counts.size > 1 ? `; ${counts.size - 1} other class(es)` : "";
+    const what = rs.length === 1 ? "its 1 attempted task" : `all ${rs.length} attempted tasks`;
+    out.push(`cell ${cell}: ${what} ended in an infrastructure error (${top![0]}${first ? `: ${first}` : ""}${others})`);
+  }
+  return out;
+}

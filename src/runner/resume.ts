@@ -106,3 +106,49 @@ export function readRunJson(runDir: string): Record<string, unknown> | null {
     throw new UsageError(`${file}: not valid JSON (${(err as Error).message}); cannot resume this run`);
   }
 }
+
+/** The task-selection flags of a run, as typed: `--limit 10 --shard 1/2`, or "no --limit/--instances/--shard". */
+function selectionText(sel: { limit?: unknown; instances?: unknown; shard?: unknown }): string {
+  const parts: string[] = [];
+  if (Array.isArray(sel.instances) && sel.instances.length > 0) {
+    const ids = sel.instances.map(String);
+    parts.push(`--instances ${ids.slice(0, 3).join(",")}${ids.length > 3 ? `,… (${ids.length} ids)` : ""}`);
+  }
+  if (sel.limit !== undefined && sel.limit !== null) parts.push(`--limit ${String(sel.limit)}`);
+  if (sel.shard !== undefined && sel.shard !== null) parts.push(`--shard ${String(sel.shard)}`);
+  return parts.length > 0 ? parts.join(" ") : "no --limit/--instances/--shard";
+}
+
+/**
+ * A resume must run the plan it continues: a narrower selection would rewrite run.json as a completed run of fewer
+ * tasks (the rest silently dropped), a wider or different one would mix two plans in one results.jsonl. The planned
+ * tasks are run.json's `dataset.instance_ids` (runs since it was recorded); older runs fall back to the recorded
+ * `--limit` / `--instances` / `--shard` values.
+ * @throws UsageError naming the recorded and the given selection.
+ */
+export function checkResumePlan(
+  previous: Record<string, unknown>,
+  given: Pick<RunOptions, "limit" | "instances" | "shard">,
+  plannedIds: readonly string[],
+  runDir: string,
+): void {
+  const config = (previous["config"] ?? {}) as Record<string, unknown>;
+  const recorded = { limit: config["limit"], instances: config["instances"], shard: config["shard"] };
+  const hint = "Resume without --limit, --instances and --shard (the run's own selection applies), or start a new run with a new --run-id.";
+  const dataset = (previous["dataset"] ?? {}) as Record<string, unknown>;
+  const recordedIds = Array.isArray(dataset["instance_ids"]) ? (dataset["instance_ids"] as unknown[]).map(String) : undefined;
+  if (recordedIds) {
+    const now = new Set(plannedIds);
+    const before = new Set(recordedIds);
+    const dropped = recordedIds.filter((id) => !now.has(id)).length;
+    const added = plannedIds.filter((id) => !before.has(id)).length;
+    if (dropped === 0 && added === 0) return;
+    const change = [dropped > 0 ? `${dropped} planned task(s) left out` : "", added > 0 ? `${added} task(s) not in the plan added` : ""].filter(Boolean).join(", ");
+    throw new UsageError(
+      `cannot resume ${runDir}: it was planned with ${selectionText(recorded)} (${recordedIds.length} task(s)); ${selectionText(given)} selects ${plannedIds.length} task(s) (${change}). ${hint}`,
+    );
+  }
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (same(recorded.limit, given.limit) && same(recorded.instances, given.instances) && same(recorded.shard, given.shard)) return;
+  throw new UsageError(`cannot resume ${runDir}: it was planned with ${selectionText(recorded)}; given ${selectionText(given)}. ${hint}`);
+}

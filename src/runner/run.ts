@@ -1,7 +1,7 @@
 // Orchestrates a run: plan (dataset × cells) → checks → image → p-queue of task attempts → results → reports.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, statfsSync } from "node:fs";
+import { mkdirSync, readFileSync, statfsSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,7 @@ import { InfraError, UsageError, errorMessage } from "../errors.js";
 import { unpricedModels, type PriceOverride } from "../models/cost.js";
 import { resolveBedrockRegion } from "../models/bedrock-model-id.js";
 import { checkCallOptions, checkCredentials, createClient } from "../models/factory.js";
+import { checkEndpoints } from "../models/preflight.js";
 import type { ModelClient } from "../models/types.js";
 import { ResultsStore, writeJsonAtomic } from "../report/store.js";
 import type { SummaryRow } from "../report/summary.js";
@@ -28,12 +29,12 @@ import { DockerSandboxProvider } from "../sandbox/docker.js";
 import { ensureImage } from "../sandbox/images.js";
 import { reapContainers } from "../sandbox/janitor.js";
 import { TrackingProvider } from "../sandbox/tracking.js";
-import { acquireRunLock, fingerprintDiff, pendingJobs, readRunJson, runFingerprint } from "./resume.js";
+import { acquireRunLock, checkResumePlan, fingerprintDiff, pendingJobs, readRunJson, runFingerprint } from "./resume.js";
 import { accountIdentity, endpointKey, LimiterRegistry } from "./limiter.js";
 import { DEFAULT_RETRY_POLICY, sleep } from "./retry.js";
 import { checkLimitOptions, isInfrastructureError, mockSettingsOf, RunLimits, taskRetryDelayMs } from "./run-limits.js";
 import { runTask } from "./task.js";
-import { evaluateGates, hasGates, type GateReport } from "../report/gates.js";
+import { evaluateGates, hasGates, runFailures, type GateReport } from "../report/gates.js";
 import { loadGateSpec } from "../report/gates-load.js";
 import type { ProgressSink } from "./progress.js";
 import { parseShard, shardTasks, shardText } from "./shard.js";
@@ -51,6 +52,8 @@ export interface RunEnvironment {
   signal?: AbortSignal;
   /** Called with the live-workspace tracker so a second signal can remove everything at once. */
   onSandboxes?: (tracker: TrackingProvider) => void;
+  /** True when no flag, config file or BENCH_MODEL named a model (the CLI knows): the run says it uses mock/oracle. */
+  defaultModel?: boolean;
   /** Live status / per-task lines (src/runner/progress.ts); without one, each finished task is logged. */
   progress?: ProgressSink;
 }
@@ -65,6 +68,8 @@ export interface RunOutcome {
   shard: string | null;
   /** null when no gate was set, or the run was interrupted (gates judge complete runs only). */
   gates: GateReport | null;
+  /** `runFailures`: cells whose every attempted task ended in an infrastructure error (exit 1); empty after an interrupt. */
+  failures: string[];
 }
 
 export interface RunPlan {
@@ -168,7 +173,9 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   const gateSpec = loadGateSpec(options, cells.map((c) => c.cell), envr.cwd);
   const modelCells = cells.filter((c) => c.provider !== PREDICTIONS_PROVIDER);
   await checkCredentials(modelCells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-  if (!predictions && !options.resume && !options.cells && options.model.length === 1 && options.model[0] === "mock/oracle" && !envr.env["BENCH_MODEL"]) {
+  // One token-free call per endpoint: a dead endpoint or a rejected key is exit 1 now, not N `error` results later.
+  await checkEndpoints(modelCells, { apiKeyEnv: options.apiKeyEnv, env: envr.env, timeoutSec: Math.min(10, options.llmTimeout), log, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  if (envr.defaultModel && !predictions) {
     log("no --model given: using the built-in mock model (mock/oracle); see README for real providers");
   }
   // Once per model, before anything runs: its cost columns will be blank (cost_source unknown), never 0.
@@ -180,6 +187,7 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   const runDir = options.resume ? path.resolve(envr.cwd, options.resume) : path.resolve(envr.cwd, options.outputDir, options.runId ?? defaultRunId());
   const runId = path.basename(runDir);
   const fingerprint = { ...runFingerprint(options, dataset.hash, cells), ...(predictions ? { predictions_hash: predictions.hash } : {}), ...(options.imageTemplate ? { image_template: options.imageTemplate } : {}), ...(specs ? { specs_hash: hashJson(specs) } : {}) };
+  if (!options.resume) checkRunDirPath(runDir, path.resolve(envr.cwd, options.outputDir), options.outputDir);
   const previous = readRunJson(runDir);
   if (options.resume && !previous) throw new UsageError(`--resume ${options.resume}: not a run directory (no run.json in ${runDir})`);
   if (previous) {
@@ -187,6 +195,7 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     if (differences.length > 0) {
       throw new UsageError(`cannot resume ${runDir}: the run's configuration differs:\n  ${differences.join("\n  ")}\nUse a new --run-id for a different configuration.`);
     }
+    checkResumePlan(previous, options, tasks.map((t) => t.instance_id), runDir);
   }
 
   checkDiskSpace(path.dirname(runDir), envr.env);
@@ -211,7 +220,9 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     if (shard) log(`shard ${shardText(shard)}: ${tasks.length} of ${selected.length} task(s)`);
     const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, ...(predictions ? { predictions } : {}), total: plan.jobs.length, runId, runDir, store, existing: existing.results, previous, fingerprint, dockerVersion, imageCheckAt, ...(builtinImage !== undefined ? { builtinImage } : {}), ...(pool ? { pool } : {}) });
     const gates = hasGates(gateSpec) && !outcome.interrupted ? evaluateGates(outcome.summary, cells.map((c) => c.cell), gateSpec) : null;
-    return { ...outcome, shard: shard ? shardText(shard) : null, gates };
+    // Judged on every latest result (earlier attempts of a resumed run included), like the summary; not after an interrupt.
+    const failures = outcome.interrupted ? [] : runFailures((await store.read()).results);
+    return { ...outcome, shard: shard ? shardText(shard) : null, gates, failures };
   } finally {
     releaseLock();
   }
@@ -243,7 +254,7 @@ interface JobsInput {
   predictions?: Predictions;
 }
 
-async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "gates">> {
+async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "gates" | "failures">> {
   const { options, envr, dataset, tasks, cells, jobs, runId, runDir, store, previous } = input;
   const { log } = envr;
   // --deadline counts from the image check; --max-cost counts what a resumed run already spent.
@@ -525,6 +536,26 @@ export function redactUrl(raw: string): string {
     return url.toString();
   } catch {
     return raw;
+  }
+}
+
+/**
+ * The run directory must be creatable: a file where --output-dir (or the run directory, or a folder above them)
+ * should be would fail at mkdir after the image build, as an internal error. Refused up front (exit 2).
+ */
+export function checkRunDirPath(runDir: string, outputDir: string, given: string): void {
+  for (let probe = runDir; ; probe = path.dirname(probe)) {
+    let stats;
+    try {
+      stats = statSync(probe);
+    } catch {
+      if (path.dirname(probe) === probe) return;
+      continue;
+    }
+    if (stats.isDirectory()) return;
+    if (probe === runDir) throw new UsageError(`--run-id ${path.basename(runDir)}: ${runDir} is a file, not a run directory; pick another --run-id or --output-dir`);
+    if (probe === outputDir) throw new UsageError(`--output-dir ${given}: ${outputDir} is a file, not a directory; give a folder for run directories`);
+    throw new UsageError(`--output-dir ${given}: ${probe} is a file, not a directory, so ${outputDir} cannot be created`);
   }
 }
 

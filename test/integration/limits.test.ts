@@ -113,5 +113,7 @@ describe("run-level limits (executeRun, swe-lite, mock)", () => {
     const trajectory = readFileSync(path.join(outcome.runDir, "tasks", "mock_oracle", outcome.results[0]!.instance_id, "trajectory.jsonl"), "utf8");
     expect(trajectory.split("\n").filter((l) => l.includes('"type":"sandbox"'))).toHaveLength(3);
     expect(runJson(outcome.runDir)["limiter"]).toMatchObject({ "mock|mock|-|oracle": { limit: 1, max: 1 } });
+    // Every attempted task of the cell ended in an infrastructure error: the run measured nothing (the CLI exits 1).
+    expect(outcome.failures).toEqual([expect.stringMatching(/^cell mock\/oracle: its 1 attempted task ended in an infrastructure error \(transient: .*gave up: 1 attempt\(s\), --llm-retries 0/)]);
   });
 });

@@ -154,7 +154,9 @@ describe("SWE-bench rows on official-layout images from a registry", () => {
 
   it("a missing image names the image and --image-template; a registry failing mid-run is retried, not a model failure", async () => {
     const missing = await bench(["grade", "--dataset", FIXTURE_DATASET, "--predictions", "gold", "--image-template", `${registry.address}/nothere/{id}:latest`, "--limit", "1", "--output-dir", out, "--run-id", "missing"]);
-    expect(missing.code, missing.stderr).toBe(0);
+    // Its only task ended in an infrastructure error: the cell measured nothing, so the run is exit 1 (results kept).
+    expect(missing.code, missing.stderr).toBe(1);
+    expect(missing.stderr).toMatch(/run failed: cell \S+: its 1 attempted task ended in an infrastructure error \(sandbox_start: /);
     const [m] = results(path.join(out, "missing"));
     expect(m).toMatchObject({ status: "error", error_class: "sandbox_start" });
     expect(m!.error_message).toContain(`${registry.address}/nothere/${ids[0]!.replace("__", "_1776_").toLowerCase()}:latest`);
