@@ -522,6 +522,9 @@ export async function main(argv: string[]): Promise<number> {
           .option("json", { type: "boolean", default: false, describe: "One JSON object per model on stdout" }),
       async (args) => {
         const { bedrockModelsCommand } = await import("../models/bedrock-models.js");
+        const { awsSdkNodeNotice } = await import("../models/bedrock.js");
+        const notice = awsSdkNodeNotice(process.version, process.env);
+        if (notice) log(notice);
         await bedrockModelsCommand({
           regions: (args.region ?? []).map(String),
           ...(args["bedrock-endpoint"] ? { endpoint: String(args["bedrock-endpoint"]) } : {}),

@@ -55,6 +55,22 @@ function objectId(o: object): number {
   return id;
 }
 
+/**
+ * On Node < 22 the AWS SDK prints a 9-line NodeVersionSupportWarning at its first client. bench says it in one line
+ * instead (returned, for the caller to print once) and turns the SDK's off through the SDK's own switch; a user who set
+ * that switch hears nothing. Sets `env`'s switch: pass process.env, the SDK reads it there.
+ */
+export function awsSdkNodeNotice(version: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env[AWS_SDK_NODE_WARNING_SWITCH] !== undefined) return undefined;
+  env[AWS_SDK_NODE_WARNING_SWITCH] = "true";
+  const major = Number(/^v(\d+)\./.exec(version)?.[1]);
+  if (!(major < 22)) return undefined;
+  return `note: Node ${version} is past its end of life; AWS SDK releases after the first week of January 2027 need Node 22 or later (bench is tested on 22, 24 and 26)`;
+}
+
+/** The AWS SDK's switch for its Node-version warning (@aws-sdk/core). */
+const AWS_SDK_NODE_WARNING_SWITCH = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
 /** The SDK client for a region and settings, as the default handler (HTTP/2) with SDK retries off. */
 export function createRuntimeClient(settings: RuntimeClientSettings): BedrockRuntimeClient {
   return new BedrockRuntimeClient({

@@ -20,6 +20,7 @@ import { unpricedModels, type PriceOverride } from "../models/cost.js";
 import { resolveBedrockRegion } from "../models/bedrock-model-id.js";
 import { checkCallOptions, checkCredentials, createClient } from "../models/factory.js";
 import { checkEndpoints } from "../models/preflight.js";
+import { awsSdkNodeNotice } from "../models/bedrock.js";
 import type { ModelClient } from "../models/types.js";
 import { ResultsStore, writeJsonAtomic } from "../report/store.js";
 import type { SummaryRow } from "../report/summary.js";
@@ -172,6 +173,11 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   checkLimitOptions(options);
   const gateSpec = loadGateSpec(options, cells.map((c) => c.cell), envr.cwd);
   const modelCells = cells.filter((c) => c.provider !== PREDICTIONS_PROVIDER);
+  // Before the first AWS SDK client (the credential probe): its 9-line Node-version warning becomes one line of ours.
+  if (modelCells.some((c) => c.provider === "bedrock")) {
+    const notice = awsSdkNodeNotice(process.version, process.env);
+    if (notice) log(notice);
+  }
   await checkCredentials(modelCells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
   // One token-free call per endpoint: a dead endpoint or a rejected key is exit 1 now, not N `error` results later.
   await checkEndpoints(modelCells, { apiKeyEnv: options.apiKeyEnv, env: envr.env, timeoutSec: Math.min(10, options.llmTimeout), log, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });

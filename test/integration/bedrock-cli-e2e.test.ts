@@ -59,6 +59,10 @@ describe("bench run --model bedrock/... --region ×2 --bedrock-endpoint <mock>",
     );
     expect(r.stderr).toContain("run bedrock:");
     expect(r.code).toBe(0);
+    // The AWS SDK's 9-line Node-version warning never reaches the user; on Node < 22 bench says it in one line, once.
+    expect(r.stderr).not.toContain("NodeVersionSupportWarning");
+    const major = Number(process.versions.node.split(".")[0]);
+    expect(r.stderr.match(/^note: Node v\S+ is past its end of life; AWS SDK releases/gm) ?? []).toHaveLength(major < 22 ? 1 : 0);
     // The us. profile does not serve eu-central-1: the user is told, once, and the (mock) calls still go out.
     expect(r.stderr.match(/"us\." inference profile does not serve region eu-central-1/g)).toHaveLength(1);
 
