@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { Task } from "../datasets/types.js";
 import { UsageError } from "../errors.js";
@@ -51,6 +52,10 @@ export interface MockServerOptions {
   maxBodyBytes?: number;
   /** Clock for `created` fields. @default Date.now */
   now?: () => number;
+  /** Serve HTTPS instead (ALPN h2 and http/1.1 on one port) with this PEM certificate and key. @default plain HTTP + h2c */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Destroy a connection whose socket carried no bytes for this long, in ms, without GOAWAY or FIN first (an idle-timeout NAT or load balancer). @default never */
+  idleResetMs?: number;
 }
 
 export interface MockRequestRecord {
@@ -97,7 +102,7 @@ export interface MockStats {
 }
 
 export interface MockServer {
-  /** Base URL, e.g. http://127.0.0.1:PORT (OpenAI clients use url + "/v1"). */
+  /** Base URL, e.g. http://127.0.0.1:PORT (https with `tls`; OpenAI clients use url + "/v1"). */
   readonly url: string;
   readonly port: number;
   readonly host: string;
@@ -107,6 +112,8 @@ export interface MockServer {
   readonly requests: readonly MockRequestRecord[];
   /** A snapshot of the counters. */
   readonly stats: MockStats;
+  /** Resolves once no client connection is open (at once if none is): e.g. after idleResetMs dropped them. */
+  whenNoConnections(): Promise<void>;
   /** Stops listening and destroys open connections (hung ones included). Idempotent. */
   close(): Promise<void>;
 }
@@ -485,25 +492,76 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     ex.onDone(() => live.delete(ex));
     handle(ex).catch(() => ex.reset());
   };
-  const h1 = http.createServer((req, res) => run(new Exchange(req, res)));
+  // idleResetMs: a connection (an HTTP/1.1 socket or an HTTP/2 session) with no request open is destroyed after it;
+  // counted per request, not per byte, so a slow answer is never cut.
+  const idle = new WeakMap<object, { open: number; timer?: NodeJS.Timeout }>();
+  const armIdle = (conn: object, destroy: () => void): void => {
+    if (options.idleResetMs === undefined) return;
+    const state = idle.get(conn) ?? { open: 0 };
+    idle.set(conn, state);
+    clearTimeout(state.timer);
+    if (state.open === 0) state.timer = setTimeout(destroy, options.idleResetMs).unref();
+  };
+  const holdIdle = (conn: object, destroy: () => void, res: { once(event: "close", listener: () => void): unknown }): void => {
+    if (options.idleResetMs === undefined) return;
+    const state = idle.get(conn) ?? { open: 0 };
+    idle.set(conn, state);
+    clearTimeout(state.timer);
+    state.open++;
+    res.once("close", () => {
+      state.open--;
+      armIdle(conn, destroy);
+    });
+  };
+  const h1 = http.createServer((req, res) => {
+    holdIdle(req.socket, () => req.socket.destroy(), res);
+    run(new Exchange(req, res));
+  });
+  h1.on("connection", (socket: net.Socket) => armIdle(socket, () => socket.destroy()));
   // Long benchmark runs reuse connections; keep them as long as a real API front end does.
   h1.keepAliveTimeout = 65_000;
-  const h2 = http2.createServer({}, (req, res) => run(new Exchange(req, res)));
+  const h2 = http2.createServer({}, (req, res) => {
+    const session = req.stream.session;
+    if (session) holdIdle(session, () => session.destroy(), res);
+    run(new Exchange(req, res));
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
+    armIdle(session, () => session.destroy());
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
   h2.on("sessionError", () => undefined);
 
+  // TLS mode: the protocol is the one ALPN chose, no preface sniffing needed.
+  const secure = options.tls
+    ? tls.createServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ["h2", "http/1.1"] }, (socket) => {
+        socket.on("error", () => undefined);
+        (socket.alpnProtocol === "h2" ? h2 : h1).emit("connection", socket);
+      })
+    : undefined;
+  secure?.on("tlsClientError", () => undefined);
+
   const sockets = new Set<net.Socket>();
+  /** whenNoConnections() callers, answered when the last open socket closes. */
+  let noConnectionWaiters: (() => void)[] = [];
   const tcp = net.createServer((socket) => {
     sockets.add(socket);
     stats.connections++;
-    socket.once("close", () => sockets.delete(socket));
+    socket.once("close", () => {
+      sockets.delete(socket);
+      if (sockets.size > 0) return;
+      const waiters = noConnectionWaiters;
+      noConnectionWaiters = [];
+      for (const resolve of waiters) resolve();
+    });
     // Resets (ours and clients') surface as socket errors; they are expected here.
     socket.on("error", () => undefined);
     socket.setNoDelay(true);
+    if (secure) {
+      secure.emit("connection", socket);
+      return;
+    }
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       seen = Buffer.concat([seen, chunk]);
@@ -531,13 +589,16 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
 
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${options.tls ? "https" : "http"}://${urlHost}:${port}`,
     port,
     host,
     faults: plan,
     requests,
     get stats(): MockStats {
       return structuredClone(stats);
+    },
+    whenNoConnections() {
+      return sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => noConnectionWaiters.push(resolve));
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 // Amazon Bedrock provider: ConverseStream (default) or Converse through @aws-sdk/client-bedrock-runtime, one cached
-// SDK client per region and settings (evicted on stale-connection errors), a deadline on every call, TTFT.
+// SDK client per region and settings (pooled HTTP/2 connections, evicted on stale-connection errors, counted per
+// origin), a deadline on every call, TTFT.
 
 import {
   BedrockRuntimeClient,
@@ -9,6 +10,9 @@ import {
   type ConverseStreamOutput,
 } from "@aws-sdk/client-bedrock-runtime";
 import { createHash } from "node:crypto";
+import net from "node:net";
+import tls from "node:tls";
+import type { Duplex } from "node:stream";
 import { ConverseStreamAccumulator, fromConverseResponse, toConverseRequest, type ConverseOptions, type GuardrailOptions } from "./bedrock-convert.js";
 import { classifyBedrockError, CREDENTIAL_OPTIONS } from "./bedrock-errors.js";
 import { regionMismatchWarning, resolveBedrockRegion } from "./bedrock-model-id.js";
@@ -29,6 +33,10 @@ export interface RuntimeClientSettings {
   credentials?: Credentials;
   /** The HTTP/2 handler's per-stream inactivity timeout, ms. */
   requestTimeoutMs: number;
+  /** Extra trusted CA certificates (PEM) for TLS endpoints, e.g. a test server's self-signed one. @default the default CA store */
+  ca?: string | Buffer;
+  /** Told the origin (`https://host:port`) of every connection the client's handler opens. @default none */
+  onConnection?: (origin: string) => void;
 }
 
 export interface Lease {
@@ -71,7 +79,29 @@ export function awsSdkNodeNotice(version: string, env: NodeJS.ProcessEnv): strin
 /** The AWS SDK's switch for its Node-version warning (@aws-sdk/core). */
 const AWS_SDK_NODE_WARNING_SWITCH = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
 
-/** The SDK client for a region and settings, as the default handler (HTTP/2) with SDK retries off. */
+/**
+ * Opens the socket of one HTTP/2 session the way http2.connect does by itself (TLS with ALPN h2 for https), so that
+ * every connection is counted where it is made: the handler has no other hook for it.
+ */
+function connectionOpener(settings: Pick<RuntimeClientSettings, "ca" | "onConnection">): (authority: URL) => Duplex {
+  return (authority) => {
+    const secure = authority.protocol === "https:";
+    const host = authority.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(authority.port || (secure ? 443 : 80));
+    settings.onConnection?.(`${authority.protocol}//${authority.host}`);
+    if (!secure) return net.connect({ host, port });
+    return tls.connect({
+      host,
+      port,
+      // SNI takes host names only (RFC 6066).
+      ...(net.isIP(host) ? {} : { servername: host }),
+      ALPNProtocols: ["h2"],
+      ...(settings.ca ? { ca: [...tls.rootCertificates, settings.ca.toString()] } : {}),
+    });
+  };
+}
+
+/** The SDK client for a region and settings: the default HTTP/2 handler with pooled sessions, SDK retries off. */
 export function createRuntimeClient(settings: RuntimeClientSettings): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     region: settings.region,
@@ -82,7 +112,14 @@ export function createRuntimeClient(settings: RuntimeClientSettings): BedrockRun
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     // A plain object configures the default HTTP/2 handler; without requestTimeout it arms no timeout at all, and a
     // stalled stream would hang forever. It is an inactivity timeout: the call's AbortSignal bounds the whole call.
-    requestHandler: { requestTimeout: settings.requestTimeoutMs, disableConcurrentStreams: true },
+    // Concurrent streams stay on: with disableConcurrentStreams every call opened (and closed) a session of its own,
+    // so every latency and TTFT carried a TCP + TLS handshake. Pooled sessions leave the pool when they close, error
+    // or get a GOAWAY; a call that still meets a dead one fails as a stale connection and evicts the whole client.
+    requestHandler: {
+      requestTimeout: settings.requestTimeoutMs,
+      disableConcurrentStreams: false,
+      nodeHttp2ConnectOptions: { createConnection: connectionOpener(settings) },
+    },
   });
 }
 
@@ -97,9 +134,15 @@ export class BedrockClientCache {
   created = 0;
   /** Evictions so far. */
   evictions = 0;
+  #connections = new Map<string, number>();
 
   constructor(create: (settings: RuntimeClientSettings) => BedrockRuntimeClient = createRuntimeClient) {
     this.#create = create;
+  }
+
+  /** Connections the cache's clients opened so far, by origin (`https://bedrock-runtime.us-east-1.amazonaws.com:443`…). */
+  connections(): Record<string, number> {
+    return Object.fromEntries(this.#connections);
   }
 
   static key(settings: RuntimeClientSettings): string {
@@ -109,14 +152,22 @@ export class BedrockClientCache {
       : settings.credentials
         ? `explicit:${typeof settings.credentials === "object" || typeof settings.credentials === "function" ? objectId(settings.credentials) : 0}`
         : "chain";
-    return JSON.stringify([settings.region, settings.endpoint ?? "", auth, settings.requestTimeoutMs]);
+    const ca = settings.ca ? createHash("sha256").update(settings.ca).digest("hex").slice(0, 16) : "";
+    return JSON.stringify([settings.region, settings.endpoint ?? "", auth, settings.requestTimeoutMs, ca]);
   }
 
   acquire(settings: RuntimeClientSettings): Lease {
     const key = BedrockClientCache.key(settings);
     let entry = this.#entries.get(key);
     if (!entry) {
-      entry = { key, client: this.#create(settings), inFlight: 0, evicted: false };
+      const counted: RuntimeClientSettings = {
+        ...settings,
+        onConnection: (origin) => {
+          this.#connections.set(origin, (this.#connections.get(origin) ?? 0) + 1);
+          settings.onConnection?.(origin);
+        },
+      };
+      entry = { key, client: this.#create(counted), inFlight: 0, evicted: false };
       this.created++;
       this.#entries.set(key, entry);
     }
@@ -182,6 +233,8 @@ export interface BedrockClientOptions extends GenerationParams {
   bearerToken?: string;
   /** Explicit credentials. @default the default credential chain */
   credentials?: Credentials;
+  /** Extra trusted CA certificates (PEM), e.g. a test server's self-signed one. @default the default CA store (and NODE_EXTRA_CA_CERTS) */
+  ca?: string | Buffer;
   /** ConverseStream (true) or Converse (false). @default true */
   stream?: boolean;
   /** Deadline for the whole call, stream body included, ms. @default 300_000 */
@@ -223,6 +276,7 @@ export class BedrockClient implements ModelClient {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.bearerToken ? { bearerToken: options.bearerToken } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
     };
     this.#cache = options.cache ?? defaultBedrockClientCache;
     if (options.log) {
@@ -266,10 +320,13 @@ export class BedrockClient implements ModelClient {
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
     const lease = this.#cache.acquire(this.#settings);
+    // isEventStream false: the HTTP/2 handler gives every event-stream operation (ConverseStream) a session of its own,
+    // which bidirectional streams need; ConverseStream only streams its response, so it shares the pooled sessions.
+    const sendOptions: { abortSignal: AbortSignal; isEventStream: boolean } = { abortSignal: signal, isEventStream: false };
     const started = performance.now();
     try {
       if (!stream) {
-        const out = await lease.client.send(new ConverseCommand(input), { abortSignal: signal });
+        const out = await lease.client.send(new ConverseCommand(input), sendOptions);
         const done = fromConverseResponse(out, this.#where);
         return {
           message: done.message,
@@ -279,7 +336,7 @@ export class BedrockClient implements ModelClient {
           ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
         };
       }
-      const out = await lease.client.send(new ConverseStreamCommand(input), { abortSignal: signal });
+      const out = await lease.client.send(new ConverseStreamCommand(input), sendOptions);
       if (!out.stream) throw new ModelError("transient", `${this.#where}: ConverseStream answered without an event stream`);
       const acc = new ConverseStreamAccumulator();
       let ttftMs: number | undefined;

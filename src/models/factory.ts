@@ -2,10 +2,10 @@
 
 import type { CellOptions, CellSpec } from "../config/model-spec.js";
 import { InfraError, UsageError } from "../errors.js";
-import { BedrockClient, checkBedrockCredentials, type BedrockClientOptions } from "./bedrock.js";
+import { BedrockClient, checkBedrockCredentials, defaultBedrockClientCache, type BedrockClientOptions } from "./bedrock.js";
 import { resolveBedrockRegion } from "./bedrock-model-id.js";
 import type { GenerationParams } from "./generation.js";
-import { OpenAIChatClient } from "./openai-chat.js";
+import { fetchConnections, OpenAIChatClient } from "./openai-chat.js";
 import { OpenAIResponsesClient } from "./openai-responses.js";
 import type { ModelClient } from "./types.js";
 
@@ -148,4 +148,25 @@ export function createClient(cell: CellSpec, settings: ClientSettings): ModelCli
     default:
       throw new InfraError(`provider ${cell.provider} is not available in this version`);
   }
+}
+
+/**
+ * Connections opened so far by the model clients, by origin (`https://host:port`): Node's fetch (OpenAI-compatible
+ * endpoints, the mock) and the Bedrock clients' HTTP/2 sessions. Process-wide counters: a run records the difference
+ * between two snapshots (connectionsSince).
+ */
+export function connectionCounts(): Record<string, number> {
+  const all: Record<string, number> = { ...fetchConnections() };
+  for (const [origin, n] of Object.entries(defaultBedrockClientCache.connections())) all[origin] = (all[origin] ?? 0) + n;
+  return all;
+}
+
+/** Connections opened since `before` (a connectionCounts() snapshot), origins with none left out. */
+export function connectionsSince(before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [origin, n] of Object.entries(connectionCounts()).sort(([a], [b]) => a.localeCompare(b))) {
+    const opened = n - (before[origin] ?? 0);
+    if (opened > 0) out[origin] = opened;
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 // OpenAI Chat Completions provider (also any OpenAI-compatible endpoint): neutral messages <-> wire, streaming assembly.
 
+import dc from "node:diagnostics_channel";
 import OpenAI from "openai";
 import type {
   ChatCompletionChunk,
@@ -26,6 +27,22 @@ import type {
   ToolSpec,
   Usage,
 } from "./types.js";
+
+/**
+ * Connections Node's fetch (undici, which the openai SDK calls) opened so far, by origin. fetch keeps connections
+ * alive and drops one the server closed or that failed, so the SDK needs no agent of its own; this only counts, from
+ * undici's own diagnostics channel, because fetch offers no other hook without the undici package.
+ */
+const fetchConnectionCounts = new Map<string, number>();
+dc.subscribe("undici:client:connected", (message) => {
+  const p = (message as { connectParams?: { protocol?: string; host?: string } }).connectParams;
+  if (!p?.protocol || !p.host) return;
+  const origin = `${p.protocol}//${p.host}`;
+  fetchConnectionCounts.set(origin, (fetchConnectionCounts.get(origin) ?? 0) + 1);
+});
+export function fetchConnections(): Record<string, number> {
+  return Object.fromEntries(fetchConnectionCounts);
+}
 
 export interface OpenAIChatOptions extends GenerationParams {
   model: string;

@@ -18,7 +18,7 @@ import type { Dataset, Task } from "../datasets/types.js";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
 import { unpricedModels, type PriceOverride } from "../models/cost.js";
 import { resolveBedrockRegion } from "../models/bedrock-model-id.js";
-import { checkCallOptions, checkCredentials, createClient } from "../models/factory.js";
+import { checkCallOptions, checkCredentials, connectionCounts, connectionsSince, createClient } from "../models/factory.js";
 import { checkEndpoints } from "../models/preflight.js";
 import { awsSdkNodeNotice } from "../models/bedrock.js";
 import type { ModelClient } from "../models/types.js";
@@ -299,6 +299,8 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   await writeJsonAtomic(path.join(runDir, "run.json"), runJson);
   log(`run ${runId}: ${tasks.length} task(s) × ${cells.length} cell(s), ${jobs.length} to run, concurrency ${options.concurrency} → ${runDir}`);
 
+  // Connections the model clients open from here on (run.json → connections): a handshake per call would show here.
+  const connectionsBefore = connectionCounts();
   const needsMock = jobs.length > 0 && !input.predictions && cells.some((c) => c.provider === "mock");
   const mock = needsMock
     ? await (await import("../mock/server.js")).startMockServer({ tasks: dataset.tasks, latencyMs: options.mockLatencyMs, ...mockSettingsOf(options) })
@@ -508,6 +510,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
     stopped: limits.stopped ?? null,
     not_run: notRun,
     limiter: limiters.snapshot(),
+    connections: connectionsSince(connectionsBefore),
     docker_hosts: input.pool?.snapshot() ?? null,
     images: pulls ? { pulled: [...pulledImages], pulls: pulls.pulls, bytes: pulls.bytes, pull_s: pulls.pullMs / 1000, waited_s: pulls.waitedMs / 1000 } : null,
   });

@@ -109,6 +109,11 @@ describe("bench run --model bedrock/... --region ×2 --bedrock-endpoint <mock>",
     // run.json keeps option values only: the endpoint, never a key.
     const runJson = readFileSync(path.join(dir, "run.json"), "utf8");
     expect(JSON.parse(runJson).config.bedrockEndpoint).toBe(new URL(server.url).href);
+    // 30 model calls (2 regions × 3 tasks × 5) over pooled connections: one client per region, not one connection per call.
+    const connections = JSON.parse(runJson).connections as Record<string, number>;
+    expect(Object.keys(connections)).toEqual([server.url]);
+    expect(connections[server.url]).toBeGreaterThanOrEqual(REGIONS.length);
+    expect(connections[server.url]).toBeLessThanOrEqual(REGIONS.length * 2);
     expect(runJson).not.toContain("mock-secret");
     const left = spawnSync("docker", ["ps", "-aq", "--filter", "label=bench.run-id=bedrock"], { encoding: "utf8" });
     expect(left.stdout.trim()).toBe("");
