@@ -2,12 +2,15 @@
 // through the real agent loop and the real openai SDK over HTTP, tools answered by an in-memory fake (no Docker).
 // Prints goodput (successful model calls per minute, as a share of R), tasks lost to throttling and p95 added latency
 // for bench's retry layer + endpoint limiter, and for the baseline: the SDK's default retries at fixed concurrency.
+// A second scenario (issue 15) is a short run on a small quota without hints, with resets and cut streams: goodput over
+// first-to-last success and 429s per success, for the rate pacer and for the in-flight AIMD alone (the previous limiter).
 
 import PQueue from "p-queue";
 import { runAgent } from "../src/agent/loop.js";
 import type { Tool } from "../src/agent/tools.js";
 import { MemoryTrajectory } from "../src/agent/trajectory.js";
 import type { Task } from "../src/datasets/types.js";
+import { mockFaultSettings } from "../src/mock/flags.js";
 import { parseLatencySpec } from "../src/mock/latency.js";
 import { startMockServer } from "../src/mock/server.js";
 import { OpenAIChatClient } from "../src/models/openai-chat.js";
@@ -23,10 +26,17 @@ interface Settings {
   concurrency: number;
   /** Mock latency distribution. */
   latency: string;
+  /** Which scenarios to run. */
+  only: "quota" | "short" | "all";
+  /** Runs of each short-scenario mode (it lasts ~45 s and varies with the fault draws). */
+  repeat: number;
 }
 
+/** Issue 15's setting: swe-lite's 17 tasks × 5 calls at concurrency 12 on 120 rpm, burst 5, no hints, 3% resets, 3% cuts. */
+const SHORT = { rpm: 120, windowMs: 2500, tasks: 17, concurrency: 12, resetRate: 0.03, cutRate: 0.03 } as const;
+
 function parseArgs(argv: string[]): Settings {
-  const settings: Settings = { rpm: 600, tasks: 100, concurrency: 32, latency: "lognormal:300:0.5" };
+  const settings: Settings = { rpm: 600, tasks: 100, concurrency: 32, latency: "lognormal:300:0.5", only: "all", repeat: 2 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag}: expected a value`);
@@ -34,9 +44,12 @@ function parseArgs(argv: string[]): Settings {
     else if (flag === "--tasks") settings.tasks = Number(value);
     else if (flag === "--concurrency") settings.concurrency = Number(value);
     else if (flag === "--latency") settings.latency = value;
-    else throw new Error(`unknown flag ${flag} (known: --rpm, --tasks, --concurrency, --latency)`);
+    else if (flag === "--only" && (value === "quota" || value === "short" || value === "all")) settings.only = value;
+    else if (flag === "--repeat") settings.repeat = Number(value);
+    else throw new Error(`unknown flag ${flag} ${value} (known: --rpm, --tasks, --concurrency, --latency, --only quota|short|all, --repeat N)`);
   }
   if (settings.tasks < 100) throw new Error("--tasks: the benchmark runs at least 100 tasks");
+  if (!(Number.isInteger(settings.repeat) && settings.repeat >= 1)) throw new Error("--repeat: expected an integer >= 1");
   return settings;
 }
 
@@ -66,9 +79,24 @@ function fakeTools(): Tool[] {
 }
 
 type Mode = "bench" | "bench-no-hints" | "baseline";
+/** new: in-flight AIMD + the rate pacer (the default); old: in-flight AIMD alone (the limiter before issue 15). */
+type LimiterKind = "new" | "old";
+
+interface Scenario {
+  rpm: number;
+  windowMs: number;
+  concurrency: number;
+  latency: string;
+  resetRate: number;
+  cutRate: number;
+  seed: number;
+}
 
 interface ModeResult {
   mode: Mode;
+  limiterKind: LimiterKind;
+  /** First to last successful model call, s. */
+  spanS: number;
   wallS: number;
   calls: number;
   tasksDone: number;
@@ -82,20 +110,24 @@ interface ModeResult {
   limiter?: { limit: number; changes: number };
 }
 
-async function runMode(mode: Mode, settings: Settings, tasks: Task[]): Promise<ModeResult> {
+async function runMode(mode: Mode, limiterKind: LimiterKind, settings: Scenario, tasks: Task[]): Promise<ModeResult> {
+  const faultSettings = mockFaultSettings({ resetRate: settings.resetRate, cutRate: settings.cutRate, seed: settings.seed });
   const server = await startMockServer({
     tasks,
-    quota: { rpm: settings.rpm, windowMs: 1000, retryHints: mode !== "bench-no-hints" },
+    quota: { rpm: settings.rpm, windowMs: settings.windowMs, retryHints: mode !== "bench-no-hints" },
     latency: parseLatencySpec(settings.latency, "--latency"),
-    seed: 7,
+    seed: settings.seed,
+    ...(faultSettings.faults ? { faults: faultSettings.faults } : {}),
   });
-  const registry = new LimiterRegistry({ max: settings.concurrency, log: () => undefined });
+  const registry = new LimiterRegistry({ max: settings.concurrency, log: () => undefined, pace: limiterKind === "new" });
   const limiter = registry.get("mock|mock|-|oracle");
   // bench: SDK retries off, the harness's retry layer (defaults) and the limiter. Baseline: the SDK's defaults
   // (maxRetries 2, its own backoff honouring retry-after-ms), no harness retry, no limiter, fixed concurrency.
   const policy: RetryPolicy = mode === "baseline" ? { ...DEFAULT_RETRY_POLICY, maxRetries: 0 } : DEFAULT_RETRY_POLICY;
   const added: number[] = [];
   let calls = 0;
+  let firstOk: number | undefined;
+  let lastOk = 0;
   let lost = 0;
   let tasksDone = 0;
   let lostToThrottling = 0;
@@ -124,6 +156,8 @@ async function runMode(mode: Mode, settings: Settings, tasks: Task[]): Promise<M
         const asked = performance.now();
         const response = await generateWithRetry(client, request, policy, hooks);
         calls++;
+        lastOk = performance.now();
+        firstOk ??= lastOk;
         // Time lost before the attempt that succeeded: limiter waits, 429 round trips, backoff.
         added.push((lastAttempt - asked) / 1000);
         return response;
@@ -143,6 +177,8 @@ async function runMode(mode: Mode, settings: Settings, tasks: Task[]): Promise<M
   const snapshot = limiter.snapshot();
   return {
     mode,
+    limiterKind,
+    spanS: firstOk === undefined ? 0 : (lastOk - firstOk) / 1000,
     wallS,
     calls,
     tasksDone,
@@ -157,18 +193,24 @@ async function runMode(mode: Mode, settings: Settings, tasks: Task[]): Promise<M
   };
 }
 
+const f = (x: number | null, d = 2) => (x === null ? "" : x.toFixed(d));
+const LIMITER_NAMES: Record<LimiterKind, string> = { new: "new (AIMD + rate pacer)", old: "old (AIMD alone)" };
+/** Successful calls per minute over first-to-last success, as a share of the quota. */
+const spanShare = (r: ModeResult, rpm: number) => (r.spanS > 0 ? (100 * (r.calls - 1)) / (r.spanS / 60) / rpm : 0);
+
 function table(settings: Settings, rows: ModeResult[]): string {
-  const head = ["mode", "goodput/min", "% of R", "tasks done", "tasks lost", "lost to 429", "calls done", "p50 added s", "p95 added s", "HTTP requests", "429s", "wall s", "final limit"];
+  const head = ["mode", "limiter", "goodput/min", "% of R", "% of R, first-to-last success", "tasks done", "tasks lost", "lost to 429", "calls done", "p50 added s", "p95 added s", "HTTP requests", "429s", "429s per success", "wall s", "final limit"];
   const names: Record<Mode, string> = {
     bench: "bench: retry layer + limiter",
     "bench-no-hints": "bench, server sends no retry hints",
     baseline: "baseline: SDK maxRetries 2, fixed concurrency",
   };
-  const f = (x: number | null, d = 2) => (x === null ? "" : x.toFixed(d));
   const body = rows.map((r) => [
     names[r.mode],
+    r.mode === "baseline" ? "" : LIMITER_NAMES[r.limiterKind],
     f(r.goodputPerMin, 0),
     `${((100 * r.goodputPerMin) / settings.rpm).toFixed(1)}%`,
+    `${spanShare(r, settings.rpm).toFixed(1)}%`,
     `${r.tasksDone}/${settings.tasks}`,
     String(r.tasksLost),
     String(r.lostToThrottling),
@@ -177,30 +219,74 @@ function table(settings: Settings, rows: ModeResult[]): string {
     f(r.addedP95S),
     String(r.requests),
     String(r.throttled),
+    f(r.calls > 0 ? r.throttled / r.calls : null),
     f(r.wallS, 1),
     r.limiter ? `${r.limiter.limit} (${r.limiter.changes} changes)` : "",
   ]);
-  const lines = [head, head.map(() => "---"), ...body].map((cells) => `| ${cells.join(" | ")} |`);
-  return lines.join("\n");
+  return [head, head.map(() => "---"), ...body].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+function shortTable(rows: { run: number; r: ModeResult }[]): string {
+  const head = ["limiter", "run", "tasks done", "tasks lost", "calls done", "first-to-last success s", "goodput, % of quota", "429s", "429s per success", "HTTP requests", "p95 added s", "wall s", "final limit"];
+  const body = rows.map(({ run, r }) => [
+    LIMITER_NAMES[r.limiterKind],
+    String(run),
+    `${r.tasksDone}/${SHORT.tasks}`,
+    String(r.tasksLost),
+    `${r.calls}/${SHORT.tasks * 5}`,
+    f(r.spanS, 1),
+    `${spanShare(r, SHORT.rpm).toFixed(1)}%`,
+    String(r.throttled),
+    f(r.calls > 0 ? r.throttled / r.calls : null),
+    String(r.requests),
+    f(r.addedP95S),
+    f(r.wallS, 1),
+    r.limiter ? `${r.limiter.limit} (${r.limiter.changes} changes)` : "",
+  ]);
+  return [head, head.map(() => "---"), ...body].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
-  const tasks = syntheticTasks(settings.tasks);
-  process.stderr.write(
-    `bench:throttle: mock quota R = ${settings.rpm} requests/min (1 s window, retry hints on), latency ${settings.latency} ms, ` +
-      `${settings.tasks} tasks × 5 model calls, concurrency ${settings.concurrency}\n`,
-  );
-  const rows: ModeResult[] = [];
-  for (const mode of ["bench", "bench-no-hints", "baseline"] as const) {
-    process.stderr.write(`running ${mode}…\n`);
-    rows.push(await runMode(mode, settings, tasks));
+  if (settings.only !== "short") {
+    const tasks = syntheticTasks(settings.tasks);
+    const scenario: Scenario = { rpm: settings.rpm, windowMs: 1000, concurrency: settings.concurrency, latency: settings.latency, resetRate: 0, cutRate: 0, seed: 7 };
+    process.stderr.write(
+      `bench:throttle: mock quota R = ${settings.rpm} requests/min (1 s window), latency ${settings.latency} ms, ` +
+        `${settings.tasks} tasks × 5 model calls, concurrency ${settings.concurrency}\n`,
+    );
+    const rows: ModeResult[] = [];
+    for (const [mode, kind] of [["bench", "new"], ["bench", "old"], ["bench-no-hints", "new"], ["bench-no-hints", "old"], ["baseline", "new"]] as const) {
+      process.stderr.write(`running ${mode}, ${kind} limiter…\n`);
+      rows.push(await runMode(mode, kind, scenario, tasks));
+    }
+    process.stdout.write(`${table(settings, rows)}\n`);
+    const ok = rows.filter((r) => r.mode !== "baseline" && r.limiterKind === "new").every((r) => r.goodputPerMin >= 0.9 * settings.rpm && r.tasksLost === 0);
+    process.stdout.write(`\ntarget for bench, new limiter (goodput ≥ 90% of R, zero tasks lost, both modes): ${ok ? "met" : "NOT met"}\n\n`);
   }
-  process.stdout.write(`${table(settings, rows)}\n`);
-  const bench = rows[0]!;
-  const ok = bench.goodputPerMin >= 0.9 * settings.rpm && bench.tasksLost === 0;
-  process.stdout.write(`\ntarget for bench (goodput ≥ 90% of R, zero tasks lost): ${ok ? "met" : "NOT met"}\n`);
-  process.stdout.write(`command: npm run bench:throttle -- --rpm ${settings.rpm} --tasks ${settings.tasks} --concurrency ${settings.concurrency} --latency ${settings.latency}\n`);
+  if (settings.only !== "quota") {
+    const tasks = syntheticTasks(SHORT.tasks);
+    process.stderr.write(
+      `bench:throttle, short run (issue 15): quota ${SHORT.rpm} requests/min, burst ${(SHORT.rpm * SHORT.windowMs) / 60_000} (${SHORT.windowMs} ms window), ` +
+        `no retry hints, ${SHORT.resetRate * 100}% resets, ${SHORT.cutRate * 100}% cut streams, ${SHORT.tasks} tasks × 5 calls, concurrency ${SHORT.concurrency}\n`,
+    );
+    const rows: { run: number; r: ModeResult }[] = [];
+    for (let run = 1; run <= settings.repeat; run++) {
+      // Same fault and latency draws for both limiters within a run; a different draw per run.
+      const scenario: Scenario = { ...SHORT, latency: settings.latency, seed: 100 + run };
+      for (const kind of ["old", "new"] as const) {
+        process.stderr.write(`running short run ${run}, ${kind} limiter…\n`);
+        rows.push({ run, r: await runMode("bench-no-hints", kind, scenario, tasks) });
+      }
+    }
+    process.stdout.write(`${shortTable(rows)}\n`);
+    const news = rows.filter(({ r }) => r.limiterKind === "new").map(({ r }) => r);
+    const ok = news.every((r) => spanShare(r, SHORT.rpm) >= 95 && r.throttled / r.calls <= 0.3 && r.tasksLost === 0);
+    process.stdout.write(`\ntarget for the short run, new limiter (≥ 95% of quota first-to-last, ≤ 0.3 429s per success, zero tasks lost, every run): ${ok ? "met" : "NOT met"}\n`);
+  }
+  process.stdout.write(
+    `command: npm run bench:throttle -- --rpm ${settings.rpm} --tasks ${settings.tasks} --concurrency ${settings.concurrency} --latency ${settings.latency} --only ${settings.only} --repeat ${settings.repeat}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

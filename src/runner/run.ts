@@ -180,7 +180,14 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   }
   await checkCredentials(modelCells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
   // One token-free call per endpoint: a dead endpoint or a rejected key is exit 1 now, not N `error` results later.
-  await checkEndpoints(modelCells, { apiKeyEnv: options.apiKeyEnv, env: envr.env, timeoutSec: Math.min(10, options.llmTimeout), log, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  await checkEndpoints(modelCells, {
+    apiKeyEnv: options.apiKeyEnv,
+    env: envr.env,
+    timeoutSec: Math.min(10, options.llmTimeout),
+    log,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    ...(options.bedrockEndpoint ? { bedrockEndpoint: options.bedrockEndpoint } : {}),
+  });
   if (envr.defaultModel && !predictions) {
     log("no --model given: using the built-in mock model (mock/oracle); see README for real providers");
   }
