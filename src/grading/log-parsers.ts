@@ -88,6 +88,11 @@ function isSkipSummary(status: string, name: string): boolean {
  * shift the id.
  */
 function parsePytest(log: string): StatusMap {
+  return parsePytestSummary(log, (id) => id);
+}
+
+/** The `-rA` summary lines of a pytest log, each id passed through `idOf` (pytest_options shortens path parameters). */
+function parsePytestSummary(log: string, idOf: (token: string) => string): StatusMap {
   const map: StatusMap = new Map();
   for (let line of log.split("\n")) {
     if (!startsWithStatus(line)) continue;
@@ -95,7 +100,7 @@ function parsePytest(log: string): StatusMap {
     const parts = pySplit(line);
     if (parts.length <= 1) continue;
     if (isSkipSummary(parts[0]!, parts[1]!)) continue;
-    map.set(parts[1]!, parts[0]!);
+    map.set(idOf(parts[1]!), parts[0]!);
   }
   return map;
 }
@@ -106,26 +111,15 @@ function parsePytest(log: string): StatusMap {
  * the last "]" is dropped, as SWE-bench's `(.*?)\[(.*)\]` rebuild does.
  */
 function parsePytestOptions(log: string): StatusMap {
-  const map: StatusMap = new Map();
-  for (let line of log.split("\n")) {
-    if (!startsWithStatus(line)) continue;
-    if (line.startsWith("FAILED")) line = line.replaceAll(" - ", " ");
-    const parts = pySplit(line);
-    if (parts.length <= 1) continue;
-    if (isSkipSummary(parts[0]!, parts[1]!)) continue;
-    const token = parts[1]!;
+  return parsePytestSummary(log, (token) => {
     // A token holds no whitespace, so no "\n": Python's `.` and `[^\n]` agree here.
     const option = /([^\n]*?)\[([^\n]*)\]/u.exec(token);
-    let name = token;
-    if (option) {
-      const main = option[1]!;
-      let param = option[2]!;
-      if (param.startsWith("/") && !param.startsWith("//") && !param.includes("*")) param = `/${param.split("/").at(-1)!}`;
-      name = `${main}[${param}]`;
-    }
-    map.set(name, parts[0]!);
-  }
-  return map;
+    if (!option) return token;
+    const main = option[1]!;
+    let param = option[2]!;
+    if (param.startsWith("/") && !param.startsWith("//") && !param.includes("*")) param = `/${param.split("/").at(-1)!}`;
+    return `${main}[${param}]`;
+  });
 }
 
 /**

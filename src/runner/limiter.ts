@@ -1,8 +1,10 @@
 // The adaptive endpoint limiter: in-flight model calls bounded per endpoint key (provider + account + region + model),
-// AIMD on rate limits, plus optional static requests/tokens-per-minute caps. One limiter per key, shared by all tasks.
+// AIMD on rate limits, a request-rate pacer learnt from what the server accepts, plus optional static
+// requests/tokens-per-minute caps. One limiter per key, shared by all tasks.
 
 import { createHash } from "node:crypto";
 import type { ModelRequest, Usage } from "../models/types.js";
+import { RatePacer, type PacedCall } from "./rate-pacer.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface LimiterOptions {
@@ -24,6 +26,12 @@ export interface LimiterOptions {
   rpm?: number;
   /** Static cap: tokens per minute (an estimate is taken before the call, corrected by the real usage after). @default none */
   tpm?: number;
+  /**
+   * Pace admissions at the rate the server accepts, learnt between 429s (rate-pacer.ts); while paced, a 429 slows the
+   * pace instead of cutting the in-flight limit. false = the in-flight AIMD alone (the limiter before the pacer; kept
+   * for the throttling benchmark's comparison). @default true
+   */
+  pace?: boolean;
   /** Clock, ms. @default performance.now */
   now?: () => number;
   /**
@@ -104,6 +112,7 @@ export class EndpointLimiter {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #rpm: TokenBucket | undefined;
   readonly #tpm: TokenBucket | undefined;
+  readonly #pacer: RatePacer | undefined;
   readonly #o: Required<Pick<LimiterOptions, "decrease" | "cooldownMs" | "maxHintMs" | "saturation" | "historyLimit">>;
   readonly #now: () => number;
   readonly #log: ((line: string) => void) | undefined;
@@ -136,6 +145,12 @@ export class EndpointLimiter {
     this.#rpm = options.rpm !== undefined ? new TokenBucket({ perMinute: options.rpm, now: this.#now }) : undefined;
     // One second of tokens as the burst; a call larger than that waits for a full bucket and leaves it in debt.
     this.#tpm = options.tpm !== undefined ? new TokenBucket({ perMinute: options.tpm, capacity: Math.max(options.tpm / 60, 1), now: this.#now }) : undefined;
+    this.#pacer = options.pace === false ? undefined : new RatePacer({ now: this.#now });
+  }
+
+  /** The learnt pace, calls per minute; undefined before the first 429 or without the pacer. */
+  get pacePerMinute(): number | undefined {
+    return this.#pacer?.perMinute;
   }
 
   get limit(): number {
@@ -205,7 +220,7 @@ export class EndpointLimiter {
     while (this.#waiters.length > 0 && this.#inFlight < this.#limit) {
       const head = this.#waiters[0]!;
       const paused = this.#pausedUntil - this.#now();
-      const wait = Math.max(paused, this.#rpm?.waitMs(1) ?? 0, this.#tpm?.waitMs(head.tokens) ?? 0);
+      const wait = Math.max(paused, this.#pacer?.waitMs() ?? 0, this.#rpm?.waitMs(1) ?? 0, this.#tpm?.waitMs(head.tokens) ?? 0);
       if (wait > 0) {
         // A server hint or the static caps: come back when there is room; in order, so a large call is not overtaken forever.
         this.#timer ??= setTimeout(() => {
@@ -218,13 +233,14 @@ export class EndpointLimiter {
       head.signal?.removeEventListener("abort", head.onAbort);
       this.#rpm?.tryTake(1);
       this.#tpm?.tryTake(head.tokens);
+      const paced = this.#pacer?.admit(this.#waiters.length > 0);
       this.#inFlight++;
       this.#roundPeak = Math.max(this.#roundPeak, this.#inFlight);
-      head.resolve(this.#permit(head.tokens, this.#epoch, head.queuedAt === undefined ? 0 : Math.max(0, this.#now() - head.queuedAt)));
+      head.resolve(this.#permit(head.tokens, this.#epoch, head.queuedAt === undefined ? 0 : Math.max(0, this.#now() - head.queuedAt), paced));
     }
   }
 
-  #permit(tokens: number, epoch: number, waitedMs: number): Permit {
+  #permit(tokens: number, epoch: number, waitedMs: number, paced: PacedCall | undefined): Permit {
     let released = false;
     return {
       waitedMs,
@@ -232,13 +248,17 @@ export class EndpointLimiter {
         if (released) return;
         released = true;
         this.#inFlight--;
-        this.#settle(outcome, tokens, epoch);
+        this.#settle(outcome, tokens, epoch, paced);
         this.#pump();
       },
     };
   }
 
-  #settle(outcome: CallOutcome, estimated: number, epoch: number): void {
+  #settle(outcome: CallOutcome, estimated: number, epoch: number, paced: PacedCall | undefined): void {
+    // Paced before this outcome: the pacer answers a 429, not the in-flight limit (fewer calls in flight would only
+    // leave the quota unused while they think).
+    const wasPaced = this.#pacer?.perMinute !== undefined;
+    if (paced) this.#pacer!.settle(paced, outcome.kind === "rate_limit");
     // The estimate was taken before the call: give back what it did not use (or take what it used beyond).
     this.#tpm?.adjust(estimated - (outcome.kind === "ok" ? outcome.tokens : 0));
     switch (outcome.kind) {
@@ -256,7 +276,7 @@ export class EndpointLimiter {
         // The server said when it will have room: nobody on the key starts a call before that.
         if (outcome.hintMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(outcome.hintMs, this.#o.maxHintMs));
         // One burst counts once: calls admitted before the last cut, or inside the cool-down, do not cut again.
-        if (epoch === this.#epoch && now >= this.#cooldownUntil) {
+        if (!wasPaced && epoch === this.#epoch && now >= this.#cooldownUntil) {
           const to = Math.max(this.min, Math.floor(this.#limit * this.#o.decrease));
           if (to < this.#limit) this.#change(to, "rate_limit");
           this.#epoch++;

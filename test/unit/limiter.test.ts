@@ -3,11 +3,11 @@ import type { ModelRequest } from "../../src/models/types.js";
 import { accountIdentity, EndpointLimiter, endpointKey, estimateRequestTokens, LimiterRegistry, type Permit } from "../../src/runner/limiter.js";
 import { TokenBucket } from "../../src/runner/token-bucket.js";
 
-/** A limiter on a hand-moved clock. */
+/** A limiter on a hand-moved clock: the in-flight AIMD alone (the rate pacer waits on timers; limiter-pacer.test.ts). */
 function manual(options: Partial<ConstructorParameters<typeof EndpointLimiter>[1]> = {}) {
   let t = 0;
   const lines: string[] = [];
-  const limiter = new EndpointLimiter("p|acct|-|m", { max: 10, now: () => t, log: (l) => lines.push(l), ...options });
+  const limiter = new EndpointLimiter("p|acct|-|m", { max: 10, now: () => t, log: (l) => lines.push(l), pace: false, ...options });
   return { limiter, lines, advance: (ms: number) => (t += ms) };
 }
 
