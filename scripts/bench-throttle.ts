@@ -133,6 +133,9 @@ async function runMode(mode: Mode, limiterKind: LimiterKind, settings: Scenario,
   let lostToThrottling = 0;
   const queue = new PQueue({ concurrency: settings.concurrency });
   const t0 = performance.now();
+  const trace = process.env["BENCH_THROTTLE_TRACE"]
+    ? setInterval(() => process.stderr.write(`  t=${((performance.now() - t0) / 1000).toFixed(1)} calls=${calls} 429s=${server.stats.faults["quota"] ?? 0} pace/min=${limiter.pacePerMinute?.toFixed(1) ?? "-"} inflight=${limiter.inFlight} waiting=${limiter.waiting}\n`), 1000)
+    : undefined;
   for (const task of tasks) {
     void queue.add(async () => {
       // One client per task, its transport noting when each HTTP attempt starts (the SDK's retries included).
@@ -171,6 +174,7 @@ async function runMode(mode: Mode, limiterKind: LimiterKind, settings: Scenario,
     });
   }
   await queue.onIdle();
+  if (trace) clearInterval(trace);
   const wallS = (performance.now() - t0) / 1000;
   const stats = server.stats;
   await server.close();
@@ -274,7 +278,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= settings.repeat; run++) {
       // Same fault and latency draws for both limiters within a run; a different draw per run.
       const scenario: Scenario = { ...SHORT, latency: settings.latency, seed: 100 + run };
-      for (const kind of ["old", "new"] as const) {
+      for (const kind of process.env["BENCH_THROTTLE_TRACE"] ? (["new"] as const) : (["old", "new"] as const)) {
         process.stderr.write(`running short run ${run}, ${kind} limiter…\n`);
         rows.push({ run, r: await runMode("bench-no-hints", kind, scenario, tasks) });
       }

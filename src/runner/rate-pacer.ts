@@ -14,6 +14,8 @@ export interface RatePacerOptions {
   decrease?: number;
   /** Growth of the pace per probe period without a 429 while calls queue for it. @default 0.01 */
   probe?: number;
+  /** The same before the first estimate: a guess that was cut too far finds the quota again within seconds. @default 0.05 */
+  firstProbe?: number;
   /** Probe period, ms. @default 1000 */
   probeEveryMs?: number;
 }
@@ -33,13 +35,15 @@ export interface PacedCall {
  * accepts is what counts). Pacing evenly at 0.97 of it keeps a bucket with a burst of a few calls from running dry;
  * +1% per second while calls queue finds a higher quota, and the next 429 re-estimates.
  * Before the first 429 nothing is paced (the in-flight AIMD alone); until a span is long enough, each 429 burst
- * cuts the pace ×0.8 from a first guess: the calls not refused in the second before the first 429.
+ * cuts the pace ×0.8 (not below the rate accepted since the first 429) from a first guess: the calls not refused in
+ * the second before the first 429; a guess grows +5% per second, so one cut too far costs seconds, not the run.
  */
 export class RatePacer {
   /** Calls per ms; undefined = not paced yet. */
   #rate: number | undefined;
   #next = Number.NEGATIVE_INFINITY;
   #epoch = 0;
+  #estimated = false;
   #changedAt = Number.NEGATIVE_INFINITY;
   #calls: PacedCall[] = [];
   #rejections: number[] = [];
@@ -54,6 +58,7 @@ export class RatePacer {
       windowMs: options.windowMs ?? 30_000,
       decrease: options.decrease ?? 0.8,
       probe: options.probe ?? 0.01,
+      firstProbe: options.firstProbe ?? 0.05,
       probeEveryMs: options.probeEveryMs ?? 1000,
     };
   }
@@ -73,7 +78,9 @@ export class RatePacer {
     const now = this.#now();
     this.#forget(now);
     if (this.#rate !== undefined) {
-      if (backlogged && now - this.#changedAt >= this.#o.probeEveryMs) this.#set(this.#rate * (1 + this.#o.probe), now, false);
+      if (backlogged && now - this.#changedAt >= this.#o.probeEveryMs) {
+        this.#set(this.#rate * (1 + (this.#estimated ? this.#o.probe : this.#o.firstProbe)), now, false);
+      }
       const interval = 1 / this.#rate;
       // A timer that fired late may catch up by a quarter interval, so lateness does not add up to a lower rate.
       this.#next = Math.max(this.#next, now - interval / 4) + interval;
@@ -92,17 +99,23 @@ export class RatePacer {
     const first = this.#rejections.find((t) => t < call.at);
     this.#rejections.push(call.at);
     this.#rejections.sort((a, b) => a - b);
+    // Calls still in flight count as accepted: a 429 comes back at once, so they are past the quota check.
+    const acceptedSince = (from: number) => this.#calls.filter((c) => c.at > from && c.at < call.at && c.state !== "rejected").length;
     if (first !== undefined && call.at - first >= this.#o.minSpanMs) {
-      // Calls still in flight count as accepted: a 429 comes back at once, so they are past the quota check.
-      const accepted = this.#calls.filter((c) => c.at > first && c.at < call.at && c.state !== "rejected").length;
-      this.#set((this.#o.headroom * Math.max(accepted, 1)) / (call.at - first), now, true);
+      const estimate = (this.#o.headroom * Math.max(acceptedSince(first), 1)) / (call.at - first);
+      // A span in which the server's bucket filled up (calls paced too slowly, or none to send) underestimates
+      // the rate; this 429 says the pace was above it, so one estimate takes off at most 10%.
+      this.#estimated = true;
+      this.#set(this.#rate === undefined ? estimate : Math.max(estimate, 0.9 * this.#rate), now, true);
       return;
     }
     if (this.#rate === undefined) {
       const recent = this.#calls.filter((c) => c.at > call.at - 1000 && c.state !== "rejected").length;
       this.#set(Math.max(recent, 1) / 1000, now, true);
     } else if (call.epoch === this.#epoch) {
-      this.#set(this.#rate * this.#o.decrease, now, true);
+      // A short span is a rough estimate, but it keeps a cut from going far below what the server accepted.
+      const rough = first === undefined ? 0 : (this.#o.headroom * acceptedSince(first)) / (call.at - first);
+      this.#set(Math.max(this.#rate * this.#o.decrease, rough), now, true);
     }
   }
 

@@ -162,7 +162,8 @@ describe("backoffDelay jitter bounds", () => {
 
 describe("generateWithRetry with an endpoint limiter", () => {
   it("holds no permit while backing off: another call runs in the freed slot; the 429 is counted", async () => {
-    const limiter = new EndpointLimiter("test|a|-|m", { max: 1 });
+    // The in-flight AIMD alone: with the rate pacer the 429 would also space the next calls (limiter-pacer.test.ts).
+    const limiter = new EndpointLimiter("test|a|-|m", { max: 1, pace: false });
     const client = scripted([new ModelError("rate_limit", "429")]);
     let release!: () => void;
     const backoff = new Promise<void>((r) => (release = r));
