@@ -284,16 +284,6 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Test files a unified diff touches (its `+++ b/...` targets). */
-export function filesInPatch(patch: string): string[] {
-  const files: string[] = [];
-  for (const line of patch.split("\n")) {
-    const m = /^\+\+\+ (?:b\/)?(.+?)\s*$/.exec(line);
-    if (m && m[1] !== "/dev/null" && !files.includes(m[1]!)) files.push(m[1]!);
-  }
-  return files;
-}
-
 /** `--instances a,b` and `--limit N` applied in dataset order; unknown ids are a usage error. */
 export function selectTasks(dataset: Dataset, instances: string[] | undefined, limit: number | undefined): Task[] {
   let tasks = dataset.tasks;

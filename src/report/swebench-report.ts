@@ -14,7 +14,7 @@ export type SwebenchOutcome = "resolved" | "unresolved" | "empty_patch" | "error
 export function swebenchOutcome(result: TaskResult): SwebenchOutcome {
   if (result.status === "error") return "error";
   if (result.error_class === "patch_apply" || result.error_class === "tests_timeout") return "error";
-  if (result.patch_lines === 0 && result.error_class === "empty_patch") return "empty_patch";
+  if (result.error_class === "empty_patch") return "empty_patch";
   return result.resolved ? "resolved" : "unresolved";
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_IMAGE_USER, filesInPatch, loadDataset, selectTasks, taskUser } from "../../src/datasets/load.js";
+import { BUILTIN_IMAGE_USER, loadDataset, selectTasks, taskUser } from "../../src/datasets/load.js";
 import { SWEBENCH_ACTIVATE, workspaceSpec } from "../../src/runner/workspace.js";
 
 const task = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -128,12 +128,5 @@ describe("sandbox fields: user and network", () => {
     // The image holds the repository (SWE-bench's layout): its conda env `testbed` is activated where it exists.
     expect(workspaceSpec({ ...base, image: "own:2", network: true, user: "root" }, "img:1", {})).toEqual({ image: "own:2", labels: {}, network: true, activate: SWEBENCH_ACTIVATE });
     expect(SWEBENCH_ACTIVATE).toBe("if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi");
-  });
-});
-
-describe("filesInPatch", () => {
-  it("lists the target files of a diff", () => {
-    const patch = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\ndiff --git a/t/new.py b/t/new.py\n--- /dev/null\n+++ b/t/new.py\n";
-    expect(filesInPatch(patch)).toEqual(["x.py", "t/new.py"]);
   });
 });
