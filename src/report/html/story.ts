@@ -2,27 +2,14 @@
 // trajectory.jsonl, the patch as diff lines, the grid's filters. Every function here is self-contained: it may call
 // only the other functions listed in script.ts and globals, never a module binding.
 
+import type { TaskResult } from "../types.js";
 import type { EndEvent, GradingResultEvent, ModelCallEvent, ObservationEvent, RecordedEvent, ToolCallEvent } from "../../agent/trajectory.js";
 
-/** A task × cell's result as the page carries it (a subset of TaskResult). */
-export interface ViewResult {
-  status: "resolved" | "unresolved" | "error";
-  end_reason: string;
-  error_class: string | null;
-  error_message: string | null;
-  llm_calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number | null;
-  wall_s: number;
-  fail_to_pass: string | null;
-  pass_to_pass: string | null;
-  patch_applied: boolean | null;
-  tests: Record<string, string> | null;
-}
+/** A task × cell's result as the page carries it (a subset of TaskResult; absent optional fields are null). */
+export type ViewResult = Pick<
+  TaskResult,
+  "status" | "end_reason" | "error_class" | "error_message" | "llm_calls" | "input_tokens" | "output_tokens" | "cache_read_tokens" | "cache_write_tokens" | "reasoning_tokens" | "cost_usd" | "wall_s" | "fail_to_pass" | "pass_to_pass"
+> & { patch_applied: boolean | null; tests: Record<string, string> | null };
 
 /** One task: its id and a result per cell (null: not run), in the page's cell order. */
 export interface ViewTask {
