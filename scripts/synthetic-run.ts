@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { TrajectoryEvent } from "../src/agent/trajectory.js";
 import { cellDirName } from "../src/config/model-spec.js";
+import { mulberry32 } from "../src/report/paired-stats.js";
 import type { TaskResult } from "../src/report/types.js";
 
 export interface SyntheticRunOptions {
@@ -21,17 +22,6 @@ export interface SyntheticRunOptions {
   injectText?: string;
   /** Instance ids to use (default task-0000…). */
   ids?: string[];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const LOREM = "the quick brown fox jumps over the lazy dog while the test suite runs and reports its findings ".repeat(4);
