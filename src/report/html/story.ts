@@ -98,7 +98,7 @@ export function buildStory(jsonl: string): Story {
       continue;
     }
     if (ev.type === "start") {
-      const text = (ev.prompt?.content ?? []).map((p) => (p.type === "text" ? p.text : "")).join("\n");
+      const text = (ev.prompt?.content ?? []).flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
       const m = /<issue>\n?([\s\S]*?)\n?<\/issue>/.exec(text);
       story.statement = m ? (m[1] as string) : text;
     } else if (ev.type === "model_call") {
@@ -124,7 +124,7 @@ export function buildStory(jsonl: string): Story {
       if (step) {
         pending.delete(ev.id);
         step.observation = ev;
-        step.output = (ev.content ?? []).map((p) => (p.type === "text" ? p.text : "")).join("\n");
+        step.output = (ev.content ?? []).flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
         const code = /\[exit code: (-?\d+)\]\s*$/.exec(step.output);
         step.exitCode = code ? Number(code[1]) : null;
       }
