@@ -107,6 +107,7 @@ export function renderSummary(r: ViewResult, story: Story | null): HTMLElement {
     fact("cost_usd", "cost", fmt("usd", r.cost_usd), r.cost_usd),
     fact("wall_s", "wall", fmt("s", r.wall_s), r.wall_s),
     t === null ? null : fact("latency_s", "model time", fmt("s", t.latency), Number(t.latency.toFixed(6))),
+    t === null ? null : fact("trajectory_cost", "cost of the calls", fmt("usd", t.cost), t.cost === null ? null : Number(t.cost.toFixed(8))),
     r.fail_to_pass === null ? null : fact("fail_to_pass", "FAIL_TO_PASS", r.fail_to_pass, r.fail_to_pass),
     r.pass_to_pass === null ? null : fact("pass_to_pass", "PASS_TO_PASS", r.pass_to_pass, r.pass_to_pass),
     r.patch_applied === null ? null : fact("patch_applied", "patch applied", r.patch_applied ? "yes" : "no", String(r.patch_applied)),
