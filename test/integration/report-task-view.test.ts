@@ -1,13 +1,15 @@
 // report.html as a person uses it, in headless Chromium driven through the DevTools protocol at 1400 and 800 px:
 // the matrix, the filters, a task opened by a click (its numbers equal results.jsonl and its trajectory), hostile
 // text in a trajectory shown as text, no console message. Screenshots go to /tmp/bench-shots/.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cellDirName } from "../../src/config/model-spec.js";
-import { rebuildReports, writeHtmlReport, type SummaryJson } from "../../src/report/write.js";
+import { renderHtmlReport } from "../../src/report/html.js";
+import { loadTaskFiles } from "../../src/report/html/data.js";
+import { rebuildReports, runCellOrder, writeHtmlReport, type SummaryJson } from "../../src/report/write.js";
 import type { TaskResult } from "../../src/report/types.js";
 import { writeSyntheticRun } from "../../scripts/synthetic-run.js";
 import { Browser, type CdpPage } from "./chromium.js";
@@ -61,6 +63,30 @@ it("the console capture sees a CSP-blocked script and an uncaught exception (con
   while (page.messages.length < 2 && Date.now() < deadline) await page.evaluate("new Promise((r) => setTimeout(r, 0))");
   expect(page.messages.join("\n")).toMatch(/Content Security Policy/);
   expect(page.messages.join("\n")).toMatch(/boom/);
+});
+
+it("a rebuild of report.html gives the same bytes (task files embedded)", async () => {
+  const first = readFileSync(path.join(dir, "report.html"), "utf8");
+  expect(first).toContain('"source":"embedded"');
+  const rebuilt = await rebuildReports(dir);
+  await writeHtmlReport(dir, rebuilt.runId, rebuilt.results, rebuilt.summary);
+  expect(readFileSync(path.join(dir, "report.html"), "utf8")).toBe(first);
+});
+
+it("over the embedding threshold the grid and filters still work and a task says to use bench view", async () => {
+  const rebuilt = await rebuildReports(dir);
+  const detail = await loadTaskFiles(dir, rebuilt.results, 10_000);
+  expect(detail.source).toBe("none");
+  const file = path.join(dir, "report-small-limit.html");
+  writeFileSync(file, renderHtmlReport({ runId: rebuilt.runId, results: rebuilt.results, summary: rebuilt.summary, cellOrder: await runCellOrder(dir), detail }));
+  const page = await browser.newPage(1400, 900);
+  await page.goto(pathToFileURL(file).href);
+  await page.waitFor("document.getElementById('filter-count')?.textContent");
+  expect(await page.evaluate("document.querySelector('.lead').textContent")).toContain("bench view <run-dir>");
+  const facts = await clickTask(page, 0, 1);
+  expect(facts["llm_calls"]).toBeDefined();
+  expect(await page.evaluate("document.getElementById('task-view').textContent")).toContain("bench view <run-dir>");
+  expect(page.messages).toEqual([]);
 });
 
 describe.each([1400, 800])("report.html at %i px", (width) => {
