@@ -20,10 +20,10 @@ let url = "";
 let stderr = "";
 
 /** A raw GET (the path sent as given: no client-side normalisation of `..`). */
-function rawGet(pathname: string, method = "GET"): Promise<{ status: number; body: string; type: string }> {
+function rawGet(pathname: string, method = "GET", headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: pathname, method }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path: pathname, method, headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => (body += d));
@@ -72,6 +72,9 @@ describe("bench view", () => {
     expect((await rawGet("/no-such-file")).status).toBe(404);
     expect((await rawGet("/tasks")).status).toBe(404); // a directory is not a file
     expect((await rawGet("/run.json", "POST")).status).toBe(405);
+    // A page of another site whose name was rebound to 127.0.0.1 sends its own Host: refused.
+    expect((await rawGet("/run.json", "GET", { host: "evil.example:80" })).status).toBe(403);
+    expect((await rawGet("/run.json", "GET", { host: `localhost:${new URL(url).port}` })).status).toBe(200);
     const run = await rawGet("/run.json");
     expect(run.status).toBe(200);
     expect(JSON.parse(run.body).cells.map((c: { cell: string }) => c.cell)).toEqual(cells);

@@ -1,6 +1,7 @@
 // `bench view <run-dir>`: serves a run directory read-only on 127.0.0.1 with report.html's page, which loads the task
 // index up front and each task's files only when opened. Only regular files inside the run directory are served;
-// a path with a `..` segment (raw or percent-encoded), a NUL, a backslash or a symlink out of the directory is refused.
+// a path with a `..` segment (raw or percent-encoded), a NUL, a backslash or a symlink out of the directory is refused,
+// and on a loopback address so is a request whose Host is not this server (DNS rebinding).
 
 import { createReadStream } from "node:fs";
 import { readFile, realpath, stat } from "node:fs/promises";
@@ -85,7 +86,14 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Host headers a loopback server answers (a page of another site rebound to 127.0.0.1 sends its own name: refused). */
+function loopbackHosts(host: string, port: number): Set<string> | null {
+  if (host !== "127.0.0.1" && host !== "::1" && host !== "localhost") return null;
+  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+}
+
+async function handle(root: string, allowedHosts: Set<string> | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (allowedHosts !== null && !allowedHosts.has(String(req.headers.host ?? "").toLowerCase())) return send(res, 403, "text/plain; charset=utf-8", "forbidden host\n");
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "GET only\n");
   const url = req.url ?? "/";
   if (url === "/" || url.startsWith("/?") || url === "/index.html") {
@@ -127,8 +135,9 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   await stat(path.join(root, "run.json")).catch(() => {
     throw new UsageError(`bench view ${options.runDir}: not a run directory (no run.json)`);
   });
+  let allowedHosts: Set<string> | null = null;
   const server: Server = createServer((req, res) => {
-    handle(root, req, res).catch((err: unknown) => {
+    handle(root, allowedHosts, req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", `${err instanceof Error ? err.message : String(err)}\n`);
       else res.destroy();
     });
@@ -141,6 +150,7 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     server.listen(port, host, resolve);
   });
   const address = server.address() as AddressInfo;
+  allowedHosts = loopbackHosts(host, address.port);
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${shown}:${address.port}/`,
