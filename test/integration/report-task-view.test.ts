@@ -108,6 +108,16 @@ describe.each([1400, 800])("report.html at %i px", (width) => {
     await page.evaluate(`(() => { const s = document.querySelector('#filters [name=status]'); s.value = 'unresolved'; const c = document.querySelector('#filters [name=cell]'); c.value = '0'; s.dispatchEvent(new Event('input', { bubbles: true })); })()`);
     const unresolvedInFirst = results.filter((r) => r.cell === cells[0] && r.status === "unresolved").length;
     expect(await page.evaluate(visible)).toBe(unresolvedInFirst);
+    // Only the chosen cell's column shows.
+    expect(await page.evaluate("[...document.querySelectorAll('#task-grid thead th')].filter((t) => !t.hidden).map((t) => t.textContent)")).toEqual(["task", cells[0]]);
+    // A task opened from the filtered grid links to the next one of the filtered grid.
+    const shownIds = await page.evaluate<string[]>("[...document.querySelectorAll('#task-grid tbody tr:not([hidden])')].map((r) => r.dataset.i)");
+    expect(shownIds.length).toBeGreaterThanOrEqual(2);
+    await clickTask(page, Number(shownIds[0]), 0);
+    await page.click("#task-view a.next");
+    await page.waitFor(`location.hash === '#t=0.${shownIds[1]}' && document.querySelector('#task-view[data-ready]') !== null`);
+    await page.click("#task-view a[href='#grid']");
+    await page.waitFor("!document.body.classList.contains('viewing')");
     await page.evaluate(`(() => { const f = document.getElementById('filters'); f.querySelector('[name=status]').value = ''; f.querySelector('[name=cell]').value = '-1'; const d = f.querySelector('[name=disagree]'); d.checked = true; d.dispatchEvent(new Event('input', { bubbles: true })); })()`);
     const ids = [...new Set(results.map((r) => r.instance_id))];
     const disagree = ids.filter((id) => new Set(results.filter((r) => r.instance_id === id).map((r) => r.status === "resolved")).size === 2);

@@ -65,6 +65,12 @@ export function applyFilter(data: ViewData, f: GridFilter): number {
     row.hidden = !ok;
     if (ok) shown++;
   });
+  // A chosen cell: the grid shows that cell's column only.
+  document.querySelectorAll<HTMLElement>("#task-grid tr").forEach((row) => {
+    Array.from(row.children).forEach((c, i) => {
+      (c as HTMLElement).hidden = i > 0 && f.cell >= 0 && i - 1 !== f.cell;
+    });
+  });
   const count = document.getElementById("filter-count");
   if (count) count.textContent = `${shown} of ${rows.length} task(s)`;
   return shown;
@@ -183,12 +189,24 @@ export function renderGrading(r: ViewResult, files: TaskFiles): HTMLElement {
   return el("div", null, table, tail === null ? el("p", { class: "note" }, "No test_output.txt.") : el("details", { class: "test-output" }, el("summary", null, "test output"), el("pre", null, tail)));
 }
 
+/** Links to the previous and next task of the grid as filtered now (same cell). */
+export function neighbours(cell: number, ti: number): HTMLElement[] {
+  const shown = Array.from(document.querySelectorAll<HTMLElement>("#task-grid tbody tr:not([hidden])")).map((r) => Number(r.dataset["i"]));
+  const at = shown.indexOf(ti);
+  const prev = at > 0 ? shown[at - 1] : undefined;
+  const next = at >= 0 && at + 1 < shown.length ? shown[at + 1] : undefined;
+  return [
+    prev === undefined ? null : el("a", { href: `#t=${cell}.${prev}`, class: "prev" }, "↑ previous task"),
+    next === undefined ? null : el("a", { href: `#t=${cell}.${next}`, class: "next" }, "↓ next task"),
+  ].filter((x): x is HTMLElement => x !== null);
+}
+
 /** Fills #task-view with a task × cell's story. */
 export async function openTask(data: ViewData, cell: number, ti: number): Promise<void> {
   const view = document.getElementById("task-view") as HTMLElement;
   const task = data.tasks[ti];
   const r = task?.results[cell] ?? null;
-  view.replaceChildren(el("p", null, el("a", { href: "#grid" }, "← back to the report")));
+  view.replaceChildren(el("p", { class: "nav" }, el("a", { href: "#grid" }, "← back to the report"), ...neighbours(cell, ti)));
   view.removeAttribute("data-ready");
   document.body.classList.add("viewing");
   window.scrollTo(0, 0);

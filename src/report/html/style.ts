@@ -32,6 +32,7 @@ table.grid td.s-missing { background: #e0e0e0; color: #777; }
 .filters output { color: #555; }
 body.viewing > :not(#task-view) { display: none; }
 #task-view { max-width: 72rem; }
+#task-view .nav a { margin-right: 1.5rem; }
 #task-view h2 { overflow-wrap: anywhere; }
 #task-view .cellname { font-family: ui-monospace, monospace; font-weight: normal; color: #555; }
 .badge { color: #fff; border-radius: .25rem; padding: .05rem .4rem; font-size: .85rem; vertical-align: middle; }
