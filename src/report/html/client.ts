@@ -208,6 +208,8 @@ export async function openTask(data: ViewData, cell: number, ti: number): Promis
   const r = task?.results[cell] ?? null;
   view.replaceChildren(el("p", { class: "nav" }, el("a", { href: "#grid" }, "← back to the report"), ...neighbours(cell, ti)));
   view.removeAttribute("data-ready");
+  const opened = `${cell}.${ti}`;
+  view.dataset["open"] = opened;
   document.body.classList.add("viewing");
   window.scrollTo(0, 0);
   if (task === undefined || r === null) {
@@ -222,6 +224,7 @@ export async function openTask(data: ViewData, cell: number, ti: number): Promis
     view.append(el("p", { class: "note err" }, `Could not load the task's files: ${String(e)}`));
     return null;
   });
+  if (view.dataset["open"] !== opened || !document.body.classList.contains("viewing")) return; // another task was opened meanwhile
   const story = files?.trajectory ? buildStory(files.trajectory) : null;
   view.append(renderSummary(r, story));
   if (files === null) {
@@ -250,11 +253,18 @@ export function viewerMain(): void {
   const route = (): void => {
     const m = /^#t=(\d+)\.(\d+)$/.exec(location.hash);
     if (m) {
-      void openTask(data, Number(m[1]), Number(m[2]));
+      openTask(data, Number(m[1]), Number(m[2])).catch((e: unknown) => {
+        const view = document.getElementById("task-view");
+        view?.append(el("p", { class: "note err" }, `Could not show this task: ${String(e)}`));
+        view?.setAttribute("data-ready", "1");
+      });
       return;
     }
     const view = document.getElementById("task-view");
-    if (view) view.replaceChildren();
+    if (view) {
+      view.replaceChildren();
+      delete view.dataset["open"];
+    }
     if (document.body.classList.contains("viewing")) {
       document.body.classList.remove("viewing");
       document.getElementById("grid")?.scrollIntoView();
