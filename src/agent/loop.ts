@@ -49,6 +49,8 @@ export interface AgentInput {
   deadline?: AbortSignal;
   /** Cost of the calls so far in USD (their summed usage, and each call's), null when unknown (then maxCostUsd is not enforced). */
   costOf?: (usage: Usage, calls: readonly Usage[]) => number | null;
+  /** One call's price in USD (recorded in its model_call event), null when unknown. @default not recorded */
+  callCostOf?: (call: Usage) => number | null;
   /**
    * The tools' workspace while it starts (the agent's first model call does not wait for it). When it fails, the model
    * call in flight (or the tool call waiting for it) is abandoned and the agent ends with `error`, class
@@ -76,7 +78,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     trajectory.write({ type: "end", end_reason: reason, ...(extra.error ? { error: extra.error } : {}), ...(extra.finishMessage !== undefined ? { finish_message: extra.finishMessage } : {}) });
     return outcome;
   };
-  trajectory.write({ type: "start", instance_id: task.instance_id, system: SYSTEM_PROMPT, prompt: messages[0] });
+  trajectory.write({ type: "start", instance_id: task.instance_id, system: SYSTEM_PROMPT, prompt: { role: "user", content: [{ type: "text", text: taskPrompt(task) }] } });
   // The one place limits are checked, before every model call: the last answer's tool calls have run.
   const limitReached = (): EndReason | undefined => {
     if (deadline?.aborted) return "task_timeout";
@@ -117,6 +119,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     outcome.callUsages.push(response.usage);
     outcome.latenciesS.push(response.latencyMs / 1000);
     if (response.ttftMs !== undefined) outcome.ttftsS.push(response.ttftMs / 1000);
+    const callCost = input.callCostOf?.(response.usage);
     const reply = response.message;
     messages.push(reply);
     trajectory.write({
@@ -129,6 +132,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
       latency_s: response.latencyMs / 1000,
       ...(response.ttftMs !== undefined ? { ttft_s: response.ttftMs / 1000 } : {}),
       ...(response.requestId ? { request_id: response.requestId } : {}),
+      ...(callCost !== undefined ? { cost_usd: callCost } : {}),
     });
 
     if (reply.toolCalls.length === 0) {

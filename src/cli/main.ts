@@ -4,6 +4,7 @@ import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BenchError, UsageError } from "../errors.js";
 import type { GateReport } from "../report/gates.js";
+import { viewCommand } from "./commands/view.js";
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -596,6 +597,7 @@ export async function main(argv: string[]): Promise<number> {
         });
       },
     )
+    .command(viewCommand)
     .demandCommand(1, "Name a command (e.g. bench run --dataset swe-lite); see bench --help")
     .strict()
     .help()

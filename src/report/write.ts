@@ -11,7 +11,9 @@ import { reportRows, toCsv } from "./csv.js";
 import { normalizeRow } from "./format.js";
 import { writeSwebenchFiles } from "./swebench-report.js";
 import { renderHtmlReport } from "./html.js";
+import { loadTaskFiles } from "./html/data.js";
 import { RESULTS_FILE, readResults, writeFileAtomic, type SkippedLine } from "./store.js";
+import { latestResults } from "./latest.js";
 import { runWallSeconds, summarize, type SummarizeOptions, type SummaryRow } from "./summary.js";
 import { REPORT_COLUMNS, SUMMARY_COLUMNS, type TaskResult } from "./types.js";
 
@@ -156,8 +158,23 @@ export async function writeHtmlReport(
   summary: readonly SummaryRow[],
 ): Promise<string> {
   const file = join(runDir, REPORT_HTML);
-  await writeFileAtomic(file, renderHtmlReport({ runId, results, summary }));
+  const latest = latestResults(results);
+  const [cellOrder, detail] = await Promise.all([runCellOrder(runDir), loadTaskFiles(runDir, latest)]);
+  await writeFileAtomic(file, renderHtmlReport({ runId, results: latest, summary, cellOrder, detail }));
   return file;
+}
+
+/** run.json's cell names in order (the config / command line); [] when it has none. */
+export async function runCellOrder(runDir: string): Promise<string[]> {
+  let run: unknown;
+  try {
+    run = JSON.parse(await readFile(join(runDir, "run.json"), "utf8"));
+  } catch {
+    return [];
+  }
+  const cells = (run as { cells?: unknown }).cells;
+  if (!Array.isArray(cells)) return [];
+  return cells.map((c: unknown) => (typeof c === "string" ? c : String((c as { cell?: unknown })?.cell ?? ""))).filter((c) => c !== "");
 }
 
 function percent(x: number): string {

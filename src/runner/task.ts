@@ -150,6 +150,7 @@ export async function runTask(ctx: TaskContext): Promise<TaskResult> {
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(deadline ? { deadline } : {}),
           costOf: (_usage, calls) => priced(calls).cost,
+          callCostOf: (call) => priced([call]).cost,
           callModel: (request) =>
             generateWithRetry(ctx.client, request, ctx.retry, {
               ...(ctx.limiter ? { limiter: ctx.limiter } : {}),

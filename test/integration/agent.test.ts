@@ -51,7 +51,7 @@ describe("agent loop against the mock", () => {
     const seq = events.filter((e) => ["model_call", "tool_call", "observation"].includes(e.type));
     for (let i = 0; i < seq.length; i++) {
       if (seq[i]!.type !== "model_call") continue;
-      const ids = (seq[i]!["response"] as { tool_calls: { id: string }[] }).tool_calls.map((c) => c.id);
+      const ids = (seq[i] as unknown as { response: { tool_calls: { id: string }[] } }).response.tool_calls.map((c) => c.id);
       const answered = seq.slice(i + 1, i + 1 + ids.length * 2).filter((e) => e.type === "observation").map((e) => e["id"]);
       expect(answered).toEqual(ids);
     }

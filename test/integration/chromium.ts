@@ -1,8 +1,9 @@
 // Headless Chromium (Debian's `chromium` package) for the report.html tests: load a file, get the DOM
-// after load and every console message; take a screenshot and read its pixels. Not a test file itself.
+// after load and every console message; take a screenshot and read its pixels; drive a page through the
+// DevTools protocol (Browser / CdpPage: click, wait for a selector, read the console). Not a test file itself.
 
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -166,4 +167,191 @@ export function cellsTableValues(dom: string, cellAttr: string): Record<string, 
   const out: Record<string, string> = {};
   for (const m of row.matchAll(/data-col="([a-z0-9_]+)" data-value="([^"]*)"/g)) out[m[1] as string] = m[2] as string;
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A browser driven through the DevTools protocol over a pipe (--remote-debugging-pipe: fd 3 carries commands to the
+// browser, fd 4 its messages, each JSON message ended by a NUL byte): open pages, evaluate, click, wait for a
+// condition with a deadline, collect every console message, log entry and uncaught exception, take screenshots.
+
+type CdpMessage = { id?: number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message: string }; sessionId?: string };
+
+/** A headless Chromium under DevTools-protocol control. Close it (it removes its profile). */
+export class Browser {
+  readonly #child: ChildProcess;
+  readonly #profile: string;
+  readonly #pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void; method: string }>();
+  readonly #listeners = new Set<(m: CdpMessage) => void>();
+  #nextId = 1;
+  #buffer = "";
+  #exited: Error | null = null;
+
+  private constructor(child: ChildProcess, profile: string) {
+    this.#child = child;
+    this.#profile = profile;
+    const input = child.stdio[4] as NodeJS.ReadableStream;
+    input.setEncoding("utf8");
+    input.on("data", (chunk: string) => this.#receive(chunk));
+    child.on("exit", (code) => {
+      this.#exited = new Error(`chromium exited (${code})`);
+      for (const p of this.#pending.values()) p.reject(this.#exited);
+      this.#pending.clear();
+    });
+  }
+
+  static async launch(): Promise<Browser> {
+    const profile = mkdtempSync(path.join(os.tmpdir(), "bench-cdp-"));
+    const child = spawn(chromiumPath(), [...baseArgs(profile), "--remote-debugging-pipe", "about:blank"], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const browser = new Browser(child, profile);
+    await browser.send("Browser.getVersion").catch((err: Error) => {
+      throw new Error(`chromium did not answer on the DevTools pipe: ${err.message}\n${stderr}`);
+    });
+    return browser;
+  }
+
+  #receive(chunk: string): void {
+    this.#buffer += chunk;
+    let end: number;
+    while ((end = this.#buffer.indexOf("\0")) >= 0) {
+      const msg = JSON.parse(this.#buffer.slice(0, end)) as CdpMessage;
+      this.#buffer = this.#buffer.slice(end + 1);
+      if (msg.id !== undefined) {
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        if (msg.error) p?.reject(new Error(`${p.method}: ${msg.error.message}`));
+        else p?.resolve(msg.result ?? {});
+      } else {
+        for (const l of this.#listeners) l(msg);
+      }
+    }
+  }
+
+  /** Sends a command (to a page when `sessionId` is given) and resolves with its result. */
+  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> {
+    if (this.#exited) return Promise.reject(this.#exited);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, method });
+      (this.#child.stdio[3] as NodeJS.WritableStream).write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
+    });
+  }
+
+  /** Calls `listener` with every event until the returned function is called. */
+  on(listener: (m: CdpMessage) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A new tab of `width`×`height` CSS px, attached, with console / log / exception capture on. */
+  async newPage(width = 1400, height = 900): Promise<CdpPage> {
+    const { targetId } = (await this.send("Target.createTarget", { url: "about:blank" })) as { targetId: string };
+    const { sessionId } = (await this.send("Target.attachToTarget", { targetId, flatten: true })) as { sessionId: string };
+    const page = new CdpPage(this, sessionId);
+    await Promise.all(["Page.enable", "Runtime.enable", "Log.enable"].map((m) => this.send(m, {}, sessionId)));
+    await page.setViewport(width, height);
+    return page;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#exited) {
+      const exited = new Promise((resolve) => this.#child.once("exit", resolve));
+      await this.send("Browser.close").catch(() => undefined);
+      await exited;
+    }
+    rmSync(this.#profile, { recursive: true, force: true });
+  }
+}
+
+/** One tab. `messages` holds every console call, log entry (CSP violations, failed loads) and uncaught exception. */
+export class CdpPage {
+  readonly messages: string[] = [];
+  readonly #browser: Browser;
+  readonly #session: string;
+
+  constructor(browser: Browser, session: string) {
+    this.#browser = browser;
+    this.#session = session;
+    browser.on((m) => {
+      if (m.sessionId !== session) return;
+      const p = m.params ?? {};
+      if (m.method === "Runtime.consoleAPICalled") {
+        const args = (p["args"] as { value?: unknown; description?: string }[]).map((a) => String(a.value ?? a.description ?? ""));
+        this.messages.push(`console.${String(p["type"])}: ${args.join(" ")}`);
+      } else if (m.method === "Log.entryAdded") {
+        const e = p["entry"] as { level: string; source: string; text: string; url?: string };
+        this.messages.push(`log ${e.level} ${e.source}: ${e.text}${e.url ? ` (${e.url})` : ""}`);
+      } else if (m.method === "Runtime.exceptionThrown") {
+        const d = p["exceptionDetails"] as { text: string; exception?: { description?: string } };
+        this.messages.push(`exception: ${d.text} ${d.exception?.description ?? ""}`);
+      }
+    });
+  }
+
+  send(method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.#browser.send(method, params, this.#session);
+  }
+
+  async setViewport(width: number, height: number): Promise<void> {
+    await this.send("Emulation.setDeviceMetricsOverride", { width, height, deviceScaleFactor: 1, mobile: false });
+  }
+
+  /** Navigates and resolves once the load event fired (or rejects after `timeoutMs`). */
+  async goto(url: string, timeoutMs = 60_000): Promise<void> {
+    let off = (): void => undefined;
+    const loaded = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${url}: no load event within ${timeoutMs} ms`)), timeoutMs);
+      off = this.#browser.on((m) => {
+        if (m.sessionId === this.#session && m.method === "Page.loadEventFired") {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    try {
+      const r = (await this.send("Page.navigate", { url })) as { errorText?: string };
+      if (r.errorText) throw new Error(`${url}: ${r.errorText}`);
+      await loaded;
+    } finally {
+      off();
+    }
+  }
+
+  /** The value of a JavaScript expression in the page (promises awaited); a thrown error rejects. */
+  async evaluate<T>(expression: string): Promise<T> {
+    const r = (await this.send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true })) as { result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
+    if (r.exceptionDetails) throw new Error(`evaluate(${expression.slice(0, 80)}): ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+    return r.result.value as T;
+  }
+
+  /** Polls `expression` until it is truthy and returns its value; rejects at the deadline. */
+  async waitFor<T>(expression: string, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await this.evaluate<T>(expression);
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${expression}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Clicks the first element matching `selector` (a DOM click: links navigate, handlers run). */
+  async click(selector: string): Promise<void> {
+    const ok = await this.evaluate<boolean>(`(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return false; e.click(); return true; })()`);
+    if (!ok) throw new Error(`click: no element matches ${selector}`);
+  }
+
+  /** A PNG of the whole page (beyond the viewport), optionally written to `file`. */
+  async screenshot(file?: string): Promise<Buffer> {
+    const { data } = (await this.send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true })) as { data: string };
+    const png = Buffer.from(data, "base64");
+    if (file !== undefined) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, png);
+    }
+    return png;
+  }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import { escapeHtml, renderHtmlReport } from "../../src/report/html.js";
+import { createHash } from "node:crypto";
+import { escapeHtml, orderCells, renderHtmlReport } from "../../src/report/html.js";
+import { pageScript } from "../../src/report/html/script.js";
 import { summarize } from "../../src/report/summary.js";
 import type { TaskResult } from "../../src/report/types.js";
 import { renderReports } from "../../src/report/write.js";
@@ -16,6 +18,13 @@ const results: TaskResult[] = [
 const summary = summarize(results, { runId: "run<1>", runWallS: 3 });
 const html = renderHtmlReport({ runId: "run<1>", results, summary });
 
+/** The page cut in three: its markup, the JSON data blob, the inline script. */
+function partsOf(page: string): { markup: string; blob: string; script: string } {
+  const m = /^([\s\S]*)<script type="application\/json" id="bench-data">([\s\S]*?)<\/script>\n<script>([\s\S]*?)<\/script>\n<\/body>\n<\/html>\n$/.exec(page);
+  if (m === null) throw new Error("page does not end with the data blob and the script");
+  return { markup: m[1] as string, blob: m[2] as string, script: m[3] as string };
+}
+
 describe("escapeHtml", () => {
   it("escapes the five characters that matter in content and quoted attributes", () => {
     expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;");
@@ -25,22 +34,38 @@ describe("escapeHtml", () => {
 
 describe("renderHtmlReport", () => {
   it("escapes every text from the data (instance ids, cell and model names, error messages, run id)", () => {
-    expect(html).not.toContain("<script");
-    expect(html).not.toContain("<img");
-    expect(html).not.toContain("<b>evil");
-    expect(html).not.toContain("</title><script>");
+    const { markup, blob, script } = partsOf(html);
+    expect(markup).not.toContain("<script");
+    expect(markup).not.toContain("<img");
+    expect(markup).not.toContain("<b>evil");
+    // The blob is JSON with every "<" escaped: no text in it can end the element; the script is the page's own.
+    expect(blob).not.toContain("<");
+    expect(JSON.parse(blob).tasks.map((t: { id: string }) => t.id)).toContain(hostileId);
+    expect(script).toBe(pageScript().text);
     expect(html).toContain("x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(&#39;id&#39;)&lt;/script&gt;");
     expect(html).toContain("<title>bench report run&lt;1&gt;</title>");
     expect(html).toContain('data-cell="openai/&lt;b&gt;evil&lt;/b&gt;&amp;&#39;&quot;"');
   });
 
-  it("is self-contained: no script, no external resource, a CSP that forbids both", () => {
+  it("is self-contained: one inline script allowed by its hash, no external resource, a CSP that forbids the rest", () => {
     // Benign names, so that escaped text (like the hostile id's "src=") is not what is searched.
     const plain = renderHtmlReport({ runId: "r", results: results.slice(0, 1), summary: summarize(results.slice(0, 1), { runId: "r", runWallS: null }) });
-    for (const banned of ["<script", "<link", "<iframe", "<object", "<embed", "<img", "src=", "href=", "url(", "@import", "http:", "https:", "//"]) {
-      expect(plain.toLowerCase(), banned).not.toContain(banned);
+    const { markup, script } = partsOf(plain);
+    for (const banned of ["<script", "<link", "<iframe", "<object", "<embed", "<img", "src=", "url(", "@import", "http:", "https:"]) {
+      expect(markup.toLowerCase(), banned).not.toContain(banned);
+      if (banned.startsWith("http")) expect(script.toLowerCase(), banned).not.toContain(banned);
     }
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+    // Links only within the page (#t=<cell>.<task>, #grid).
+    expect([...markup.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.slice(0, 3))).toEqual(["#t="]);
+    const hash = createHash("sha256").update(script, "utf8").digest("base64");
+    expect(plain).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(plain.match(/<script/g)).toHaveLength(2);
+  });
+
+  it("orders cells as run.json lists them, then the others by name", () => {
+    const rows = ["b", "a", "c", "d"].map((cell) => ({ ...summary[0]!, cell }));
+    expect(orderCells(rows, ["c", "a"]).map((r) => r.cell)).toEqual(["c", "a", "b", "d"]);
+    expect(orderCells(rows).map((r) => r.cell)).toEqual(["a", "b", "c", "d"]);
   });
 
   it("shows every summary.json figure of the cells table in data-value", () => {
