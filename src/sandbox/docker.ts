@@ -61,18 +61,6 @@ export interface RemovedContainer {
   labels: Record<string, string>;
 }
 
-/** Fails with an InfraError that says how to fix it when the Docker engine cannot be reached. */
-export async function checkDocker(docker: Docker): Promise<void> {
-  try {
-    await docker.ping();
-  } catch (err) {
-    throw new InfraError(
-      `Docker is not reachable (${errorMessage(err)}): start the Docker engine or set DOCKER_HOST`,
-      { cause: err },
-    );
-  }
-}
-
 export class DockerSandboxProvider implements SandboxProvider {
   readonly #docker: Docker;
   readonly #runId: string;

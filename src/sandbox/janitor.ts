@@ -3,7 +3,7 @@
 
 import os from "node:os";
 import type Docker from "dockerode";
-import { pidAlive } from "../runner/resume.js";
+import { pidAlive } from "../util/process.js";
 import { LABELS, removeContainers, type RemovedContainer } from "./docker.js";
 
 export interface JanitorOptions {
