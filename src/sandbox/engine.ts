@@ -32,3 +32,9 @@ export async function pingDocker(docker: Docker, timeoutMs = 10_000): Promise<st
     );
   }
 }
+
+/** The HTTP status of an engine error (dockerode's `statusCode`), when it has one. */
+export function statusCode(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === "number" ? code : undefined;
+}

@@ -4,7 +4,8 @@
 import os from "node:os";
 import type Docker from "dockerode";
 import { pidAlive } from "../util/process.js";
-import { LABELS, removeContainers, type RemovedContainer } from "./docker.js";
+import { LABELS } from "./container-config.js";
+import { removeContainers, type RemovedContainer } from "./removal.js";
 
 export interface JanitorOptions {
   /** Remove only this run's containers (any owner state). */

@@ -6,7 +6,9 @@ import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { InfraError } from "../../src/errors.js";
-import { BoundedOutput, DockerSandboxProvider, removeContainers } from "../../src/sandbox/docker.js";
+import { DockerSandboxProvider } from "../../src/sandbox/docker.js";
+import { removeContainers } from "../../src/sandbox/removal.js";
+import { BoundedOutput } from "../../src/sandbox/streams.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 
 const docker = new Docker();
