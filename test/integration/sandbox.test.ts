@@ -24,11 +24,6 @@ async function containersOfRun(id: string): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [`bench.run-id=${id}`] } });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 beforeAll(async () => {
   repoDir = await fs.mkdtemp(path.join(os.tmpdir(), "bench-sandbox-repo-"));
   await fs.mkdir(path.join(repoDir, "pkg"));
@@ -193,15 +188,11 @@ describe("exec", () => {
     expect(result.stderr.length).toBeGreaterThan(0);
   });
 
-  test("round trip time of a trivial command", async () => {
-    const times: number[] = [];
+  // Its latency is measured by `npm run bench:perf` (Sandbox.exec round trip), not asserted here.
+  test("a trivial command round-trips cleanly, again and again", async () => {
     for (let i = 0; i < 10; i++) {
-      const started = performance.now();
-      await sandbox.exec("true");
-      times.push(performance.now() - started);
+      expect(await sandbox.exec("true")).toMatchObject({ exitCode: 0, stdout: "", stderr: "", timedOut: false, truncatedBytes: 0 });
     }
-    console.log(`exec round trip: median ${median(times).toFixed(0)} ms over ${times.length}`);
-    expect(median(times)).toBeLessThan(1_000);
   });
 });
 
@@ -280,16 +271,14 @@ describe("lifecycle", () => {
     expect(await containersOfRun(janitorRun)).toEqual([]);
   });
 
-  test("median workspace create time (repository copied and committed)", async () => {
-    const times: number[] = [];
+  // Its duration is measured by `npm run bench:perf` (sandbox start), not asserted here.
+  test("each new workspace holds the repository committed as its one base commit, and is gone once removed", async () => {
     for (let i = 0; i < 5; i++) {
-      const started = performance.now();
       const ws = await provider.create({ image, labels, repoDir });
-      times.push(performance.now() - started);
+      expect(await ws.exec("git status --porcelain && git rev-list --count HEAD")).toMatchObject({ exitCode: 0, stdout: "1\n" });
       await ws.remove();
+      expect((await containersOfRun(runId)).map((c) => c.Id)).not.toContain(ws.id);
     }
-    console.log(`workspace create: median ${median(times).toFixed(0)} ms over ${times.length} (${times.map((t) => t.toFixed(0)).join(", ")})`);
-    expect(median(times)).toBeLessThan(10_000);
   });
 });
 
