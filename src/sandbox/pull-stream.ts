@@ -2,6 +2,7 @@
 // throttled progress lines, a stall deadline, and failures carried out with what their classification needs.
 
 import { performance } from "node:perf_hooks";
+import { LineSplitter } from "./streams.js";
 
 export interface ProgressEvent {
   status?: string;
@@ -94,7 +95,6 @@ export function readPullStream(stream: NodeJS.ReadableStream, options: PullStrea
   const layers = new LayerTally();
   let lastLine = performance.now();
   return new Promise<number>((resolve, reject) => {
-    let buffered = "";
     let streamError: string | undefined;
     let settled = false;
     let stall: NodeJS.Timeout | undefined;
@@ -139,17 +139,13 @@ export function readPullStream(stream: NodeJS.ReadableStream, options: PullStrea
       onEvent(event);
     };
     armStall();
+    const lines = new LineSplitter(onLine);
     stream.on("data", (chunk: Buffer | string) => {
       armStall();
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        onLine(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-      }
+      lines.push(chunk);
     });
     stream.on("end", () => {
-      onLine(buffered);
+      lines.end();
       finish();
     });
     stream.on("error", (err: Error) => finish(new PullFailure({ message: err.message, engine: false, cause: err })));

@@ -174,3 +174,29 @@ export function awaitMarker(stdio: Duplex, pattern: RegExp, timeoutMs: number, s
     source?.().on("error", (error: Error) => settle({ kind: "source-error", error, output }));
   });
 }
+
+/** Splits a text stream's chunks into lines (without their `\n`); end() hands on what is left after the last one. */
+export class LineSplitter {
+  readonly #onLine: (line: string) => void;
+  #buffered = "";
+
+  constructor(onLine: (line: string) => void) {
+    this.#onLine = onLine;
+  }
+
+  push(chunk: Buffer | string): void {
+    this.#buffered += chunk.toString();
+    let newline: number;
+    while ((newline = this.#buffered.indexOf("\n")) >= 0) {
+      const line = this.#buffered.slice(0, newline);
+      this.#buffered = this.#buffered.slice(newline + 1);
+      this.#onLine(line);
+    }
+  }
+
+  end(): void {
+    const rest = this.#buffered;
+    this.#buffered = "";
+    this.#onLine(rest);
+  }
+}
