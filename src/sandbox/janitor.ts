@@ -1,5 +1,5 @@
 // The janitor: removes bench containers whose owner run is gone, or on demand. Started workspaces normally end with
-// their owner by themselves (the lifeline, docker.ts); the janitor handles what that cannot reach.
+// their owner by themselves (the lifeline: scripts/prepare.sh, container-config.ts); the janitor handles what that cannot reach.
 
 import os from "node:os";
 import type Docker from "dockerode";
