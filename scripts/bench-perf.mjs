@@ -20,6 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (p) => import(path.join(root, "dist", p));
 const { DockerSandboxProvider } = await dist("sandbox/docker.js");
 const { ensureImage } = await dist("sandbox/images.js");
+const { pingDocker } = await dist("sandbox/engine.js");
 const { defaultTools } = await dist("agent/tools.js");
 const { BUILTIN_IMAGE_USER } = await dist("datasets/load.js");
 
@@ -141,7 +142,7 @@ function run(cmd, args, options = {}) {
 
 // ---------- setup ----------
 const docker = new Docker();
-await docker.ping();
+const dockerVersion = await pingDocker(docker);
 const image = await ensureImage(docker, "python", { onProgress: log });
 const runId = `perf-${process.pid}`;
 const provider = new DockerSandboxProvider(docker, { runId });
@@ -149,7 +150,6 @@ const fixtureRepo = path.join(root, "test/fixtures/mini-repo");
 const startRepo = path.join(root, "datasets/swe-lite/repos", readdirSync(path.join(root, "datasets/swe-lite/repos")).sort()[0]);
 // Labelled like workspaces (owner pid, host) so `bench clean` reaps what a crash of this script leaves.
 const labels = { "bench.managed": "true", "bench.run-id": runId, "bench.owner-pid": String(process.pid), "bench.host": os.hostname() };
-const dockerVersion = (await docker.version()).Version;
 const machine = {
   cpu: os.cpus()[0]?.model ?? "unknown",
   cores: os.cpus().length,

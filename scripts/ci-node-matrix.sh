@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # the single-quoted `node -e` programs are JavaScript: their $ is not the shell's
 # The Node version matrix of CI: on each Node major other than the machine's own, the unit tests, one
 # `bench run --dataset swe-lite` on the mock (every task resolved), one `bench report --html`, and
 # the README's first command from a fresh clone: first-use `npm ci` + compile + run (about 1 min per
@@ -23,7 +24,7 @@
 # Prints one line per version, "ci: node vX.Y.Z: unit N passed, N failed; ...", then one matrix line;
 # exits 1 when any step failed on any version, 2 when a Node binary could not be had.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 
 read -r -a majors <<<"${*:-${BENCH_NODE_MAJORS:-24 22 26}}"
@@ -152,7 +153,7 @@ for major in "${majors[@]}"; do
     clone="$vdir/fresh"
     if git clone -q "$root" "$clone" >"$vdir/fresh.log" 2>&1; then
       (
-        cd "$clone"
+        cd "$clone" || exit 1
         PATH="$home/bin:$host_path" npm_config_nodedir="$home" timeout 15m \
           node bin/bench.js run --dataset swe-lite --json --quiet --output-dir "$vdir/fresh-runs" --run-id fresh \
           >"$vdir/fresh.json" 2>>"$vdir/fresh.log"
@@ -182,7 +183,8 @@ for major in "${majors[@]}"; do
     rm -rf "$clone"
   fi
 
-  line="node $version: $(IFS=';'; echo "${parts[*]}" | sed 's/;/; /g')"
+  joined=$(IFS=';'; echo "${parts[*]}")
+  line="node $version: ${joined//;/; }"
   say "$line"
   if [ "$failed" -ne 0 ]; then
     summary+=("$version FAILED")
@@ -192,5 +194,6 @@ for major in "${majors[@]}"; do
   fi
 done
 
-say "node matrix: $(IFS=,; echo "${summary[*]}" | sed 's/,/, /g') (logs in $work)"
+joined=$(IFS=,; echo "${summary[*]}")
+say "node matrix: ${joined//,/, } (logs in $work)"
 exit "$overall"

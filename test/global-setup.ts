@@ -4,7 +4,7 @@
 import Docker from "dockerode";
 import type { TestProject } from "vitest/node";
 import { errorMessage } from "../src/errors.js";
-import { checkDocker } from "../src/sandbox/docker.js";
+import { pingDocker } from "../src/sandbox/engine.js";
 import { ensureImage } from "../src/sandbox/images.js";
 
 declare module "vitest" {
@@ -17,7 +17,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<void> {
   const docker = new Docker();
   try {
-    await checkDocker(docker);
+    await pingDocker(docker);
   } catch (err) {
     const where = process.env.CI ? "in CI the engine must be installed and running" : "start it (e.g. `dockerd &`)";
     throw new Error(

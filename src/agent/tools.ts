@@ -5,6 +5,7 @@ import path from "node:path";
 import type { ContentPart, ToolSpec } from "../models/types.js";
 import { ShellStartError } from "../sandbox/shell.js";
 import type { ExecResult, Sandbox, Shell, ShellResult } from "../sandbox/types.js";
+import { shellQuote } from "../util/shell-quote.js";
 
 export interface ToolOutput {
   content: ContentPart[];
@@ -61,10 +62,6 @@ export function truncateMiddle(value: string, max: number): string {
   const half = Math.floor(max / 2);
   const cut = value.length - 2 * half;
   return `${value.slice(0, half)}\n[... ${cut} characters truncated ...]\n${value.slice(value.length - half)}`;
-}
-
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 const CWD_MARK = "__BENCH_CWD_7f3a__";

@@ -12,6 +12,7 @@
 // - file paths and the base commit are shell-quoted when they hold characters outside a safe set (SWE-bench
 //   pastes them raw; identical output for ordinary paths).
 
+import { shellWord } from "../util/shell-quote.js";
 import type { RepoSpec } from "./specs.js";
 import { END_TEST_OUTPUT, START_TEST_OUTPUT, testExitCodeScriptLines } from "./swebench-grading.js";
 
@@ -175,8 +176,3 @@ function testCommands(testCmd: string | string[], directives: string[]): string[
   return [...commands, [last, ...directives.map(shellWord)].join(" ")];
 }
 
-/** As is when it holds only characters the shell takes literally (every ordinary path), else single-quoted. */
-function shellWord(word: string): string {
-  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}

@@ -9,6 +9,7 @@ import type { RunOptions } from "../config/options.js";
 import type { Task } from "../datasets/types.js";
 import { UsageError } from "../errors.js";
 import type { TaskResult } from "../report/types.js";
+import { pidAlive } from "../util/process.js";
 import { parseShard, shardText } from "./shard.js";
 
 /** The settings a resumed run must share with the original, by name. */
@@ -53,15 +54,6 @@ export function pendingJobs<J extends { cell: CellSpec; task: Task }>(jobs: J[],
   });
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Takes `<runDir>/.lock` (pid and host). A lock held by a live process on this host is refused;

@@ -16,6 +16,7 @@ import { writeSwebenchFiles } from "../report/swebench-report.js";
 import { DEFAULT_IMAGE_TEMPLATE, dockerConfigPath, formatBytes, ImagePuller, loadDockerConfig } from "../sandbox/pull.js";
 import type { Dataset, Task } from "../datasets/types.js";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { pingDocker } from "../sandbox/engine.js";
 import { unpricedModels, type PriceOverride } from "../models/cost.js";
 import { resolveBedrockRegion } from "../models/bedrock-model-id.js";
 import { checkCallOptions, checkCredentials, connectionCounts, connectionsSince, createClient } from "../models/factory.js";
@@ -119,20 +120,9 @@ export async function checkTaskImages(dockers: readonly Docker[], tasks: readonl
   }
 }
 
-export async function pingDocker(docker: Docker): Promise<string> {
-  try {
-    const version = await Promise.race([
-      docker.version(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 10 s")), 10_000).unref()),
-    ]);
-    return version.Version;
-  } catch (err) {
-    throw new InfraError(
-      `Docker is not reachable (${errorMessage(err)}). Start the engine (e.g. \`sudo dockerd &\` or \`systemctl start docker\`) or set DOCKER_HOST.`,
-      { cause: err },
-    );
-  }
-}
+
+/** The CLI loads it from here (lazily, with the runner). */
+export { pingDocker };
 
 export async function executeRun(options: RunOptions, envr: RunEnvironment): Promise<RunOutcome> {
   const { log } = envr;

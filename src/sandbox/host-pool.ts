@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import Docker from "dockerode";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
 import { DockerSandboxProvider, type DockerSandboxProviderOptions } from "./docker.js";
+import { dockerVersion } from "./engine.js";
 import { pickHost, type DockerHostSpec } from "./hosts.js";
 import { withRemove, type Sandbox, type SandboxProvider, type WorkspaceSpec } from "./types.js";
 
@@ -90,20 +91,6 @@ export interface HostPoolOptions {
   recheckAfterMs?: number;
 }
 
-async function ping(docker: Docker, timeoutMs: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const version = await Promise.race([
-      docker.version(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-      }),
-    ]);
-    return version.Version;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export class DockerHostPool implements SandboxProvider {
   readonly #hosts: HostState[];
@@ -142,7 +129,7 @@ export class DockerHostPool implements SandboxProvider {
       workspaces: 0,
       failure: null,
     }));
-    const answers = await Promise.allSettled(hosts.map((h) => ping(h.docker, options.pingTimeoutMs ?? 10_000)));
+    const answers = await Promise.allSettled(hosts.map((h) => dockerVersion(h.docker, options.pingTimeoutMs ?? 10_000)));
     const down = answers.flatMap((a, i) => (a.status === "rejected" ? [`${hosts[i]!.name} (${errorMessage(a.reason)})`] : []));
     if (down.length > 0) throw new InfraError(`Docker host(s) not reachable: ${down.join("; ")}. Start the engine there, or leave the host out.`);
     answers.forEach((a, i) => {
@@ -251,9 +238,9 @@ export class DockerHostPool implements SandboxProvider {
     if (!host.healthy) return false;
     let last: unknown;
     try {
-      await ping(host.docker, this.#pingTimeoutMs);
+      await dockerVersion(host.docker, this.#pingTimeoutMs);
       await new Promise((r) => setTimeout(r, this.#recheckAfterMs));
-      await ping(host.docker, this.#pingTimeoutMs);
+      await dockerVersion(host.docker, this.#pingTimeoutMs);
       return true;
     } catch (err) {
       last = err;

@@ -1,10 +1,11 @@
 // The janitor: removes bench containers whose owner run is gone, or on demand. Started workspaces normally end with
-// their owner by themselves (the lifeline, docker.ts); the janitor handles what that cannot reach.
+// their owner by themselves (the lifeline: scripts/prepare.sh, container-config.ts); the janitor handles what that cannot reach.
 
 import os from "node:os";
 import type Docker from "dockerode";
-import { pidAlive } from "../runner/resume.js";
-import { LABELS, removeContainers, type RemovedContainer } from "./docker.js";
+import { pidAlive } from "../util/process.js";
+import { LABELS } from "./container-config.js";
+import { removeContainers, type RemovedContainer } from "./removal.js";
 
 export interface JanitorOptions {
   /** Remove only this run's containers (any owner state). */

@@ -1,14 +1,18 @@
-// SWE-bench's official per-instance images pulled on demand: names from `--image-template`, registry credentials from
-// the Docker config (inline or through a credential helper), throttled progress lines, retries on transient registry
-// errors, bounded background prefetch, and removal of only the images this run pulled.
+// SWE-bench's official per-instance images pulled on demand: names from `--image-template`, and the puller (one job
+// per image and run, retries with backoff on transient registry errors, bounded background prefetch, removal of only
+// the images this run pulled). Credentials: registry-auth.ts; the pull response: pull-stream.ts; failures: pull-errors.ts.
 
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { statusCode as statusCodeOf } from "./engine.js";
+import { ImageNotFoundError, RegistryAuthError, RegistryError, classifyPullError, dockerMessage, loginCommand } from "./pull-errors.js";
+import { type AttemptFailure, PullFailure, formatBytes, readPullStream } from "./pull-stream.js";
+import { type RegistryAuth, authFor, registryOf } from "./registry-auth.js";
+
+// What the runner takes from here along with the puller (defined in registry-auth.ts and pull-stream.ts).
+export { formatBytes };
+export { dockerConfigPath, loadDockerConfig } from "./registry-auth.js";
 
 /** `missing`: pull only what the engine lacks; `always`: pull each image once per run; `never`: a missing image is an error. */
 export type PullPolicy = "missing" | "always" | "never";
@@ -16,8 +20,6 @@ export type PullPolicy = "missing" | "always" | "never";
 /** SWE-bench's naming: `{id}` is the instance id with `__` as `_1776_`, lower-cased (Docker repositories are lower-case). */
 export const DEFAULT_IMAGE_TEMPLATE = "swebench/sweb.eval.x86_64.{id}:latest";
 
-/** Docker Hub's server address in config files, credential helpers and the engine's auth header. */
-const DOCKER_HUB_SERVER = "https://index.docker.io/v1/";
 const DEFAULT_RETRIES = 4;
 const DEFAULT_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -25,8 +27,6 @@ const DEFAULT_PREFETCH_CONCURRENCY = 2;
 const DEFAULT_PROGRESS_INTERVAL_MS = 2_000;
 /** No progress event for this long means the engine's pull is stuck: the attempt is abandoned and retried. */
 const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
-/** A credential helper that has not answered by then is treated as broken (it may be waiting on a locked keychain). */
-const CREDENTIAL_HELPER_TIMEOUT_MS = 30_000;
 
 // Docker's reference grammar (distribution/reference), enough to reject a template that makes an unusable name.
 const DOMAIN_PART = "[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
@@ -53,226 +53,6 @@ export function officialImage(instanceId: string, template = DEFAULT_IMAGE_TEMPL
   }
   return image;
 }
-
-/**
- * The registry an image is pulled from, by Docker's reference rules: the first path component is a registry host when
- * it has a `.` or `:`, is `localhost`, or has upper-case letters (repositories cannot); otherwise Docker Hub (`docker.io`).
- */
-export function registryOf(image: string): string {
-  const slash = image.indexOf("/");
-  if (slash < 0) return "docker.io";
-  const first = image.slice(0, slash);
-  const isHost = /[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase();
-  if (!isHost) return "docker.io";
-  // Docker rewrites the legacy Hub name to docker.io before anything else.
-  return first === "index.docker.io" ? "docker.io" : first;
-}
-
-/** What the engine's `X-Registry-Auth` header carries: basic credentials, or an OAuth identity (refresh) token. */
-export type RegistryAuth =
-  | { username: string; password: string; serveraddress: string }
-  | { identitytoken: string; serveraddress: string };
-
-/** The parts of `~/.docker/config.json` this module reads. */
-export interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
-  credsStore?: string;
-  credHelpers?: Record<string, string>;
-}
-
-/** `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json` (the docker CLI's own rule). */
-export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : path.join(os.homedir(), ".docker");
-  return path.join(dir, "config.json");
-}
-
-/** The parsed Docker config, or undefined when the file does not exist (no credentials: anonymous pulls). */
-export function loadDockerConfig(file = dockerConfigPath()): DockerConfigFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new InfraError(`cannot read the Docker config ${file}: ${errorMessage(err)}`, { cause: err });
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === "object" && parsed !== null ? (parsed as DockerConfigFile) : {};
-  } catch {
-    // The parser's message quotes the text around the error, which may be a credential: say only where.
-    throw new InfraError(`the Docker config ${file} is not valid JSON: fix it or move it away (then \`docker login\` again)`);
-  }
-}
-
-/**
- * Credentials for pulling `image`, looked up as the docker CLI does: a `credHelpers` entry for the registry, else the
- * `credsStore` helper, else the `auths` entry (`auth` = base64 `user:password`, or `username`/`password`, or
- * `identitytoken`). Without `dockerConfig`, the config file is read. Undefined: pull anonymously.
- * Never puts a credential into an error message.
- */
-export function authFor(image: string, dockerConfig?: object): RegistryAuth | undefined {
-  const config = (dockerConfig ?? loadDockerConfig()) as DockerConfigFile | undefined;
-  if (config === undefined) return undefined;
-  const registry = registryOf(image);
-  const serveraddress = registry === "docker.io" ? DOCKER_HUB_SERVER : registry;
-  const entry = findByHost(config.auths, registry);
-  const inline = entry !== undefined ? fromAuthsEntry(entry, registry, serveraddress) : undefined;
-  const helper = stringOrUndefined(findByHost(config.credHelpers, registry)) ?? stringOrUndefined(config.credsStore);
-  if (helper !== undefined) {
-    // A helper that knows nothing about this registry leaves inline credentials usable (a hand-written config).
-    return runCredentialHelper(helper, serveraddress, registry) ?? inline;
-  }
-  return inline;
-}
-
-/** The config-file key's host: `https://index.docker.io/v1/` → docker.io, `https://host:5000/x` → host:5000. */
-function hostOfKey(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, "").split("/")[0] ?? "";
-  return host === "index.docker.io" || host === "registry-1.docker.io" ? "docker.io" : host;
-}
-
-function findByHost<T>(map: Record<string, T> | undefined, registry: string): T | undefined {
-  if (typeof map !== "object" || map === null) return undefined;
-  if (Object.hasOwn(map, registry)) return map[registry];
-  for (const [key, value] of Object.entries(map)) if (hostOfKey(key) === registry) return value;
-  return undefined;
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function fromAuthsEntry(entry: unknown, registry: string, serveraddress: string): RegistryAuth | undefined {
-  if (typeof entry !== "object" || entry === null) return undefined;
-  const e = entry as Record<string, unknown>;
-  // The engine prefers an identity token over basic credentials, so it wins here too.
-  const identitytoken = stringOrUndefined(e.identitytoken);
-  if (identitytoken !== undefined) return { identitytoken, serveraddress };
-  const auth = stringOrUndefined(e.auth);
-  if (auth !== undefined) {
-    const decoded = Buffer.from(auth, "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon < 0) {
-      throw new InfraError(`the Docker config's "auth" for ${registry} is not base64 of user:password: run \`docker login ${registry}\` again`);
-    }
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress };
-  }
-  const username = stringOrUndefined(e.username);
-  const password = stringOrUndefined(e.password);
-  if (username !== undefined && password !== undefined) return { username, password, serveraddress };
-  return undefined;
-}
-
-/**
- * `docker-credential-<helper> get`: server address on stdin, `{ServerURL, Username, Secret}` on stdout. Synchronous
- * because it runs once per registry per run (the puller caches it) and keeps authFor a plain function.
- */
-function runCredentialHelper(helper: string, serverAddress: string, registry: string): RegistryAuth | undefined {
-  const bin = `docker-credential-${helper}`;
-  const result = spawnSync(bin, ["get"], { input: serverAddress, encoding: "utf8", timeout: CREDENTIAL_HELPER_TIMEOUT_MS });
-  if (result.error !== undefined) {
-    const code = (result.error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      throw new InfraError(
-        `the Docker config uses credential helper "${helper}" for ${registry}, but ${bin} is not installed or not on PATH: ` +
-          `install it, or remove it from "credsStore"/"credHelpers" in ${dockerConfigPath()}`,
-        { cause: result.error },
-      );
-    }
-    const what = code === "ETIMEDOUT" ? `did not answer within ${CREDENTIAL_HELPER_TIMEOUT_MS / 1000}s` : `could not run (${result.error.message})`;
-    throw new InfraError(`credential helper ${bin} ${what} for ${registry}`, { cause: result.error });
-  }
-  if (result.status !== 0) {
-    // Helpers print their errors on stdout; a failed `get` prints no secret, so its first line is safe to show.
-    const said = `${result.stdout ?? ""}\n${result.stderr ?? ""}`.trim();
-    if (/credentials not found/i.test(said)) return undefined;
-    const firstLine = said.split("\n")[0]?.slice(0, 200) ?? "";
-    throw new InfraError(
-      `credential helper ${bin} failed for ${registry} (exit ${result.status ?? result.signal})${firstLine !== "" ? `: ${firstLine}` : ""}`,
-    );
-  }
-  let answer: unknown;
-  try {
-    answer = JSON.parse(result.stdout);
-  } catch {
-    // Its stdout may hold the secret: never quote it.
-    throw new InfraError(`credential helper ${bin} answered ${registry} with something other than JSON`);
-  }
-  const { Username: username, Secret: secret } = (answer ?? {}) as { Username?: unknown; Secret?: unknown };
-  if (typeof secret !== "string" || secret === "") return undefined;
-  // The helper protocol's marker for an identity token rather than a password.
-  if (username === "<token>") return { identitytoken: secret, serveraddress: serverAddress };
-  return { username: typeof username === "string" ? username : "", password: secret, serveraddress: serverAddress };
-}
-
-/** The image is not in the registry (or not on the host under `--pull never`): retrying cannot help. */
-export class ImageNotFoundError extends InfraError {
-  readonly image: string;
-  readonly registry: string;
-  constructor(image: string, registry: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.image = image;
-    this.registry = registry;
-  }
-}
-
-/** The registry kept failing with transient errors after every retry. */
-export class RegistryError extends InfraError {
-  readonly image: string;
-  readonly registry: string;
-  readonly attempts: number;
-  constructor(image: string, registry: string, attempts: number, lastError: string, options?: { cause?: unknown }) {
-    super(`pulling ${image} from ${registry} failed ${attempts} time(s); last error: ${lastError}`, options);
-    this.image = image;
-    this.registry = registry;
-    this.attempts = attempts;
-  }
-}
-
-/** The registry wants credentials, or refused the ones from the Docker config. */
-export class RegistryAuthError extends InfraError {
-  readonly image: string;
-  readonly registry: string;
-  constructor(image: string, registry: string, hadCredentials: boolean, detail: string, options?: { cause?: unknown }) {
-    const login = loginCommand(registry);
-    super(
-      hadCredentials
-        ? `registry ${registry} refused the credentials from the Docker config for ${image} (${detail}): run \`${login}\` again`
-        : `registry ${registry} requires credentials to pull ${image} (${detail}): run \`${login}\` (bench reads ${dockerConfigPath()})`,
-      options,
-    );
-    this.image = image;
-    this.registry = registry;
-  }
-}
-
-function loginCommand(registry: string): string {
-  return registry === "docker.io" ? "docker login" : `docker login ${registry}`;
-}
-
-export type PullErrorKind = "not-found" | "auth" | "transient" | "fatal";
-
-/**
- * What a failed pull means, from the engine's message (and HTTP status when the engine refused before streaming): the
- * engine answers 500 for nearly every registry failure, so the words matter more than the code. Unknown registry-side
- * messages count as transient: a bounded retry costs seconds, a wrong "fatal" costs a task.
- */
-export function classifyPullError(message: string, statusCode?: number): PullErrorKind {
-  const m = message.toLowerCase();
-  // Docker Hub says "pull access denied" for a missing repository and a private one alike; a wrong template is likelier.
-  if (NOT_FOUND.test(m)) return "not-found";
-  // Local failures before auth: "permission denied" on the engine's disk is not a registry refusing credentials.
-  if (LOCAL_FATAL.test(m)) return "fatal";
-  if (statusCode === 401 || AUTH.test(m)) return "auth";
-  if (statusCode === 404 || /\bnot found\b|no such image/.test(m)) return "not-found";
-  const clientError = statusCode !== undefined && statusCode >= 400 && statusCode < 500;
-  if (clientError && statusCode !== 408 && statusCode !== 429) return "fatal";
-  return "transient";
-}
-
-const NOT_FOUND = /manifest unknown|repository does not exist|pull access denied|name unknown|manifest for .* not found|not found: manifest/;
-const LOCAL_FATAL = /no space left|read-only file system|invalid reference format|failed to register layer|permission denied/;
-const AUTH = /unauthorized|authentication required|no basic auth credentials|incorrect username or password|access to the resource is denied/;
 
 export interface ImagePullerOptions {
   policy: PullPolicy;
@@ -321,17 +101,6 @@ interface Job {
   /** Some ensure() has taken this job's outcome (the first taker of a prefetched pull is told it was pulled). */
   claimed: boolean;
 }
-
-interface ProgressEvent {
-  status?: string;
-  id?: string;
-  progressDetail?: { current?: number; total?: number };
-  error?: string;
-  errorDetail?: { message?: string };
-}
-
-/** Layer states in the engine's pull events (ids of other events are tags or digests, not layers). */
-const LAYER_STATUSES = new Set(["Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum", "Download complete", "Extracting", "Pull complete"]);
 
 /**
  * Makes images present on one Docker engine under a pull policy. Calls for one image share one job (one pull per run
@@ -599,112 +368,12 @@ export class ImagePuller {
       // No HTTP status: the engine itself did not answer (socket gone), not the registry.
       throw new PullFailure({ message: dockerMessage(err), statusCode, engine: statusCode === undefined, cause: err });
     }
-    const layers = new Map<string, { current: number; total: number; complete: boolean }>();
-    const downloaded = () => {
-      let done = 0;
-      let total = 0;
-      let complete = 0;
-      for (const layer of layers.values()) {
-        done += layer.complete ? layer.total : layer.current;
-        total += layer.total;
-        if (layer.complete) complete++;
-      }
-      return { done, total, complete };
-    };
-    let lastLine = performance.now();
-    return new Promise<number>((resolve, reject) => {
-      let buffered = "";
-      let streamError: string | undefined;
-      let settled = false;
-      let stall: NodeJS.Timeout | undefined;
-      const finish = (err?: PullFailure) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(stall);
-        if (err !== undefined) reject(err);
-        else if (streamError !== undefined) reject(new PullFailure({ message: streamError, engine: false, cause: undefined }));
-        else resolve(downloaded().done);
-      };
-      const armStall = () => {
-        clearTimeout(stall);
-        stall = setTimeout(() => {
-          finish(new PullFailure({ message: `no progress for ${Math.round(this.#stallTimeoutMs / 1000)}s (timeout)`, engine: false, cause: undefined }));
-          (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-        }, this.#stallTimeoutMs);
-        stall.unref?.();
-      };
-      const onEvent = (event: ProgressEvent) => {
-        // Errors met mid-pull arrive as an event in a 200 response, not as a rejected request.
-        if (event.error !== undefined || event.errorDetail !== undefined) {
-          streamError ??= event.errorDetail?.message ?? event.error ?? "unknown error";
-          return;
-        }
-        const status = event.status ?? "";
-        if (event.id !== undefined && LAYER_STATUSES.has(status)) {
-          let layer = layers.get(event.id);
-          if (layer === undefined) layers.set(event.id, (layer = { current: 0, total: 0, complete: false }));
-          if (status === "Downloading") {
-            layer.current = event.progressDetail?.current ?? layer.current;
-            layer.total = event.progressDetail?.total ?? layer.total;
-          } else if (status === "Download complete" || status === "Extracting" || status === "Pull complete") {
-            layer.complete = true;
-            layer.current = layer.total;
-          }
-        }
-        const now = performance.now();
-        if (now - lastLine >= this.#progressIntervalMs && layers.size > 0) {
-          lastLine = now;
-          const { done, total, complete } = downloaded();
-          this.#onProgress(`pulling ${image}: ${formatBytes(done)} / ${formatBytes(total)}, ${complete}/${layers.size} layers`);
-        }
-      };
-      const onLine = (line: string) => {
-        if (line.trim() === "") return;
-        let event: ProgressEvent;
-        try {
-          event = JSON.parse(line) as ProgressEvent;
-        } catch {
-          return; // not one of the engine's JSON lines: nothing to count
-        }
-        onEvent(event);
-      };
-      armStall();
-      stream.on("data", (chunk: Buffer | string) => {
-        armStall();
-        buffered += chunk.toString();
-        let newline: number;
-        while ((newline = buffered.indexOf("\n")) >= 0) {
-          onLine(buffered.slice(0, newline));
-          buffered = buffered.slice(newline + 1);
-        }
-      });
-      stream.on("end", () => {
-        onLine(buffered);
-        finish();
-      });
-      stream.on("error", (err: Error) => finish(new PullFailure({ message: err.message, engine: false, cause: err })));
-      // Closed without an end: the engine dropped the response mid-pull.
-      stream.on("close", () => {
-        finish(new PullFailure({ message: "the engine closed the pull stream early (connection reset)", engine: false, cause: undefined }));
-      });
+    return readPullStream(stream, {
+      image,
+      stallTimeoutMs: this.#stallTimeoutMs,
+      progressIntervalMs: this.#progressIntervalMs,
+      onProgress: this.#onProgress,
     });
-  }
-}
-
-interface AttemptFailure {
-  message: string;
-  statusCode?: number | undefined;
-  /** The engine itself did not answer (not the registry): retrying the registry cannot help. */
-  engine: boolean;
-  cause: unknown;
-}
-
-/** Carries one attempt's failure out of #pullOnce with what classification needs. */
-class PullFailure extends Error {
-  readonly failure: AttemptFailure;
-  constructor(failure: AttemptFailure) {
-    super(failure.message);
-    this.failure = failure;
   }
 }
 
@@ -714,39 +383,3 @@ export function backoffDelay(baseMs: number, attempt: number, random: () => numb
   return Math.round(step * (0.5 + random() / 2));
 }
 
-/** Decimal units as `docker images` prints them. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function statusCodeOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === "number" ? code : undefined;
-}
-
-/** The engine's own message (`{"message": …}` body) rather than dockerode's "(HTTP code 500) server error - …" wrapper. */
-export function dockerMessage(err: unknown): string {
-  const json = (err as { json?: unknown } | null)?.json;
-  if (typeof json === "object" && json !== null && typeof (json as { message?: unknown }).message === "string") {
-    return (json as { message: string }).message;
-  }
-  if (typeof json === "string" && json.trim() !== "") {
-    try {
-      const parsed = JSON.parse(json) as { message?: unknown };
-      if (typeof parsed.message === "string") return parsed.message;
-    } catch {
-      return json.trim();
-    }
-  }
-  return errorMessage(err)
-    .replace(/^\(HTTP code \d+\) [^-]*- /, "")
-    .trim();
-}

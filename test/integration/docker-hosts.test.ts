@@ -8,6 +8,7 @@ import path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readResults } from "../../src/report/store.js";
+import { dockerVersion } from "../../src/sandbox/engine.js";
 import { docker, freePort, repoRoot } from "./helpers.js";
 
 /** The second daemon's own bridge (see beforeAll). */
@@ -63,7 +64,7 @@ beforeAll(async () => {
     { detached: true, stdio: ["ignore", log, log] },
   );
   daemon.unref();
-  await until(async () => second.ping().then(() => true, () => false), 60_000, `second dockerd on ${SOCKET} (log: ${out}/dockerd.log)`);
+  await until(async () => dockerVersion(second, 5_000).then(() => true, () => false), 60_000, `second dockerd on ${SOCKET} (log: ${out}/dockerd.log)`);
 }, 120_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeContainers } from "../../src/sandbox/docker.js";
+import { removeContainers } from "../../src/sandbox/removal.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { docker, provider, sandboxImage } from "./helpers.js";
 

@@ -11,14 +11,8 @@ import Docker from "dockerode";
 import * as tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { InfraError } from "../../src/errors.js";
-import {
-  ImageNotFoundError,
-  ImagePuller,
-  type ImagePullerOptions,
-  RegistryAuthError,
-  RegistryError,
-  officialImage,
-} from "../../src/sandbox/pull.js";
+import { ImagePuller, type ImagePullerOptions, officialImage } from "../../src/sandbox/pull.js";
+import { ImageNotFoundError, RegistryAuthError, RegistryError } from "../../src/sandbox/pull-errors.js";
 import { type LocalRegistry, startRegistry } from "./registry.js";
 
 const docker = new Docker();

@@ -5,7 +5,7 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { removeContainers } from "../../src/sandbox/docker.js";
+import { removeContainers } from "../../src/sandbox/removal.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { docker, provider, sandboxImage } from "./helpers.js";
 
@@ -106,7 +106,8 @@ describe("reset (grading in the agent's workspace)", () => {
       ].join("\n");
       expect(await ws.exec(tamper)).toMatchObject({ exitCode: 0 });
       await ws.reset!(repoDir);
-      await new Promise((r) => setTimeout(r, 300)); // a surviving writer loop would have struck again by now
+      // No writer loop survived (one would strike again): none of the user's processes runs it.
+      expect((await ws.exec("ps -u 1000 -o args= | grep -c '[w]hile :'")).stdout).toBe("0\n");
       expect((await ws.exec("git rev-parse HEAD^{tree} && git config --list --local | sort && cat pkg/mod.py")).stdout).toBe(fresh);
       expect((await ws.exec("git status --porcelain --ignored; ls -A .git/hooks; cat .git/info/exclude 2>/dev/null; echo end")).stdout).toBe("end\n");
       expect((await ws.exec("ls -A ~ /dev/shm /dev/mqueue /var/tmp; find /tmp -mindepth 1 -user 1000 -not -name '.bench-shell-*'")).stdout).toBe(

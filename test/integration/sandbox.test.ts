@@ -6,7 +6,9 @@ import * as path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { InfraError } from "../../src/errors.js";
-import { BoundedOutput, DockerSandboxProvider, removeContainers } from "../../src/sandbox/docker.js";
+import { DockerSandboxProvider } from "../../src/sandbox/docker.js";
+import { removeContainers } from "../../src/sandbox/removal.js";
+import { BoundedOutput } from "../../src/sandbox/streams.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 
 const docker = new Docker();
@@ -20,11 +22,6 @@ let sandbox: Sandbox;
 
 async function containersOfRun(id: string): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [`bench.run-id=${id}`] } });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 beforeAll(async () => {
@@ -191,15 +188,11 @@ describe("exec", () => {
     expect(result.stderr.length).toBeGreaterThan(0);
   });
 
-  test("round trip time of a trivial command", async () => {
-    const times: number[] = [];
+  // Its latency is measured by `npm run bench:perf` (Sandbox.exec round trip), not asserted here.
+  test("a trivial command round-trips cleanly, again and again", async () => {
     for (let i = 0; i < 10; i++) {
-      const started = performance.now();
-      await sandbox.exec("true");
-      times.push(performance.now() - started);
+      expect(await sandbox.exec("true")).toMatchObject({ exitCode: 0, stdout: "", stderr: "", timedOut: false, truncatedBytes: 0 });
     }
-    console.log(`exec round trip: median ${median(times).toFixed(0)} ms over ${times.length}`);
-    expect(median(times)).toBeLessThan(1_000);
   });
 });
 
@@ -278,16 +271,14 @@ describe("lifecycle", () => {
     expect(await containersOfRun(janitorRun)).toEqual([]);
   });
 
-  test("median workspace create time (repository copied and committed)", async () => {
-    const times: number[] = [];
+  // Its duration is measured by `npm run bench:perf` (sandbox start), not asserted here.
+  test("each new workspace holds the repository committed as its one base commit, and is gone once removed", async () => {
     for (let i = 0; i < 5; i++) {
-      const started = performance.now();
       const ws = await provider.create({ image, labels, repoDir });
-      times.push(performance.now() - started);
+      expect(await ws.exec("git status --porcelain && git rev-list --count HEAD")).toMatchObject({ exitCode: 0, stdout: "1\n" });
       await ws.remove();
+      expect((await containersOfRun(runId)).map((c) => c.Id)).not.toContain(ws.id);
     }
-    console.log(`workspace create: median ${median(times).toFixed(0)} ms over ${times.length} (${times.map((t) => t.toFixed(0)).join(", ")})`);
-    expect(median(times)).toBeLessThan(10_000);
   });
 });
 

@@ -1,5 +1,5 @@
 // The persistent shell (src/sandbox/shell.ts) and the bash tool on top of it, against a real Docker workspace.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BashTool, defaultTools } from "../../src/agent/tools.js";
 import type { Sandbox, Shell } from "../../src/sandbox/types.js";
 import { MINI_TASK, provider, sandboxImage } from "./helpers.js";
@@ -10,10 +10,16 @@ const textOf = (out: { content: { type: string; text?: string }[] }) => out.cont
 
 beforeAll(async () => {
   sandbox = await provider(`test-shell-${process.pid}`).create({ image: sandboxImage(), labels: { "bench.task-id": "shell" }, repoDir: MINI_TASK.repoDir! });
-  shell = await sandbox.openShell!();
 });
 afterAll(async () => {
   await sandbox?.remove();
+});
+// One workspace for the file, but every test its own shell (cwd /testbed, no variables or functions of another test).
+beforeEach(async () => {
+  shell = await sandbox.openShell!();
+});
+afterEach(async () => {
+  await shell?.close();
 });
 
 describe("ShellSession", () => {
@@ -30,7 +36,6 @@ describe("ShellSession", () => {
       exitCode: 0,
       stdout: "/testbed/calc\nhello 1\nin-f\nchild sees hello\n",
     });
-    await shell.run("cd /testbed");
   });
 
   it("keeps stdout and stderr apart and exact, trailing newline or not", async () => {
@@ -62,7 +67,6 @@ describe("ShellSession", () => {
     expect(await shell.run("echo $KEPT; case $- in *e*) echo errexit on;; *) echo errexit off;; esac")).toMatchObject({
       stdout: "yes\nerrexit off\n",
     });
-    await shell.run("cd /testbed");
   });
 
   it("a timeout kills a command that ignores SIGTERM, and the same shell carries on", async () => {
@@ -77,7 +81,6 @@ describe("ShellSession", () => {
     const r = await shell.run(":() { echo hijacked; }; [() { echo hijacked; }; read() { echo hijacked; }; printf() { echo hijacked; }; echo defined");
     expect(r).toMatchObject({ exitCode: 0, stdout: "defined\n", shellEnded: false });
     expect(await shell.run("echo still-fine; false")).toMatchObject({ exitCode: 1, stdout: "still-fine\n", shellEnded: false });
-    await shell.run("unset -f : [ read printf");
   });
 
   it("a timeout also kills what left the process group (setsid) and forked subshell loops", async () => {
@@ -95,7 +98,6 @@ describe("ShellSession", () => {
     const result = await shell.run("while :; do :; done", { timeoutSec: 1 });
     expect(result).toMatchObject({ timedOut: true, exitCode: 137, shellEnded: true, cwd: "/testbed/calc" });
     expect(await shell.run("pwd; echo $((6 * 7))")).toMatchObject({ exitCode: 0, stdout: "/testbed/calc\n42\n", shellEnded: false });
-    await shell.run("cd /testbed");
   });
 
   it("background processes keep running after their command, and a later timeout spares them", async () => {

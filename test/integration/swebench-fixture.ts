@@ -12,15 +12,10 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
-import {
-  acquireLock,
-  buildRootfsImage,
-  DEBIAN_SUITE,
-  DPKG_EXCLUDES,
-  dockerBuild,
-  imageExists,
-  listFiles,
-} from "../../src/sandbox/images.js";
+import { acquireLock } from "../../src/sandbox/build-lock.js";
+import { dockerBuild } from "../../src/sandbox/docker-build.js";
+import { imageExists, listFiles } from "../../src/sandbox/images.js";
+import { DEBIAN_SUITE, DPKG_EXCLUDES, buildRootfsImage } from "../../src/sandbox/rootfs-image.js";
 
 /** The checkout's test/fixtures/swebench, from test/integration (vitest) or dist-scripts/test/integration (bench:pull). */
 const FIXTURE_DIR = path.join(checkoutRoot(path.dirname(fileURLToPath(import.meta.url))), "test", "fixtures", "swebench");

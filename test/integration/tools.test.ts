@@ -1,5 +1,5 @@
 // The agent's tools against a real Docker workspace.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BashTool, EditorTool, FinishTool, defaultTools } from "../../src/agent/tools.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { MINI_TASK, provider, sandboxImage } from "./helpers.js";
@@ -11,12 +11,17 @@ const textOf = (out: { content: { type: string; text?: string }[] }) => out.cont
 
 beforeAll(async () => {
   sandbox = await provider(`test-tools-${process.pid}`).create({ image: sandboxImage(), labels: { "bench.task-id": "tools" }, repoDir: MINI_TASK.repoDir! });
-  const tools = defaultTools(sandbox, { commandTimeoutSec: 5 });
-  bash = tools[0] as BashTool;
-  editor = tools[1] as EditorTool;
 });
 afterAll(async () => {
   await sandbox?.remove();
+});
+// One workspace for the file, reset before every test: the repository as committed, and tools of the test's own
+// (a new shell in /testbed, no edit history).
+beforeEach(async () => {
+  expect(await sandbox.exec("git checkout -q -- . && git clean -fdxq && git status --porcelain")).toMatchObject({ exitCode: 0, stdout: "" });
+  const tools = defaultTools(sandbox, { commandTimeoutSec: 5 });
+  bash = tools[0] as BashTool;
+  editor = tools[1] as EditorTool;
 });
 
 describe("bash tool", () => {

@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { defaultSandboxesDir, hostDebianSources, imageTagFor, recipeHash } from "../../src/sandbox/images.js";
+import { defaultSandboxesDir, imageTagFor, recipeHash } from "../../src/sandbox/images.js";
+import { hostDebianSources } from "../../src/sandbox/rootfs-image.js";
 
 const temps: string[] = [];
 async function tempDir(): Promise<string> {

@@ -6,18 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { InfraError, UsageError } from "../../src/errors.js";
-import {
-  DEFAULT_IMAGE_TEMPLATE,
-  authFor,
-  backoffDelay,
-  classifyPullError,
-  dockerConfigPath,
-  dockerMessage,
-  formatBytes,
-  loadDockerConfig,
-  officialImage,
-  registryOf,
-} from "../../src/sandbox/pull.js";
+import { DEFAULT_IMAGE_TEMPLATE, backoffDelay, officialImage } from "../../src/sandbox/pull.js";
+import { classifyPullError, dockerMessage } from "../../src/sandbox/pull-errors.js";
+import { formatBytes } from "../../src/sandbox/pull-stream.js";
+import { authFor, dockerConfigPath, loadDockerConfig, registryOf } from "../../src/sandbox/registry-auth.js";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
