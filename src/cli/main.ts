@@ -3,16 +3,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BenchError, UsageError } from "../errors.js";
-import type { GateReport } from "../report/gates.js";
-
-const log = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
-
-async function docker() {
-  const { default: Docker } = await import("dockerode");
-  return new Docker();
-}
+import { docker, failureExit, givenTextOf, log, type GivenText } from "./shared.js";
 
 function runFlags(y: Argv) {
   return y
@@ -113,46 +104,6 @@ function gateArgs(argv: Record<string, unknown>, given: GivenText) {
     maxRegression,
     maxInfraErrors: argv["max-infra-errors"],
   };
-}
-
-/** Logs every failed gate on its own line; exit 1 when the infrastructure-error gate failed, else 3. */
-async function gateExit(gates: GateReport | null, say: (line: string) => void): Promise<number> {
-  if (!gates) return 0;
-  const failed = gates.results.filter((r) => !r.passed);
-  if (failed.length === 0) {
-    say(`gates: all ${gates.results.length} passed`);
-    return 0;
-  }
-  for (const r of failed) say(`gate failed: ${r.message}`);
-  const { GateError, InfraError } = await import("../errors.js");
-  if (gates.exitCode === 1) throw new InfraError("too many tasks ended in error (--max-infra-errors): the results cannot be trusted");
-  throw new GateError(`${failed.length} gate(s) failed`);
-}
-
-/** What a flag was given, for its error message: the typed text (rawFlagValue), else the parsed value. */
-type GivenText = (name: string, parsed: unknown) => string;
-async function givenTextOf(raw: readonly string[]): Promise<GivenText> {
-  const { rawFlagValue } = await import("../config/options.js");
-  return (name, parsed) => {
-    const typed = rawFlagValue(raw, name);
-    return typed === "" ? "no value" : JSON.stringify(typed ?? parsed);
-  };
-}
-
-/**
- * The exit rule of a finished run: gate lines first, then one `run failed:` line per cell that measured nothing
- * (runFailures); such a cell is exit 1 whatever the gates said, since its numbers cannot be trusted.
- */
-async function failureExit(failures: readonly string[], gates: GateReport | null, say: (line: string) => void): Promise<number> {
-  if (failures.length === 0) return gateExit(gates, say);
-  try {
-    await gateExit(gates, say);
-  } catch {
-    // A failed gate already printed its lines; the run failure below decides the exit code (1 over 3).
-  }
-  for (const f of failures) say(`run failed: ${f}`);
-  const { InfraError } = await import("../errors.js");
-  throw new InfraError(`${failures.length} cell(s) have no graded task: every attempted task ended in an infrastructure error; fix the cause above and rerun (--resume DIR --rerun-errors)`);
 }
 
 /** A flag whose value is a JSON object; invalid JSON or a non-object is a UsageError naming the flag (exit 2). */
@@ -521,19 +472,8 @@ export async function main(argv: string[]): Promise<number> {
           .option("refresh", { type: "boolean", default: false, describe: "Ask the service even when the one-hour cache is fresh" })
           .option("json", { type: "boolean", default: false, describe: "One JSON object per model on stdout" }),
       async (args) => {
-        const { bedrockModelsCommand } = await import("../models/bedrock-models.js");
-        const { awsSdkNodeNotice } = await import("../models/bedrock.js");
-        const notice = awsSdkNodeNotice(process.version, process.env);
-        if (notice) log(notice);
-        await bedrockModelsCommand({
-          regions: (args.region ?? []).map(String),
-          ...(args["bedrock-endpoint"] ? { endpoint: String(args["bedrock-endpoint"]) } : {}),
-          refresh: args.refresh,
-          json: args.json,
-          env: process.env,
-          log,
-          write: (text) => void process.stdout.write(text),
-        });
+        const { modelsCommand } = await import("./commands/models.js");
+        code = await modelsCommand.run(args as Record<string, unknown>, argv);
       },
     )
     .command(

@@ -5,9 +5,9 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import { REASONING_EFFORTS } from "../models/generation.js";
+import { GUARDRAIL_TRACES, REASONING_EFFORTS } from "../models/call-options.js";
 import { parseFailUnder, parseMaxInfraErrors } from "../report/gates.js";
-import { parseShard } from "../runner/shard.js";
+import { parseShard } from "./shard.js";
 import { parseDockerHost } from "../sandbox/hosts.js";
 
 const positiveInt = (name: string) =>
@@ -30,7 +30,6 @@ const costPerToken = (name: string) =>
   z.number({ error: `${name}: expected a number (USD per token, e.g. 3e-6)` }).min(0, `${name}: expected 0 or more`);
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(item));
-export const GUARDRAIL_TRACES = ["enabled", "disabled", "enabled_full"] as const;
 
 /**
  * Options of the model calls (generation and Bedrock request settings): run-level flags, and the per-cell options a

@@ -4,8 +4,7 @@
 
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { cellDirName } from "../config/model-spec.js";
-import { writeFileAtomic, writeJsonAtomic } from "./store.js";
+import { cellDirName, writeFileAtomic, writeJsonAtomic } from "./store.js";
 import type { TaskResult } from "./types.js";
 
 /** How SWE-bench would count one result: a model patch that did not apply is its `error`, not `unresolved`. */
