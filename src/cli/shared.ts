@@ -69,5 +69,5 @@ export async function failureExit(failures: readonly string[], gates: GateReport
 
 /** A positional `<action>` missing: name the valid choices (yargs would only say "Not enough arguments"). */
 export function missingAction(command: string, choices: readonly string[], example: string): UsageError {
-  return new UsageError(`bench ${command}: name an action: ${choices.join(" | ")} (e.g. ${example})`);
+  return new UsageError(`${command}: expected an action: ${choices.join(" | ")} (e.g. ${example})`);
 }

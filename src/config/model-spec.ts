@@ -2,7 +2,7 @@
 
 import { UsageError } from "../errors.js";
 import { pickCallOptions, PROVIDERS, type CallOptions, type CellSpec, type ModelSpec, type Provider } from "../models/call-options.js";
-import { cellDirName } from "../report/store.js";
+import { cellDirName } from "../report/types.js";
 
 // The cell and call-option types live in models (the clients take them); config parses and expands them.
 export { cellDirName, PROVIDERS, type CallOptions, type CellSpec, type ModelSpec, type Provider };

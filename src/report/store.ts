@@ -8,11 +8,6 @@ import { basename, dirname, join } from "node:path";
 import { taskResultProblem } from "./result-schema.js";
 import type { TaskResult } from "./types.js";
 
-/** Folder-safe form of a cell name: a task's files live in tasks/<cellDirName>/<instance_id>/. */
-export function cellDirName(cell: string): string {
-  return cell.replace(/[^A-Za-z0-9._@-]+/g, "_");
-}
-
 /** File name of the results log inside a run directory. */
 export const RESULTS_FILE = "results.jsonl";
 
