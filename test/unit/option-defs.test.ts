@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { commandOptions, defaultShown, helpLine } from "../../src/cli/run-flags.js";
+import { commandOptions, defaultShown, flagValues, helpLine, modelOnlyFlagsGiven } from "../../src/cli/run-flags.js";
 import { optionList, RUN_OPTIONS } from "../../src/config/option-defs.js";
 import { readConfigFile, runOptionsSchema } from "../../src/config/options.js";
 import { CALL_OPTION_KEYS } from "../../src/models/call-options.js";
@@ -56,5 +56,26 @@ describe("the option table", () => {
     expect([RUN_OPTIONS.model, RUN_OPTIONS.region, RUN_OPTIONS.concurrency, RUN_OPTIONS.quiet, RUN_OPTIONS.stream, RUN_OPTIONS.gradingConcurrency].map(defaultShown)).toEqual([
       "mock/oracle", undefined, "4", undefined, "true", "--concurrency",
     ]);
+  });
+});
+
+describe("flag values (src/cli/run-flags.ts)", () => {
+  const given = (name: string, parsed: unknown) => JSON.stringify(parsed ?? name);
+  it("turns parsed flags into option values; absent flags stay undefined", () => {
+    const v = flagValues({ dataset: "d", model: "mock/oracle", instances: " a, ,b ", "additional-model-request-fields": '{"k":1}', "guardrail-version": 1, concurrency: 3 }, given, "run");
+    expect([v.dataset, v.model, v.instances, v.additionalModelRequestFields, v.guardrailVersion, v.concurrency, v.limit]).toEqual(["d", ["mock/oracle"], ["a", "b"], { k: 1 }, "1", 3, undefined]);
+    expect("predictions" in v).toBe(false);
+    expect("config" in v).toBe(false);
+  });
+  it("errors name the flag and say what was given", () => {
+    expect(() => flagValues({ concurrency: Number.NaN }, () => '"abc"', "run")).toThrowError('--concurrency: expected a number, got "abc"');
+    expect(() => flagValues({ "max-regression": Number.NaN }, () => '"x"', "merge")).toThrowError('--max-regression: expected a number of percentage points, got "x"');
+    expect(() => flagValues({ limit: [1, 2] }, given, "run")).toThrowError("--limit: given more than once (1, 2)");
+    expect(() => flagValues({ dataset: ["a", "b"] }, given, "run")).toThrowError("--dataset: given more than once");
+    expect(() => flagValues({ instances: " , " }, given, "run")).toThrowError('--instances: expected comma-separated instance ids, got " , " (leave the flag out to run every task)');
+    expect(() => flagValues({ "additional-model-request-fields": "[1]" }, given, "run")).toThrowError('--additional-model-request-fields: expected a JSON object, got "[1]"');
+  });
+  it("bench grade names the model-only flags it was given", () => {
+    expect(modelOnlyFlagsGiven({ model: ["x"], temperature: 0, dataset: "d", "max-iterations": 3 })).toEqual(["model", "temperature", "max-iterations"]);
   });
 });
