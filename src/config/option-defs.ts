@@ -87,7 +87,7 @@ export const RUN_OPTIONS = {
   },
   region: { type: "string", group: "core", repeatable: true, default: [], check: strings, modelOnly: true, describe: "AWS region for bedrock models (one cell per region)" },
   runId: {
-    type: "string", group: "core", defaultText: "a timestamp", configFile: true,
+    type: "string", group: "core", defaultText: "a timestamp",
     check: (z, f) => z.string().regex(/^[A-Za-z0-9._-]+$/, `${f}: expected [A-Za-z0-9._-]+`),
     describe: "Run id; the run lives in <output-dir>/<run-id>",
   },
