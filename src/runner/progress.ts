@@ -104,18 +104,22 @@ function cellColumn(cells: readonly CellProgress[], max: number): string[] {
  * `width` characters so no line wraps (a wrapped line would break the redraw). Long cell names are
  * abbreviated (to a third of the width, a quarter in the compact form), so the figures stay on screen.
  */
-export function renderStatusBlock(cells: readonly CellProgress[], elapsedS: number, width: number): string[] {
-  const render = (compact: boolean): string[] => {
-    const lines = [`bench ${formatDuration(elapsedS)}  ${figures(totals(cells), elapsedS, compact)}`];
-    if (cells.length > 1) {
-      const names = cellColumn(cells, Math.max(12, Math.floor(width / (compact ? 4 : 3))));
-      cells.forEach((c, i) => lines.push(`  ${names[i]}  ${figures(c, elapsedS, compact, !compact)}`));
-    }
-    return lines;
-  };
-  const full = render(false);
-  // Too wide for the terminal (80 columns, long cell names): the compact figures, then clipping as the last resort.
-  return (full.some((l) => l.length > width) ? render(true) : full).map((l) => clip(l, width));
+export function renderStatusBlock(cells: readonly CellProgress[], elapsedS: number, width: number, compact = !fullBlockFits(cells, elapsedS, width)): string[] {
+  return blockLines(cells, elapsedS, width, compact).map((l) => clip(l, width));
+}
+
+/** Whether the full form fits `width`; else the compact figures (80 columns, long cell names), then clipping as the last resort. */
+export function fullBlockFits(cells: readonly CellProgress[], elapsedS: number, width: number): boolean {
+  return blockLines(cells, elapsedS, width, false).every((l) => l.length <= width);
+}
+
+function blockLines(cells: readonly CellProgress[], elapsedS: number, width: number, compact: boolean): string[] {
+  const lines = [`bench ${formatDuration(elapsedS)}  ${figures(totals(cells), elapsedS, compact)}`];
+  if (cells.length > 1) {
+    const names = cellColumn(cells, Math.max(12, Math.floor(width / (compact ? 4 : 3))));
+    cells.forEach((c, i) => lines.push(`  ${names[i]}  ${figures(c, elapsedS, compact, !compact)}`));
+  }
+  return lines;
 }
 
 /** What stays in the scrollback after a live run: one short line per cell (done, resolved, errors, cost). */
@@ -185,6 +189,8 @@ export class ProgressReporter implements ProgressSink {
   #timer: NodeJS.Timeout | undefined;
   /** Lines of the live block on screen now (0: none). */
   #shown = 0;
+  /** The live block has needed its compact form. */
+  #compact = false;
 
   constructor(options: ProgressReporterOptions) {
     this.#o = { columns: () => undefined, now: Date.now, summaryEveryMs: 30_000, redrawEveryMs: 1_000, ...options };
@@ -206,6 +212,7 @@ export class ProgressReporter implements ProgressSink {
     for (const r of latest.values()) this.#count(r, false);
     this.#startedAt = this.#o.now();
     this.end();
+    this.#compact = false;
     if (this.#o.mode === "live") {
       this.#redraw();
       this.#timer = setInterval(() => this.#redraw(), this.#o.redrawEveryMs);
@@ -278,7 +285,10 @@ export class ProgressReporter implements ProgressSink {
   }
 
   #block(): string {
-    const lines = renderStatusBlock(this.snapshot(), this.#elapsed(), this.#width());
+    const cells = this.snapshot();
+    // Once the compact form was needed it stays, so the block does not flip between forms as counts grow and shrink.
+    this.#compact ||= !fullBlockFits(cells, this.#elapsed(), this.#width());
+    const lines = renderStatusBlock(cells, this.#elapsed(), this.#width(), this.#compact);
     this.#shown = lines.length;
     return lines.join("\n");
   }

@@ -174,6 +174,21 @@ describe("ProgressReporter", () => {
     ]);
   });
 
+  it("live: once the compact form was needed, the block keeps it (no flipping between forms)", () => {
+    let columns = 80;
+    const p = new ProgressReporter({ mode: "live", write: (t) => (out += t), now: () => now, columns: () => columns });
+    const last = () => out.split("\r\x1b[J").at(-1);
+    p.begin([{ cell: "mock/oracle", total: 7 }], []);
+    expect(last()).toBe("bench 0s  0/7 done  0 agents  0 grading  0 resolved  0 errors  $0.0000  ETA ?");
+    now += 10_000;
+    vi.advanceTimersByTime(1_000);
+    expect(last()).toBe("bench 10s  0/7  0 agents  0 grading  0 ok  0 err  $0.0000  ETA ?");
+    columns = 200;
+    p.taskStarted("mock/oracle");
+    expect(last()).toBe("bench 10s  0/7  1 agent  0 grading  0 ok  0 err  $0.0000  ETA ?");
+    p.end();
+  });
+
   it("live: the grading phase shows while the grading runs (trackGrading), then the task is done", async () => {
     const p = make("live");
     p.begin([{ cell: "mock/oracle", total: 1 }], []);
