@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { startViewServer } from "../src/cli/commands/view.js";
+import { startViewServer } from "../src/report/view-server.js";
 import { renderHtmlReport } from "../src/report/html.js";
 import { EMBED_LIMIT_BYTES, loadTaskFiles } from "../src/report/html/data.js";
 import { rebuildReports, runCellOrder } from "../src/report/write.js";

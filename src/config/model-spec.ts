@@ -1,60 +1,19 @@
 // Model specs (`<provider>/<model-id>[@region]`) and the cells they expand to (model × region).
 
 import { UsageError } from "../errors.js";
-import type { ReasoningEffort } from "../models/generation.js";
+import { pickCallOptions, PROVIDERS, type CallOptions, type CellSpec, type ModelSpec, type Provider } from "../models/call-options.js";
+import { cellDirName } from "../report/types.js";
 
-export const PROVIDERS = ["mock", "openai", "openai-responses", "bedrock"] as const;
-/** `predictions`: a `bench grade` cell (a system's patches from a predictions file); never given as `--model`. */
-export type Provider = (typeof PROVIDERS)[number] | "predictions";
+// The cell and call-option types live in models (the clients take them); config parses and expands them.
+export { cellDirName, PROVIDERS, type CallOptions, type CellSpec, type ModelSpec, type Provider };
+export { pickCallOptions as pickCellOptions } from "../models/call-options.js";
+
 /** Providers this build can drive; the others are recognised but rejected with a clear message. */
 export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai", "openai-responses", "bedrock"]);
 export const MOCK_POLICIES = ["oracle", "lazy", "chatty", "wrong", "hostile"] as const;
 
-export interface ModelSpec {
-  provider: Provider;
-  model: string;
-  /** Only bedrock specs carry a region. */
-  region?: string;
-}
-
-/** Model-call options of one cell (a config file's `cells` entry); each set one overrides the run-level option. */
-export interface CellOptions {
-  reasoningEffort?: ReasoningEffort;
-  temperature?: number;
-  topP?: number;
-  seed?: number;
-  maxOutputTokens?: number;
-  stopSequence?: string[];
-  additionalModelRequestFields?: Record<string, unknown>;
-  promptCaching?: boolean;
-  guardrailId?: string;
-  guardrailVersion?: string;
-  guardrailTrace?: "enabled" | "disabled" | "enabled_full";
-}
-
-export const CELL_OPTION_KEYS = [
-  "reasoningEffort", "temperature", "topP", "seed", "maxOutputTokens", "stopSequence", "additionalModelRequestFields",
-  "promptCaching", "guardrailId", "guardrailVersion", "guardrailTrace",
-] as const satisfies readonly (keyof CellOptions)[];
-
-/** The call options set in `o` (run options or a cell entry), or undefined when none is. */
-export function pickCellOptions(o: Partial<Record<keyof CellOptions, unknown>>): CellOptions | undefined {
-  const out: Record<string, unknown> = {};
-  for (const key of CELL_OPTION_KEYS) if (o[key] !== undefined) out[key] = o[key];
-  return Object.keys(out).length > 0 ? (out as CellOptions) : undefined;
-}
-
-export interface CellSpec extends ModelSpec {
-  /** `provider/model`, `provider/model@region`, or a config cell's label (`label@region` with several regions): the cell's name in every report. */
-  cell: string;
-  /** A config cell's label, as written. */
-  label?: string;
-  /** A config cell's own call options (over the run-level ones). */
-  options?: CellOptions;
-}
-
 /** A config file's `cells` entry, as validated by src/config/options.ts. */
-export interface CellEntryInput extends CellOptions {
+export interface CellEntryInput extends CallOptions {
   model: string;
   label?: string;
   region?: string[];
@@ -93,11 +52,6 @@ export function parseModelSpec(raw: string, flag = "--model"): ModelSpec {
 
 export function cellName(spec: ModelSpec): string {
   return `${spec.provider}/${spec.model}${spec.region ? `@${spec.region}` : ""}`;
-}
-
-/** Folder-safe form of a cell name for tasks/<cell>/. */
-export function cellDirName(cell: string): string {
-  return cell.replace(/[^A-Za-z0-9._@-]+/g, "_");
 }
 
 /**
@@ -151,7 +105,7 @@ export function expandConfiguredCells(entries: CellEntryInput[], regions: string
     } else {
       cellRegions = [spec.region];
     }
-    const options = pickCellOptions(entry);
+    const options = pickCallOptions(entry);
     for (const region of cellRegions) {
       const v: ModelSpec = region ? { ...spec, region } : { provider: spec.provider, model: spec.model };
       const cell = entry.label !== undefined ? (cellRegions.length > 1 ? `${entry.label}@${region}` : entry.label) : cellName(v);

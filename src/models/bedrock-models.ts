@@ -1,4 +1,4 @@
-// `bench models --provider bedrock`: the foundation models (active, text output, streaming) and inference profiles a
+// The listing behind `bench models --provider bedrock` (src/cli/commands/models.ts): the foundation models (active, text output, streaming) and inference profiles a
 // region offers, from the Bedrock control plane (@aws-sdk/client-bedrock), global profiles first, cached for an hour.
 
 import { createHash } from "node:crypto";
@@ -12,10 +12,8 @@ import {
   type FoundationModelSummary,
   type InferenceProfileSummary,
 } from "@aws-sdk/client-bedrock";
-import { InfraError, UsageError } from "../errors.js";
-import { checkBedrockCredentials } from "./bedrock.js";
 import { classifyBedrockError } from "./bedrock-errors.js";
-import { parseBedrockModelId, resolveBedrockRegion } from "./bedrock-model-id.js";
+import { parseBedrockModelId } from "./bedrock-model-id.js";
 import { ModelError } from "./errors.js";
 
 export interface BedrockModelInfo {
@@ -192,53 +190,4 @@ export function formatModelTable(models: readonly BedrockModelInfo[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
   return [line(header), ...rows.map(line)].join("\n");
-}
-
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-
-export interface ModelsCommandOptions {
-  regions: string[];
-  endpoint?: string;
-  refresh: boolean;
-  json: boolean;
-  env: NodeJS.ProcessEnv;
-  /** stderr lines. */
-  log: (line: string) => void;
-  /** stdout text. */
-  write: (text: string) => void;
-  /** @default defaultModelsCacheDir(env) */
-  cacheDir?: string;
-}
-
-/** `bench models --provider bedrock`: credentials first (exit 1 naming the options), then one listing per region. */
-export async function bedrockModelsCommand(options: ModelsCommandOptions): Promise<void> {
-  const regions = options.regions.length > 0 ? options.regions : [resolveBedrockRegion(undefined, options.env)];
-  for (const r of regions) if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
-  try {
-    await checkBedrockCredentials({ region: regions[0]!, env: options.env });
-  } catch (err) {
-    throw new InfraError(`bench models: ${(err as Error).message}`, { cause: err });
-  }
-  const bearer = options.env["AWS_BEARER_TOKEN_BEDROCK"]?.trim();
-  for (const region of regions) {
-    let listing;
-    try {
-      listing = await listBedrockModels({
-        region,
-        cacheDir: options.cacheDir ?? defaultModelsCacheDir(options.env),
-        refresh: options.refresh,
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        ...(bearer ? { bearerToken: bearer } : {}),
-      });
-    } catch (err) {
-      throw new InfraError((err as Error).message, { cause: err });
-    }
-    const age = listing.cached ? `cached ${Math.round((Date.now() - listing.fetchedAt) / 60_000)} min ago; --refresh to ask again` : "fresh";
-    options.log(`${region}: ${listing.models.length} model(s) and inference profiles (${age})`);
-    if (options.json) {
-      for (const m of listing.models) options.write(`${JSON.stringify({ region, ...m })}\n`);
-    } else {
-      options.write(`${regions.length > 1 ? `# ${region}\n` : ""}${formatModelTable(listing.models)}\n`);
-    }
-  }
 }

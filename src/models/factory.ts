@@ -1,10 +1,9 @@
 // Builds a ModelClient per cell; checks credentials before any sandbox starts.
 
-import type { CellOptions, CellSpec } from "../config/model-spec.js";
 import { InfraError, UsageError } from "../errors.js";
 import { BedrockClient, checkBedrockCredentials, defaultBedrockClientCache, type BedrockClientOptions } from "./bedrock.js";
 import { resolveBedrockRegion } from "./bedrock-model-id.js";
-import type { GenerationParams } from "./generation.js";
+import { generationOf, type CallOptions, type CellSpec } from "./call-options.js";
 import { fetchConnections, OpenAIChatClient } from "./openai-chat.js";
 import { OpenAIResponsesClient } from "./openai-responses.js";
 import type { ModelClient } from "./types.js";
@@ -17,29 +16,27 @@ export interface ClientSettings {
   stream: boolean;
   timeoutMs: number;
   env: NodeJS.ProcessEnv;
-  /** --reasoning-effort, --temperature, --top-p, --seed, --max-output-tokens. @default none (server defaults) */
-  generation?: GenerationParams;
   /** Where providers log one-time notices (e.g. parameters dropped). @default stderr */
   log?: (line: string) => void;
   /** Bedrock Runtime endpoint (--bedrock-endpoint, e.g. a mock or a VPC endpoint). @default the SDK's: AWS_ENDPOINT_URL_BEDROCK_RUNTIME, else regional */
   bedrockEndpoint?: string;
-  /** Run-level call options (generation + Bedrock request settings), over `generation`; a cell's own options win over both. @default none */
-  callOptions?: CellOptions;
+  /** Run-level call options (generation + Bedrock request settings); a cell's own options win over them. @default none (server defaults) */
+  callOptions?: CallOptions;
 }
 
 /** Options that only the Bedrock provider sends (stop sequences also go to Chat Completions as `stop`). */
 const BEDROCK_ONLY = ["stopSequence", "additionalModelRequestFields", "promptCaching", "guardrailId", "guardrailVersion", "guardrailTrace"] as const;
 
-/** A cell's effective call options: generation < run-level call options < the cell's own. */
-export function effectiveCallOptions(cell: Pick<CellSpec, "options">, settings: Pick<ClientSettings, "generation" | "callOptions">): CellOptions {
-  return { ...settings.generation, ...settings.callOptions, ...cell.options };
+/** A cell's effective call options: run-level call options < the cell's own. */
+export function effectiveCallOptions(cell: Pick<CellSpec, "options">, settings: Pick<ClientSettings, "callOptions">): CallOptions {
+  return { ...settings.callOptions, ...cell.options };
 }
 
 /**
  * Checks every cell's effective call options before the run starts (UsageError naming the options and the cell);
  * returns warnings for Bedrock-only options set on other providers' cells (they are not sent there).
  */
-export function checkCallOptions(cells: CellSpec[], settings: Pick<ClientSettings, "generation" | "callOptions">): string[] {
+export function checkCallOptions(cells: CellSpec[], settings: Pick<ClientSettings, "callOptions">): string[] {
   const warnings: string[] = [];
   for (const cell of cells) {
     const o = effectiveCallOptions(cell, settings);
@@ -57,18 +54,8 @@ export function checkCallOptions(cells: CellSpec[], settings: Pick<ClientSetting
   return warnings;
 }
 
-function generationOf(o: CellOptions): GenerationParams {
-  return {
-    ...(o.reasoningEffort !== undefined ? { reasoningEffort: o.reasoningEffort } : {}),
-    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
-    ...(o.topP !== undefined ? { topP: o.topP } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.maxOutputTokens !== undefined ? { maxOutputTokens: o.maxOutputTokens } : {}),
-  };
-}
-
 /** The BedrockClient fields of a cell's call options. */
-export function bedrockRequestOptions(o: CellOptions): Pick<BedrockClientOptions, "stopSequences" | "additionalModelRequestFields" | "promptCaching" | "guardrail"> {
+export function bedrockRequestOptions(o: CallOptions): Pick<BedrockClientOptions, "stopSequences" | "additionalModelRequestFields" | "promptCaching" | "guardrail"> {
   return {
     ...(o.stopSequence !== undefined && o.stopSequence.length > 0 ? { stopSequences: o.stopSequence } : {}),
     ...(o.additionalModelRequestFields !== undefined ? { additionalModelRequestFields: o.additionalModelRequestFields } : {}),

@@ -1,22 +1,7 @@
-// Generation settings a run applies to every model call (--reasoning-effort, --temperature, --top-p, --seed,
-// --max-output-tokens), and the drop_params switch for servers that reject optional parameters.
+// Provider helpers for the generation options (defined in call-options.ts): reasoning-model detection and the
+// drop_params switch for servers that reject optional parameters.
 
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
-export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
-
-/** Client-level generation settings; a ModelRequest's own maxTokens / temperature / topP win over them. */
-export interface GenerationParams {
-  /** Output-token cap per call (Chat: max_completion_tokens; Responses: max_output_tokens). @default the server's */
-  maxOutputTokens?: number;
-  /** Reasoning models only (Chat: reasoning_effort; Responses: reasoning.effort). @default the server's */
-  reasoningEffort?: ReasoningEffort;
-  /** @default the server's */
-  temperature?: number;
-  /** @default the server's */
-  topP?: number;
-  /** Chat Completions only (the Responses API has no seed). @default none */
-  seed?: number;
-}
+export { REASONING_EFFORTS, type GenerationParams, type ReasoningEffort } from "./call-options.js";
 
 /**
  * OpenAI reasoning-model ids (o1, o3, o4-mini, gpt-5…, codex-mini…), with or without an org/ prefix.

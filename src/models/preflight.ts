@@ -2,7 +2,7 @@
 // or rejected credentials stop the run at once (exit 1) instead of turning every task into an `error` result.
 
 import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
-import type { CellSpec } from "../config/model-spec.js";
+import type { CellSpec } from "./call-options.js";
 import { InfraError } from "../errors.js";
 import { createRuntimeClient } from "./bedrock.js";
 

@@ -16,6 +16,13 @@ import { RUN_JSON } from "./write.js";
 export interface LoadedCompareInput {
   input: CompareInput;
   skipped: SkippedLine[];
+  /** The run directory the input is or lies in: the first input's takes compare.csv unless --out says otherwise. */
+  dir: string;
+}
+
+/** Where `bench compare` writes its CSV: --out, else compare.csv in the first input's run directory (never the current folder by accident). */
+export function compareOutPath(out: string | undefined, first: Pick<LoadedCompareInput, "dir">): string {
+  return out ?? join(first.dir, "compare.csv");
 }
 
 const num = z.number();
@@ -63,12 +70,12 @@ export async function loadCompareInput(path: string): Promise<LoadedCompareInput
     const file = join(path, RESULTS_FILE);
     const loaded = await loadResults(file, `${path}: not a run directory (no ${RESULTS_FILE})`);
     const runId = (await runIdOf(join(path, RUN_JSON))) ?? loaded.runId ?? basename(path);
-    return { input: { kind: "results", source: path, runId, results: loaded.results }, skipped: loaded.skipped };
+    return { input: { kind: "results", source: path, runId, results: loaded.results }, skipped: loaded.skipped, dir: path };
   }
   if (path.endsWith(".jsonl")) {
     const loaded = await loadResults(path, `${path}: cannot read`);
     const runId = (await runIdOf(join(dirname(path), RUN_JSON))) ?? loaded.runId ?? basename(dirname(path));
-    return { input: { kind: "results", source: path, runId, results: loaded.results }, skipped: loaded.skipped };
+    return { input: { kind: "results", source: path, runId, results: loaded.results }, skipped: loaded.skipped, dir: dirname(path) };
   }
   if (path.endsWith(".json")) {
     let data: unknown;
@@ -84,7 +91,7 @@ export async function loadCompareInput(path: string): Promise<LoadedCompareInput
     }
     // The rows carry every field compare reads; the rest of SummaryRow is not used.
     const cells = parsed.data.cells as unknown as SummaryRow[];
-    return { input: { kind: "summary", source: path, runId: parsed.data.run_id, cells }, skipped: [] };
+    return { input: { kind: "summary", source: path, runId: parsed.data.run_id, cells }, skipped: [], dir: dirname(path) };
   }
   throw new UsageError(`${path}: expected a run directory, a results.jsonl or a summary.json`);
 }

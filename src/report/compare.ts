@@ -3,6 +3,7 @@
 // Pure: inputs are already loaded (compare-load.ts reads the files).
 
 import { toCsv } from "./csv.js";
+import { formatRate, formatTable, formatUsd, MOCK_COST_NOTE } from "./format.js";
 import { compareText, latestResults } from "./latest.js";
 import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mcnemarExactP, pairedBootstrap } from "./paired-stats.js";
 import { summarize, type SummaryRow } from "./summary.js";
@@ -262,33 +263,22 @@ export function compareCsv(comparison: Comparison): string {
   return toCsv(COMPARE_COLUMNS, [...comparison.cells, ...comparison.pairs]);
 }
 
-const pct = (x: number | null): string => (x === null ? "-" : `${(x * 100).toFixed(1)}%`);
-const usd = (x: number | null): string => (x === null ? "unknown" : `$${x.toFixed(x < 1 ? 4 : 2)}`);
 const secs = (x: number | null): string => (x === null ? "-" : `${x.toFixed(2)}s`);
 
-/** Columns padded to their widest cell; `right` holds the right-aligned column indexes. */
-function table(header: string[], rows: string[][], right: ReadonlySet<number>): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
-  return all
-    .map((r) => r.map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd())
-    .join("\n");
-}
-
 /**
- * The readable form for stderr: the cells table, the pairs table (when there are pairs) and the
+ * The readable form (stdout): the cells table, the pairs table (when there are pairs) and the
  * notes. Ends with a newline.
  */
 export function formatCompareTable(comparison: Comparison): string {
-  const cellTable = table(
+  const cellTable = formatTable(
     ["cell", "tasks", "resolved", "rate [95% CI]", "$/task", "$/resolved", "tokens in", "tokens out", "p50 llm", "p95 llm"],
     comparison.cells.map((c) => [
       c.basis === "summary" ? `${c.label} (summary)` : c.label,
       String(c.tasks),
       String(c.resolved),
-      c.resolve_rate === null ? "-" : `${pct(c.resolve_rate)} [${pct(c.resolve_rate_ci_low)}-${pct(c.resolve_rate_ci_high)}]`,
-      usd(c.cost_usd_mean),
-      c.resolved === 0 && c.cost_usd_total !== null ? "-" : usd(c.cost_per_resolved),
+      c.resolve_rate === null ? "-" : formatRate(c.resolve_rate, c.resolve_rate_ci_low ?? 0, c.resolve_rate_ci_high ?? 0),
+      mockMark(c, formatUsd(c.cost_usd_mean)),
+      c.resolved === 0 && c.cost_usd_total !== null ? "-" : mockMark(c, formatUsd(c.cost_per_resolved)),
       String(c.input_tokens),
       String(c.output_tokens),
       secs(c.llm_latency_s_p50),
@@ -302,7 +292,7 @@ export function formatCompareTable(comparison: Comparison): string {
     parts.push(
       "",
       "pairs (tasks both ran; diff = A − B, 95% paired bootstrap interval)",
-      table(
+      formatTable(
         ["A", "B", "shared", "A only", "B only", "McNemar p", "diff [95% CI]"],
         comparison.pairs.map((p) => [
           p.label,
@@ -311,18 +301,29 @@ export function formatCompareTable(comparison: Comparison): string {
           String(p.only_a),
           String(p.only_b),
           p.mcnemar_p < 0.0001 ? p.mcnemar_p.toExponential(2) : p.mcnemar_p.toFixed(4),
-          p.rate_diff === null ? "-" : `${signedPct(p.rate_diff)} [${signedPct(p.rate_diff_ci_low)}, ${signedPct(p.rate_diff_ci_high)}]`,
+          p.rate_diff === null ? "-" : `${signedPct(p.rate_diff)} [${signed(p.rate_diff_ci_low)}–${signed(p.rate_diff_ci_high)}]`,
         ]),
         new Set([2, 3, 4, 5]),
       ),
     );
   }
   for (const note of comparison.notes) parts.push(`note: ${note}`);
+  if (comparison.cells.some((c) => c.provider === "mock" && c.cost_usd_total !== null)) parts.push(MOCK_COST_NOTE);
   return `${parts.join("\n")}\n`;
 }
 
-function signedPct(x: number | null): string {
+/** A mock cell's known cost is marked: its price is made up (MOCK_COST_NOTE). */
+function mockMark(c: Pick<CompareCellRow, "provider" | "cost_usd_total">, text: string): string {
+  return c.provider === "mock" && c.cost_usd_total !== null && text.startsWith("$") ? `${text}*` : text;
+}
+
+/** A percentage-point difference with its sign: `+12.5`, `-3.0`, `0.0`. */
+function signed(x: number | null): string {
   if (x === null) return "-";
-  const text = pct(x);
+  const text = (x * 100).toFixed(1);
   return x > 0 ? `+${text}` : text;
+}
+
+function signedPct(x: number | null): string {
+  return x === null ? "-" : `${signed(x)}%`;
 }

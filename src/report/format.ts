@@ -129,3 +129,85 @@ export function normalizeRow<R extends object, C extends keyof R & string>(colum
   // Numbers stay numbers and strings stay strings, so every field keeps its type in R.
   return out as Pick<R, C>;
 }
+
+/** A rate with its 95% interval, the one format of every table and summary line: `62.5% [40.9–80.0]`. */
+export function formatRate(rate: number, low: number, high: number): string {
+  const p = (x: number): string => (x * 100).toFixed(1);
+  return `${p(rate)}% [${p(low)}–${p(high)}]`;
+}
+
+/** "$0.0421" under a dollar, "$12.34" above; `unknown` for null. */
+export function formatUsd(x: number | null): string {
+  return x === null ? "unknown" : `$${x.toFixed(x < 1 ? 4 : 2)}`;
+}
+
+/** Cuts the middle out of `text` to fit `width` ("bedrock/us.anth…v1:0@us-west-2"): both ends say the most. */
+export function abbreviate(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 1) return text.slice(0, width);
+  const tail = Math.floor((width - 1) / 2);
+  return `${text.slice(0, width - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
+/** Columns padded to their widest cell, two spaces apart; `right` holds the right-aligned column indexes. No trailing newline. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  return all.map((r) => r.map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n");
+}
+
+/** The figures formatSummaryTable reads from a summary row. */
+export interface SummaryTableRow {
+  cell: string;
+  provider: string;
+  tasks: number;
+  resolved: number;
+  resolve_rate: number;
+  resolve_rate_ci_low: number;
+  resolve_rate_ci_high: number;
+  cost_usd_total: number | null;
+  llm_latency_s_p50: number | null;
+}
+
+export interface SummaryTableOptions {
+  /** Terminal width: the cell column is abbreviated in the middle so no line is wider. @default no limit (a pipe, a file) */
+  width?: number | undefined;
+  /** Every cell of the run, in order: one with no finished task still gets a row. @default the rows' cells */
+  cells?: readonly string[];
+}
+
+export const MOCK_COST_NOTE = "* mock cell: cost from a made-up price, not a real one";
+
+/**
+ * The final results table (stdout): cell, tasks, resolved, resolve rate with its 95% interval, total cost (`unknown`
+ * when any task's is; `*` for a mock cell's made-up price, with a footnote) and the p50 model-call latency. Ends with a newline.
+ */
+export function formatSummaryTable(rows: readonly SummaryTableRow[], opts: SummaryTableOptions = {}): string {
+  const byCell = new Map(rows.map((r) => [r.cell, r]));
+  const cells = [...(opts.cells ?? []), ...rows.map((r) => r.cell)].filter((c, i, all) => all.indexOf(c) === i);
+  const body = cells.map((cell) => {
+    const row = byCell.get(cell);
+    if (!row) return [cell, "0", "0", "-", "-", "-"];
+    const mock = row.provider === "mock" && row.cost_usd_total !== null;
+    return [
+      cell,
+      String(row.tasks),
+      String(row.resolved),
+      formatRate(row.resolve_rate, row.resolve_rate_ci_low, row.resolve_rate_ci_high),
+      `${formatUsd(row.cost_usd_total)}${mock ? "*" : ""}`,
+      row.llm_latency_s_p50 === null ? "-" : `${row.llm_latency_s_p50.toFixed(2)}s`,
+    ];
+  });
+  const header = ["cell", "tasks", "resolved", "rate [95% CI]", "cost", "p50 llm"];
+  if (opts.width !== undefined && opts.width > 0) {
+    // Everything but the cell column, as wide as it will print, then the cell column gets what is left (at least 12).
+    const others = header.slice(1).map((h, i) => Math.max(h.length, ...body.map((r) => r[i + 1]!.length)) + 2);
+    const room = Math.max(12, opts.width - others.reduce((a, b) => a + b, 0));
+    for (const r of body) r[0] = abbreviate(r[0]!, room);
+  }
+  const notes = [
+    ...(body.some((r) => r[4]!.endsWith("*")) ? [MOCK_COST_NOTE] : []),
+    ...(cells.some((c) => !byCell.has(c)) ? ["- no task of this cell finished"] : []),
+  ];
+  return `${[formatTable(header, body, new Set([1, 2, 4, 5])), ...notes].join("\n")}\n`;
+}

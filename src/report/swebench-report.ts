@@ -4,9 +4,8 @@
 
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { cellDirName } from "../config/model-spec.js";
 import { writeFileAtomic, writeJsonAtomic } from "./store.js";
-import type { TaskResult } from "./types.js";
+import { cellDirName, type TaskResult } from "./types.js";
 
 /** How SWE-bench would count one result: a model patch that did not apply is its `error`, not `unresolved`. */
 export type SwebenchOutcome = "resolved" | "unresolved" | "empty_patch" | "error";

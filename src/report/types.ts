@@ -97,3 +97,8 @@ export interface CellInfo {
   model: string;
   region: string | null;
 }
+
+/** Folder-safe form of a cell name: a task's files live in tasks/<cellDirName>/<instance_id>/. */
+export function cellDirName(cell: string): string {
+  return cell.replace(/[^A-Za-z0-9._@-]+/g, "_");
+}

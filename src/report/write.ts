@@ -177,35 +177,3 @@ export async function runCellOrder(runDir: string): Promise<string[]> {
   return cells.map((c: unknown) => (typeof c === "string" ? c : String((c as { cell?: unknown })?.cell ?? ""))).filter((c) => c !== "");
 }
 
-function percent(x: number): string {
-  return (x * 100).toFixed(1);
-}
-
-/**
- * A short fixed-width table of the summary for stderr: cell, tasks, resolved, resolve rate with
- * its 95% interval, total cost (`unknown` when any task's cost is) and the p50 model-call latency.
- * Ends with a newline.
- */
-export function formatSummaryTable(rows: readonly SummaryRow[]): string {
-  const header = ["cell", "tasks", "resolved", "rate [95% CI]", "cost", "p50 llm"];
-  const body = rows.map((row) => [
-    row.cell,
-    String(row.tasks),
-    String(row.resolved),
-    `${percent(row.resolve_rate)}% [${percent(row.resolve_rate_ci_low)}-${percent(row.resolve_rate_ci_high)}]`,
-    row.cost_usd_total === null ? "unknown" : `$${row.cost_usd_total.toFixed(row.cost_usd_total < 1 ? 4 : 2)}`,
-    row.llm_latency_s_p50 === null ? "-" : `${row.llm_latency_s_p50.toFixed(2)}s`,
-  ]);
-  const table = [header, ...body];
-  const widths = header.map((_, i) => Math.max(...table.map((cells) => (cells[i] ?? "").length)));
-  const numeric = new Set([1, 2, 4, 5]); // right-aligned columns
-  return table
-    .map((cells) =>
-      cells
-        .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")
-    .concat("\n");
-}

@@ -2,6 +2,7 @@
 // the timer and the terminal. On a TTY (CI unset) a live block redrawn in place; otherwise one plain
 // line per finished task and a summary line every 30 s; --quiet prints neither.
 
+import { abbreviate } from "../report/format.js";
 import type { TaskResult } from "../report/types.js";
 
 /** One cell's counts. `done` includes results from before a resume; `finishedNow` only this process's. */
@@ -9,7 +10,10 @@ export interface CellProgress {
   cell: string;
   total: number;
   done: number;
+  /** Started and not finished: agents at work, plus tasks in their grading phase (`grading`). */
   running: number;
+  /** Tasks whose agent is done and whose grading is queued or running. */
+  grading: number;
   resolved: number;
   errors: number;
   /** Sum of the known costs of the done tasks, USD. */
@@ -52,11 +56,12 @@ export function etaSeconds(remaining: number, finishedNow: number, elapsedS: num
 }
 
 function totals(cells: readonly CellProgress[]): CellProgress {
-  const t: CellProgress = { cell: "all", total: 0, done: 0, running: 0, resolved: 0, errors: 0, cost: 0, costUnknown: 0, finishedNow: 0 };
+  const t: CellProgress = { cell: "all", total: 0, done: 0, running: 0, grading: 0, resolved: 0, errors: 0, cost: 0, costUnknown: 0, finishedNow: 0 };
   for (const c of cells) {
     t.total += c.total;
     t.done += c.done;
     t.running += c.running;
+    t.grading += c.grading;
     t.resolved += c.resolved;
     t.errors += c.errors;
     t.cost += c.cost;
@@ -66,32 +71,63 @@ function totals(cells: readonly CellProgress[]): CellProgress {
   return t;
 }
 
-function figures(c: CellProgress, elapsedS: number): string {
-  const eta = etaSeconds(c.total - c.done, c.finishedNow, elapsedS);
+/**
+ * A cell's (or the total's) figures. `compact` (a narrow terminal): no "done", `ok` / `err` for resolved / errors, and
+ * no ETA unless asked (the total line keeps it).
+ */
+function figures(c: CellProgress, elapsedS: number, compact = false, eta = true): string {
+  const left = etaSeconds(c.total - c.done, c.finishedNow, elapsedS);
+  // A grading dropped by an interrupt never reports its end: the counts stay within the running tasks.
+  const grading = Math.min(c.grading, c.running);
+  const agents = c.running - grading;
   return [
-    `${c.done}/${c.total} done`,
-    `${c.running} running`,
-    `${c.resolved} resolved`,
-    `${c.errors} error${c.errors === 1 ? "" : "s"}`,
+    compact ? `${c.done}/${c.total}` : `${c.done}/${c.total} done`,
+    `${agents} agent${agents === 1 ? "" : "s"}`,
+    `${grading} grading`,
+    compact ? `${c.resolved} ok` : `${c.resolved} resolved`,
+    compact ? `${c.errors} err` : `${c.errors} error${c.errors === 1 ? "" : "s"}`,
     formatCost(c.cost, c.done - c.costUnknown, c.costUnknown),
-    `ETA ${eta === null ? "?" : formatDuration(eta)}`,
+    ...(eta ? [`ETA ${left === null ? "?" : formatDuration(left)}`] : []),
   ].join("  ");
 }
 
 const clip = (line: string, width: number): string => (line.length > width ? `${line.slice(0, Math.max(0, width - 1))}…` : line);
 
+/** Cell names as wide as the longest, but never over `max` (cut in the middle: both ends say the most). */
+function cellColumn(cells: readonly CellProgress[], max: number): string[] {
+  const pad = Math.min(max, Math.max(...cells.map((c) => c.cell.length)));
+  return cells.map((c) => abbreviate(c.cell, pad).padEnd(pad));
+}
+
 /**
  * The live block: a total line, then one line per cell when there are several, each clipped to
- * `width` characters so no line wraps (a wrapped line would break the redraw).
+ * `width` characters so no line wraps (a wrapped line would break the redraw). Long cell names are
+ * abbreviated (to a third of the width, a quarter in the compact form), so the figures stay on screen.
  */
-export function renderStatusBlock(cells: readonly CellProgress[], elapsedS: number, width: number): string[] {
-  const total = totals(cells);
-  const lines = [`bench ${formatDuration(elapsedS)}  ${figures(total, elapsedS)}`];
+export function renderStatusBlock(cells: readonly CellProgress[], elapsedS: number, width: number, compact = !fullBlockFits(cells, elapsedS, width)): string[] {
+  return blockLines(cells, elapsedS, width, compact).map((l) => clip(l, width));
+}
+
+/** Whether the full form fits `width`; else the compact figures (80 columns, long cell names), then clipping as the last resort. */
+export function fullBlockFits(cells: readonly CellProgress[], elapsedS: number, width: number): boolean {
+  return blockLines(cells, elapsedS, width, false).every((l) => l.length <= width);
+}
+
+function blockLines(cells: readonly CellProgress[], elapsedS: number, width: number, compact: boolean): string[] {
+  const lines = [`bench ${formatDuration(elapsedS)}  ${figures(totals(cells), elapsedS, compact)}`];
   if (cells.length > 1) {
-    const pad = Math.max(...cells.map((c) => c.cell.length));
-    for (const c of cells) lines.push(`  ${c.cell.padEnd(pad)}  ${figures(c, elapsedS)}`);
+    const names = cellColumn(cells, Math.max(12, Math.floor(width / (compact ? 4 : 3))));
+    cells.forEach((c, i) => lines.push(`  ${names[i]}  ${figures(c, elapsedS, compact, !compact)}`));
   }
-  return lines.map((l) => clip(l, width));
+  return lines;
+}
+
+/** What stays in the scrollback after a live run: one short line per cell (done, resolved, errors, cost). */
+export function renderFinalLines(cells: readonly CellProgress[], elapsedS: number, width: number): string[] {
+  const names = cellColumn(cells, Math.max(12, Math.floor(width / 3)));
+  const line = (c: CellProgress, name: string): string =>
+    `${name}  ${c.done}/${c.total} done  ${c.resolved} resolved  ${c.errors} error${c.errors === 1 ? "" : "s"}  ${formatCost(c.cost, c.done - c.costUnknown, c.costUnknown)}`;
+  return [`bench finished in ${formatDuration(elapsedS)}`, ...cells.map((c, i) => `  ${line(c, names[i]!)}`)].map((l) => clip(l, width));
 }
 
 /** The periodic line of plain mode (a CI log): totals, then each cell's done/total and resolved. */
@@ -106,10 +142,29 @@ export interface ProgressSink {
   /** The run's cells with their planned totals and the results already there (a resume). */
   begin(cells: readonly { cell: string; total: number }[], existing: readonly TaskResult[]): void;
   taskStarted(cell: string): void;
+  /** The task's agent is done and its grading is queued (optional: sinks that do not show phases leave it out). */
+  gradingQueued?(cell: string): void;
+  /** Its grading ended (graded, or failed); the task finishes right after. */
+  gradingFinished?(cell: string): void;
   /** `line` is the plain one-line report of the task. */
   taskFinished(result: TaskResult, line: string): void;
   /** Stops the timer and removes the live block. Idempotent. */
   end(): void;
+}
+
+/**
+ * Wraps a task's grading work for the grading queue so the sink sees the phase: queued now, finished when the work
+ * settles. The runner's one call: `grading: (work) => gradingQueue.add(trackGrading(progress, cell, work))`.
+ */
+export function trackGrading<T>(sink: ProgressSink | undefined, cell: string, work: () => Promise<T>): () => Promise<T> {
+  sink?.gradingQueued?.(cell);
+  return async () => {
+    try {
+      return await work();
+    } finally {
+      sink?.gradingFinished?.(cell);
+    }
+  };
 }
 
 export interface ProgressReporterOptions {
@@ -134,6 +189,8 @@ export class ProgressReporter implements ProgressSink {
   #timer: NodeJS.Timeout | undefined;
   /** Lines of the live block on screen now (0: none). */
   #shown = 0;
+  /** The live block has needed its compact form. */
+  #compact = false;
 
   constructor(options: ProgressReporterOptions) {
     this.#o = { columns: () => undefined, now: Date.now, summaryEveryMs: 30_000, redrawEveryMs: 1_000, ...options };
@@ -149,12 +206,13 @@ export class ProgressReporter implements ProgressSink {
   };
 
   begin(cells: readonly { cell: string; total: number }[], existing: readonly TaskResult[]): void {
-    this.#cells = new Map(cells.map(({ cell, total }) => [cell, { cell, total, done: 0, running: 0, resolved: 0, errors: 0, cost: 0, costUnknown: 0, finishedNow: 0 }]));
+    this.#cells = new Map(cells.map(({ cell, total }) => [cell, { cell, total, done: 0, running: 0, grading: 0, resolved: 0, errors: 0, cost: 0, costUnknown: 0, finishedNow: 0 }]));
     const latest = new Map<string, TaskResult>();
     for (const r of existing) latest.set(JSON.stringify([r.cell, r.instance_id]), r);
     for (const r of latest.values()) this.#count(r, false);
     this.#startedAt = this.#o.now();
     this.end();
+    this.#compact = false;
     if (this.#o.mode === "live") {
       this.#redraw();
       this.#timer = setInterval(() => this.#redraw(), this.#o.redrawEveryMs);
@@ -170,6 +228,17 @@ export class ProgressReporter implements ProgressSink {
     if (this.#o.mode === "live") this.#redraw();
   }
 
+  gradingQueued(cell: string): void {
+    const c = this.#cells.get(cell);
+    if (c) c.grading++;
+    if (this.#o.mode === "live") this.#redraw();
+  }
+
+  gradingFinished(cell: string): void {
+    const c = this.#cells.get(cell);
+    if (c) c.grading = Math.max(0, c.grading - 1);
+  }
+
   taskFinished(result: TaskResult, line: string): void {
     const c = this.#cells.get(result.cell);
     if (c) c.running = Math.max(0, c.running - 1);
@@ -179,10 +248,11 @@ export class ProgressReporter implements ProgressSink {
     else if (this.#o.mode === "live") this.#redraw();
   }
 
+  /** Stops the timer and removes the live block; after a live run, one short line per cell stays in the scrollback. */
   end(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    if (this.#shown > 0) this.#o.write(this.#clear());
+    if (this.#shown > 0) this.#o.write(`${this.#clear()}${renderFinalLines(this.snapshot(), this.#elapsed(), this.#width()).join("\n")}\n`);
     this.#shown = 0;
   }
 
@@ -206,10 +276,19 @@ export class ProgressReporter implements ProgressSink {
     return (this.#o.now() - this.#startedAt) / 1000;
   }
 
+  /**
+   * Lines are kept 3 columns short of the terminal: the terminal echoes `^C` after the block's last line, and a line
+   * that wrapped would leave a stale line behind on the next redraw. A pty without a size reports 0 columns: 80 then.
+   */
+  #width(): number {
+    return Math.max(20, (this.#o.columns() || 80) - 3);
+  }
+
   #block(): string {
-    // A pty without a size reports 0 columns: assume 80 then.
-    const columns = this.#o.columns() || 80;
-    const lines = renderStatusBlock(this.snapshot(), this.#elapsed(), Math.max(20, columns - 1));
+    const cells = this.snapshot();
+    // Once the compact form was needed it stays, so the block does not flip between forms as counts grow and shrink.
+    this.#compact ||= !fullBlockFits(cells, this.#elapsed(), this.#width());
+    const lines = renderStatusBlock(cells, this.#elapsed(), this.#width(), this.#compact);
     this.#shown = lines.length;
     return lines.join("\n");
   }

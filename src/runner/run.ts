@@ -26,7 +26,7 @@ import type { ModelClient } from "../models/types.js";
 import { ResultsStore, writeJsonAtomic } from "../report/store.js";
 import type { SummaryRow } from "../report/summary.js";
 import type { TaskResult } from "../report/types.js";
-import { formatSummaryTable, writeReports } from "../report/write.js";
+import { writeReports } from "../report/write.js";
 import { DockerSandboxProvider } from "../sandbox/docker.js";
 import { ensureImage } from "../sandbox/images.js";
 import { reapContainers } from "../sandbox/janitor.js";
@@ -38,7 +38,7 @@ import { checkLimitOptions, isInfrastructureError, mockSettingsOf, RunLimits, ta
 import { runTask } from "./task.js";
 import { evaluateGates, hasGates, runFailures, type GateReport } from "../report/gates.js";
 import { loadGateSpec } from "../report/gates-load.js";
-import type { ProgressSink } from "./progress.js";
+import { trackGrading, type ProgressSink } from "./progress.js";
 import { parseShard, shardTasks, shardText } from "./shard.js";
 import { DockerHostPool } from "../sandbox/host-pool.js";
 import { Gate } from "../gate.js";
@@ -441,7 +441,7 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
               limiter: limiterOf(cell),
               ...(options.taskTimeout !== undefined ? { taskTimeoutSec: options.taskTimeout } : {}),
               deadline: limits.deadline,
-              grading: (work) => gradingQueue.add(work),
+              grading: (work) => gradingQueue.add(trackGrading(envr.progress, cell.cell, work)),
               agentDone,
             });
             if (!counted) agentDone(result.cost_usd);
@@ -514,7 +514,6 @@ async function runJobs(input: JobsInput): Promise<Omit<RunOutcome, "shard" | "ga
   const { results: all } = await store.read();
   const written = await writeReports(runDir, all, { runId, runWallS });
   await writeSwebenchFiles(runDir, runId, all, tasks.map((t) => t.instance_id));
-  log(`\n${formatSummaryTable(written.summary)}`);
   log(`reports: ${path.relative(envr.cwd, written.reportCsv) || written.reportCsv}, ${path.relative(envr.cwd, written.summaryCsv)}`);
   return { runId, runDir, results, summary: written.summary, interrupted };
 }

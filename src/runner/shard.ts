@@ -2,30 +2,10 @@
 // the partition does not depend on dataset order, and adding a task never moves the others. Pure.
 
 import { createHash } from "node:crypto";
+import type { Shard } from "../config/shard.js";
 
-export interface Shard {
-  /** 1-based. */
-  index: number;
-  count: number;
-}
-
-/**
- * Parses `I/N` with 1 ≤ I ≤ N.
- * @throws Error naming the flag, what was expected and what was given.
- */
-export function parseShard(raw: string): Shard {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(raw);
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
-    throw new Error(`--shard: expected I/N with 1 ≤ I ≤ N (e.g. 2/4), got ${JSON.stringify(raw)}`);
-  }
-  return { index, count };
-}
-
-export function shardText(shard: Shard): string {
-  return `${shard.index}/${shard.count}`;
-}
+// Parsing `I/N` is an option check, so it lives in config; the runner partitions the tasks.
+export { parseShard, shardText, type Shard } from "../config/shard.js";
 
 /** The 1-based shard of an instance id among `count`: sha256(instance_id) mod count. */
 export function shardOf(instanceId: string, count: number): number {

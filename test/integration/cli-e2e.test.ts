@@ -5,6 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/datasets/load.js";
+import { formatRate } from "../../src/report/format.js";
+import { wilsonInterval } from "../../src/report/stats.js";
 import { REPORT_COLUMNS, SUMMARY_COLUMNS } from "../../src/report/types.js";
 import { repoRoot } from "./helpers.js";
 
@@ -24,13 +26,22 @@ const csv = (file: string) =>
     .split("\n")
     .map((l) => l.split(","));
 const sweLite = loadDataset(path.join(repoRoot, "datasets/swe-lite"));
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("bench run --dataset swe-lite (mock)", () => {
   it("oracle resolves every task and wrong resolves none; reports, trajectories and a byte-identical rebuild", () => {
     const r = bench(["run", "--dataset", "swe-lite", "--model", "mock/oracle", "--model", "mock/wrong", "--concurrency", "4", "--output-dir", out, "--run-id", "full"]);
     expect(r.stderr).toContain("run full:");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("");
+    // The results table goes to stdout (progress and notices to stderr): both cells, the mock's made-up price marked.
+    const n = sweLite.tasks.length;
+    const ci = wilsonInterval(n, n)!;
+    const table = r.stdout.split("\n");
+    expect(table[0]).toMatch(/^cell\s+tasks\s+resolved\s+rate \[95% CI\]\s+cost\s+p50 llm$/);
+    expect(table[1]).toMatch(new RegExp(`^mock/oracle\\s+${n}\\s+${n}\\s+${escape(formatRate(1, ci.low, ci.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
+    expect(table[2]).toMatch(new RegExp(`^mock/wrong\\s+${n}\\s+0\\s+${escape(formatRate(0, 0, wilsonInterval(0, n)!.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
+    expect(table.slice(3)).toEqual(["* mock cell: cost from a made-up price, not a real one", ""]);
+    expect(r.stderr).not.toContain("rate [95% CI]");
     const dir = path.join(out, "full");
     const [header, ...rows] = csv(path.join(dir, "report.csv"));
     expect(header).toEqual([...REPORT_COLUMNS]);
@@ -62,6 +73,15 @@ describe("bench run --dataset swe-lite (mock)", () => {
     const runJson = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8"));
     expect(runJson).toMatchObject({ run_id: "full", status: "completed", dataset: { name: "swe-lite", tasks: sweLite.tasks.length } });
     const before = ["report.csv", "summary.csv", "summary.json"].map((f) => readFileSync(path.join(dir, f), "utf8"));
+    // A run still in progress (run.json running, its lock held by a live process on this host): reported so far, and said.
+    const live = mkdtempSync(path.join(os.tmpdir(), "bench-live-"));
+    cpSync(dir, live, { recursive: true });
+    writeFileSync(path.join(live, "run.json"), JSON.stringify({ ...runJson, status: "running" }));
+    writeFileSync(path.join(live, ".lock"), JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+    const partial = bench(["report", live]);
+    expect(partial.code).toBe(0);
+    expect(partial.stderr).toBe(`notice: ${live} is still running: the reports cover the results so far\n`);
+    expect(partial.stdout.split("\n")[1]).toBe(table[1]);
     const rebuilt = bench(["report", dir]);
     expect(rebuilt.code).toBe(0);
     expect(["report.csv", "summary.csv", "summary.json"].map((f) => readFileSync(path.join(dir, f), "utf8"))).toEqual(before);
@@ -156,5 +176,34 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     expect(r.code).toBe(0);
     for (const c of ["run", "report", "images", "datasets", "mock-server"]) expect(r.stdout).toContain(`bench ${c}`);
     expect(readdirSync(out)).not.toContain("bad");
+  });
+
+  it("--version, -h, run -h with grouped options, and an action left out names the choices", () => {
+    const version = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).version as string;
+    expect(bench(["--version"])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+    expect(bench(["-V"]).stdout).toBe(`${version}\n`);
+    expect(bench(["-h"]).stdout).toBe(bench(["--help"]).stdout);
+    const help = bench(["run", "-h"]);
+    expect(help.code).toBe(0);
+    const groups = help.stdout.split("\n").filter((l) => /^[A-Z][A-Za-z ]+:$/.test(l));
+    expect(groups).toEqual(["Core options:", "Model calls:", "Limits:", "Sandbox and images:", "Output and CI:", "Bedrock:", "Mock and testing:", "Options:", "Examples:"]);
+    // Help wraps long lines: read it with its whitespace folded.
+    const flat = help.stdout.replace(/\s+/g, " ");
+    expect(flat).toContain("--model Model spec <provider>/<model-id>[@region] (providers mock, openai, openai-responses, bedrock) (repeatable) [array] [default: mock/oracle]");
+    expect(flat).toContain("(from the hub) (required: flag, config file or --resume) [string]");
+    expect(flat).toContain("--pull Pull task images (always: once per run) (one of missing, always, never) [string] [default: missing]");
+    expect(bench(["images"])).toEqual({ code: 2, stdout: "", stderr: "bench: images: expected an action: build | list (e.g. bench images list)\n" });
+    expect(bench(["datasets"])).toEqual({ code: 2, stdout: "", stderr: "bench: datasets: expected an action: list | validate (e.g. bench datasets list)\n" });
+  });
+
+  it("bench images list prints a table on stdout, --json one object per image", () => {
+    const table = bench(["images", "list"]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^image\s+recipe\s+state\s+size\s+created$/);
+    expect(lines.slice(1).some((l) => /^bench-sandbox-python:[0-9a-f]{12}\s+python\s+current\s+\d+ MB\s+\d{4}-\d\d-\d\d \d\d:\d\d$/.test(l))).toBe(true);
+    const json = bench(["images", "list", "--json"]);
+    const rows = json.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { tag: string; current: boolean });
+    expect(rows.map((r) => r.tag)).toEqual(lines.slice(1).map((l) => l.split(/\s+/)[0]));
   });
 });

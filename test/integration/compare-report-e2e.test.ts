@@ -30,11 +30,11 @@ beforeAll(() => {
 }, 600_000);
 
 describe("bench compare on a two-model mock run", () => {
-  it("writes compare.csv with both cells and their paired statistics, and a table on stderr", () => {
+  it("writes compare.csv with both cells and their paired statistics, and the table on stdout", () => {
     const csvFile = path.join(out, "nested", "compare.csv");
     const r = bench(["compare", runDir, "--out", csvFile]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`compare: ${csvFile}\n`);
     const lines = readFileSync(csvFile, "utf8").trimEnd().split("\n");
     expect(lines[0]).toBe(COMPARE_COLUMNS.join(","));
     const col = (line: string, name: string) => line.split(",")[COMPARE_COLUMNS.indexOf(name as never)];
@@ -47,16 +47,29 @@ describe("bench compare on a two-model mock run", () => {
     expect([col(wrong!, "label"), col(wrong!, "resolved"), col(wrong!, "resolve_rate"), col(wrong!, "cost_per_resolved")]).toEqual(["mock/wrong", "0", "0", ""]);
     // Every task: oracle solved, wrong did not → b = 3, c = 0, p = 2·(1/2)^3 = 0.25; the difference is 1 in every resample.
     expect(pair).toBe("pair,mock/oracle,mock/wrong,,,,,,,3,,3,,,,,,,,,,,,,,,,0,3,0,0.25,1,1,1");
-    expect(r.stderr).toContain("cells (on the 3 task(s) every run-backed cell ran)");
-    expect(r.stderr).toMatch(/mock\/oracle\s+mock\/wrong\s+3\s+3\s+0\s+0\.2500\s+\+100\.0% \[\+100\.0%, \+100\.0%\]/);
+    expect(r.stdout).toContain("cells (on the 3 task(s) every run-backed cell ran)");
+    expect(r.stdout).toMatch(/mock\/oracle\s+mock\/wrong\s+3\s+3\s+0\s+0\.2500\s+\+100\.0% \[\+100\.0–\+100\.0\]/);
+    // Mock cells' costs come from a made-up price: marked, with a footnote.
+    expect(r.stdout).toMatch(/\nmock\/oracle\s+3\s+3\s+100\.0% \[\d+\.\d–100\.0\]\s+\$\d+\.\d{4}\*/);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("* mock cell: cost from a made-up price, not a real one");
+  });
+
+  it("without --out writes compare.csv into the first run's directory, not the current folder; --json replaces the table", () => {
+    const r = bench(["compare", runDir, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`compare: ${path.join(runDir, "compare.csv")}\n`);
+    expect(existsSync(path.join(runDir, "compare.csv"))).toBe(true);
+    expect(existsSync(path.join(out, "compare.csv"))).toBe(false);
+    const json = JSON.parse(r.stdout) as { cells: { label: string }[]; pairs: unknown[]; sharedTasks: number };
+    expect([json.cells.map((c) => c.label), json.pairs.length, json.sharedTasks]).toEqual([["mock/oracle", "mock/wrong"], 1, 3]);
   });
 
   it("accepts a summary.json next to a results.jsonl and says paired statistics need per-task data", () => {
     const r = bench(["compare", path.join(runDir, "summary.json"), path.join(runDir, "results.jsonl"), "--out", path.join(out, "mixed.csv")]);
     expect(r.code).toBe(0);
     // Same run twice: labels carry the run id and the argument's position.
-    expect(r.stderr).toContain("two:mock/oracle#1 (summary)");
-    expect(r.stderr).toContain("paired statistics (McNemar, bootstrap) need run directories or results.jsonl");
+    expect(r.stdout).toContain("two:mock/oracle#1 (summary)");
+    expect(r.stdout).toContain("paired statistics (McNemar, bootstrap) need run directories or results.jsonl");
     const kinds = readFileSync(path.join(out, "mixed.csv"), "utf8").trimEnd().split("\n").slice(1).map((l) => `${l.split(",")[0]} ${l.split(",")[1]}`);
     expect(kinds).toEqual(["cell two:mock/oracle#1", "cell two:mock/wrong#1", "cell two:mock/oracle#2", "cell two:mock/wrong#2", "pair two:mock/oracle#2"]);
   });
@@ -72,6 +85,9 @@ describe("bench report --html on the same run", () => {
   it("writes a self-contained report.html that Chromium renders with summary.json's figures, byte-identical on rebuild", () => {
     const r = bench(["report", runDir, "--html"]);
     expect(r.code).toBe(0);
+    // The table on stdout, the file written on stderr; a finished run gets no "still running" notice.
+    expect(r.stdout.split("\n")[0]).toBe("cell         tasks  resolved  rate [95% CI]            cost  p50 llm");
+    expect(r.stderr).toBe(`report: ${path.join(runDir, "report.html")}\n`);
     const file = path.join(runDir, "report.html");
     expect(existsSync(file)).toBe(true);
     const first = readFileSync(file, "utf8");

@@ -142,9 +142,9 @@ describe("Bedrock request options", () => {
     expect(resolveRunOptions({ dataset: "d" }, { stopSequence: "X", guardrailVersion: 3 }, {})).toMatchObject({ stopSequence: ["X"], guardrailVersion: "3" });
   });
 
-  it("merges generation < run-level < the cell's own and maps them to BedrockClient options", () => {
+  it("merges run-level < the cell's own and maps them to BedrockClient options", () => {
     const cell = { options: { temperature: 0, guardrailTrace: "disabled" as const } };
-    const o = effectiveCallOptions(cell, { generation: { temperature: 1, topP: 0.5 }, callOptions: { temperature: 0.7, guardrailId: "g", guardrailVersion: "1", stopSequence: ["S"] } });
+    const o = effectiveCallOptions(cell, { callOptions: { temperature: 0.7, topP: 0.5, guardrailId: "g", guardrailVersion: "1", stopSequence: ["S"] } });
     expect(o).toEqual({ temperature: 0, topP: 0.5, guardrailId: "g", guardrailVersion: "1", guardrailTrace: "disabled", stopSequence: ["S"] });
     expect(bedrockRequestOptions(o)).toEqual({ stopSequences: ["S"], guardrail: { id: "g", version: "1", trace: "disabled" } });
     expect(bedrockRequestOptions({ promptCaching: false, additionalModelRequestFields: { a: 1 } })).toEqual({ additionalModelRequestFields: { a: 1 } });

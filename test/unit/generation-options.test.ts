@@ -43,7 +43,7 @@ describe("openai-responses cells", () => {
     await expect(check(settings)).rejects.toThrowError("openai-responses/o4-mini: no API key: set MY_KEY (or pass --api-key-env NAME), or use --base-url for a local OpenAI-compatible server");
     await expect(check({ ...settings, env: { MY_KEY: "k" } })).resolves.toBeUndefined();
     await expect(check({ ...settings, baseUrl: "http://127.0.0.1:1/v1" })).resolves.toBeUndefined();
-    const client = createClient(cell, { ...settings, env: { MY_KEY: "k" }, generation: { reasoningEffort: "low" } });
+    const client = createClient(cell, { ...settings, env: { MY_KEY: "k" }, callOptions: { reasoningEffort: "low" } });
     expect(client).toBeInstanceOf(OpenAIResponsesClient);
     expect([client.provider, client.model]).toEqual(["openai-responses", "o4-mini"]);
   });

@@ -120,14 +120,15 @@ describe("formatCompareTable", () => {
     expect(formatCompareTable(compareRuns([input1]))).toBe(
       [
         "cells (on the 4 task(s) every run-backed cell ran)",
-        "cell         tasks  resolved  rate [95% CI]         $/task  $/resolved  tokens in  tokens out  p50 llm  p95 llm",
-        "mock/oracle      4         3  75.0% [30.1%-95.4%]  $0.2500     $0.3333        400          80    2.50s    3.85s",
-        "mock/wrong       4         1  25.0% [4.6%-69.9%]   unknown     unknown        400          80    6.50s    7.85s",
+        "cell         tasks  resolved  rate [95% CI]        $/task  $/resolved  tokens in  tokens out  p50 llm  p95 llm",
+        "mock/oracle      4         3  75.0% [30.1–95.4]  $0.2500*    $0.3333*        400          80    2.50s    3.85s",
+        "mock/wrong       4         1  25.0% [4.6–69.9]    unknown     unknown        400          80    6.50s    7.85s",
         "",
         "pairs (tasks both ran; diff = A − B, 95% paired bootstrap interval)",
         "A            B           shared  A only  B only  McNemar p  diff [95% CI]",
-        "mock/oracle  mock/wrong       4       2       0     0.5000  +50.0% [0.0%, +100.0%]",
+        "mock/oracle  mock/wrong       4       2       0     0.5000  +50.0% [0.0–+100.0]",
         "note: mock/wrong: 1 task(s) not run by every cell left out of the side-by-side table",
+        "* mock cell: cost from a made-up price, not a real one",
         "",
       ].join("\n"),
     );

@@ -1,6 +1,6 @@
 // The viewer's pure logic: a task's story from trajectory.jsonl, diff lines, grid filters, test rows, the page data.
 import { describe, expect, it } from "vitest";
-import { requestedFile } from "../../src/cli/commands/view.js";
+import { requestedFile } from "../../src/report/view-server.js";
 import { buildViewData, jsonForScript } from "../../src/report/html/data.js";
 import { buildStory, diffLines, distinctValues, taskMatches, testRows, type GridFilter, type ViewResult, type ViewTask } from "../../src/report/html/story.js";
 import { makeResult } from "./report-fixtures.js";

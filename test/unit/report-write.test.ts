@@ -8,7 +8,8 @@ import { UsageError } from "../../src/errors.js";
 import { ResultsStore } from "../../src/report/store.js";
 import { runWallSeconds, summarize } from "../../src/report/summary.js";
 import type { TaskResult } from "../../src/report/types.js";
-import { formatSummaryTable, rebuildReports, renderReports, writeReports } from "../../src/report/write.js";
+import { formatSummaryTable } from "../../src/report/format.js";
+import { rebuildReports, renderReports, writeReports } from "../../src/report/write.js";
 import { makeResult } from "./report-fixtures.js";
 
 let dir: string;
@@ -201,8 +202,8 @@ describe("formatSummaryTable", () => {
     expect(formatSummaryTable(rows)).toBe(
       [
         "cell                      tasks  resolved  rate [95% CI]         cost  p50 llm",
-        "bedrock/claude@us-east-1      3         2  66.7% [20.8-93.9]  $0.6000    1.00s",
-        "mock/oracle                   1         0  0.0% [0.0-79.3]    unknown        -",
+        "bedrock/claude@us-east-1      3         2  66.7% [20.8–93.9]  $0.6000    1.00s",
+        "mock/oracle                   1         0  0.0% [0.0–79.3]    unknown        -",
         "",
       ].join("\n"),
     );
