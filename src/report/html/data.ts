@@ -3,8 +3,7 @@
 
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { cellDirName } from "../../config/model-spec.js";
-import type { TaskResult } from "../types.js";
+import { cellDirName, type TaskResult } from "../types.js";
 import type { TaskFiles, ViewData, ViewResult, ViewTask } from "./story.js";
 
 /** report.html embeds the task files while they total at most this many bytes; above, `bench view` shows them. */

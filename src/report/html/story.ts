@@ -3,7 +3,7 @@
 // only the other functions listed in script.ts and globals, never a module binding.
 
 import type { TaskResult } from "../types.js";
-import type { EndEvent, GradingResultEvent, ModelCallEvent, ObservationEvent, RecordedEvent, ToolCallEvent } from "../../agent/trajectory.js";
+import type { EndEvent, GradingResultEvent, ModelCallEvent, ObservationEvent, RecordedEvent, ToolCallEvent } from "../trajectory-events.js";
 
 /** A task × cell's result as the page carries it (a subset of TaskResult; absent optional fields are null). */
 export type ViewResult = Pick<
