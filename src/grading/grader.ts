@@ -7,7 +7,7 @@ import { listedTestFiles, makeEvalScript, TEST_PATCH_APPLY_FAILED, testDirective
 import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS, gradeLog, instanceReport, type InstanceReportEntry, type TestsReport } from "./swebench-grading.js";
 import type { Task, TaskGrading } from "../datasets/types.js";
 import { DEFAULT_TEST_CMD } from "../datasets/load.js";
-import { workspaceSpec } from "../runner/workspace.js";
+import { workspaceSpec } from "./workspace.js";
 import type { Sandbox, SandboxProvider, WorkspaceSpec } from "../sandbox/types.js";
 
 export interface GradeOptions {
@@ -107,25 +107,7 @@ export async function gradeInSandbox(task: Task, modelPatch: string, sandbox: Sa
     return notRun({ class: "empty_patch", message: "the patch is empty" }, false);
   }
   if (!empty) {
-    await sandbox.writeFile("/tmp/patch.diff", modelPatch.endsWith("\n") ? modelPatch : `${modelPatch}\n`);
-    let applied = false;
-    for (const [i, step] of APPLY_STEPS.entries()) {
-      const r = await sandbox.exec(step, { timeoutSec: 300 });
-      log.push(`$ ${step}\n${r.stdout}${r.stderr}[exit ${r.exitCode}]`);
-      if (r.exitCode === 0) {
-        applied = true;
-        break;
-      }
-      if (i === 0) {
-        const reverse = await sandbox.exec(ALREADY_APPLIED, { timeoutSec: 300 });
-        log.push(`$ ${ALREADY_APPLIED}\n${reverse.stdout}${reverse.stderr}[exit ${reverse.exitCode}]`);
-        if (reverse.exitCode === 0) {
-          log.push("the patch is already applied");
-          applied = true;
-          break;
-        }
-      }
-    }
+    const applied = await applyModelPatch(sandbox, modelPatch, log);
     if (!applied) {
       log.push(APPLY_PATCH_FAIL);
       return notRun({ class: "patch_apply", message: "the model patch does not apply (git apply, --3way, --reject, patch --forward --fuzz=5 all failed)" }, false);
@@ -176,6 +158,25 @@ export async function gradeInSandbox(task: Task, modelPatch: string, sandbox: Sa
     }),
     ...(verdict.gradable ? {} : { failure: { class: "no_test_results" as const, message: verdict.error ?? "the log has no test results" } }),
   };
+}
+
+/** Applies the model patch with SWE-bench's fallbacks, logging each step; true when it applied (or already was). */
+async function applyModelPatch(sandbox: Sandbox, modelPatch: string, log: string[]): Promise<boolean> {
+  await sandbox.writeFile("/tmp/patch.diff", modelPatch.endsWith("\n") ? modelPatch : `${modelPatch}\n`);
+  for (const [i, step] of APPLY_STEPS.entries()) {
+    const r = await sandbox.exec(step, { timeoutSec: 300 });
+    log.push(`$ ${step}\n${r.stdout}${r.stderr}[exit ${r.exitCode}]`);
+    if (r.exitCode === 0) return true;
+    if (i === 0) {
+      const reverse = await sandbox.exec(ALREADY_APPLIED, { timeoutSec: 300 });
+      log.push(`$ ${ALREADY_APPLIED}\n${reverse.stdout}${reverse.stderr}[exit ${reverse.exitCode}]`);
+      if (reverse.exitCode === 0) {
+        log.push("the patch is already applied");
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**

@@ -12,7 +12,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/datasets/load.js";
 import type { TaskResult } from "../../src/report/types.js";
-import { workspaceSpec } from "../../src/runner/workspace.js";
+import { workspaceSpec } from "../../src/grading/workspace.js";
 import { DockerSandboxProvider } from "../../src/sandbox/docker.js";
 import { repoRoot } from "./helpers.js";
 import { startRegistry, type LocalRegistry } from "./registry.js";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_IMAGE_USER, loadDataset, selectTasks, taskUser } from "../../src/datasets/load.js";
-import { SWEBENCH_ACTIVATE, workspaceSpec } from "../../src/runner/workspace.js";
+import { SWEBENCH_ACTIVATE, workspaceSpec } from "../../src/grading/workspace.js";
 
 const task = (id: string, extra: Record<string, unknown> = {}) => ({
   instance_id: id,
