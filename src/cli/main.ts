@@ -494,7 +494,7 @@ export async function main(argv: string[]): Promise<number> {
           .positional("path", { type: "string", describe: "Dataset name or path (validate)" })
           .option("concurrency", { type: "number", default: 4 }),
       async (args) => {
-        const { listDatasets, validateDataset } = await import("../datasets/validate.js");
+        const { listDatasets, validateDataset } = await import("../grading/validate.js");
         if (args.action === "list") {
           for (const d of listDatasets()) process.stdout.write(`${d.name}\t${d.tasks} tasks\t${d.dir}\n`);
           return;

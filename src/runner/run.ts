@@ -11,6 +11,7 @@ import { GOLD_MODEL, goldPredictions, loadPredictions, type Predictions } from "
 import type { Dataset, Task } from "../datasets/types.js";
 import { UsageError } from "../errors.js";
 import { loadSpecsFile, type SpecsOverrides } from "../grading/specs.js";
+import { withGrading } from "../grading/task-grading.js";
 import { resolveBedrockRegion } from "../models/bedrock-model-id.js";
 import { awsSdkNodeNotice } from "../models/bedrock.js";
 import { unpricedModels } from "../models/cost.js";
@@ -108,8 +109,9 @@ async function readInputs(options: RunOptions, envr: RunEnvironment): Promise<Ru
     : undefined;
   const dockerVersion = pool ? Object.entries(pool.versions()).map(([h, v]) => `${h} ${v}`).join(", ") : await pingDocker(envr.docker);
   const specs = options.specs !== undefined ? loadSpecsFile(path.resolve(envr.cwd, options.specs)) : undefined;
+  // Each task's grading is resolved as the dataset loads (a row that cannot be graded is a usage error naming it).
   const dataset = await openDataset(options.dataset, envr.cwd, {
-    ...(specs ? { specs, specsFile: options.specs } : {}),
+    ...withGrading(specs ? { specs, specsFile: options.specs } : {}),
     ...(options.imageTemplate ? { imageTemplate: options.imageTemplate } : {}),
     ...(options.split ? { split: options.split } : {}),
     env: envr.env,
