@@ -21,7 +21,7 @@ export async function docker() {
 
 /** A Docker client whose engine answered a ping (InfraError otherwise). */
 export async function pingedDocker() {
-  const { pingDocker } = await import("../runner/run.js");
+  const { pingDocker } = await import("../sandbox/engine.js");
   const d = await docker();
   await pingDocker(d);
   return d;

@@ -7,10 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UsageError, errorMessage } from "../errors.js";
-import { knownParserNames, parserFromName, REPO_LOG_PARSER } from "../grading/log-parsers.js";
-import { SWEBENCH_SPECS, specFor, type SpecsOverrides } from "../grading/specs.js";
 import { officialImage } from "../sandbox/pull.js";
-import type { Dataset, Task, TaskGrading } from "./types.js";
+import type { Dataset, Task } from "./types.js";
 
 const INSTANCE_ID = /^[A-Za-z0-9._-]+$/;
 
@@ -53,9 +51,6 @@ const taskSchema = z.object({
   version: z.preprocess((v) => (v === null ? undefined : v), z.union([z.string(), z.number()]).transform(String).optional()),
 });
 
-/** A local dataset's test command when its rows name neither a spec nor a test_cmd: pytest over the test files. */
-export const DEFAULT_TEST_CMD = "python -m pytest -rA";
-
 /** The built-in sandbox image's unprivileged user (`agent`), who owns /testbed there. */
 export const BUILTIN_IMAGE_USER = "1000:1000";
 
@@ -92,14 +87,16 @@ export function resolveDatasetPath(nameOrPath: string, cwd = process.cwd()): { f
   );
 }
 
-/** What a dataset's rows need beyond themselves: specs over the built-in ones, the image of a row without one. */
-export interface LoadOptions {
-  /** --specs: repo → version → spec, over SWE-bench's table. */
-  specs?: SpecsOverrides;
-  /** File the specs came from (for messages). */
-  specsFile?: string;
+/** What a dataset's rows need beyond themselves: the image of a row without one, and what completes each task. */
+export interface LoadOptions<T extends Task = Task> {
   /** --image-template. @default swebench/sweb.eval.x86_64.{id}:latest */
   imageTemplate?: string;
+  /**
+   * Completes each task as it loads (`bench run`/`grade`: its grading, src/grading/task-grading.ts withGrading), with
+   * where its row was read and whether the dataset is local; a UsageError naming the row stops loading there.
+   * @default none (the tasks as read)
+   */
+  completeTask?: (task: Task, where: string, local: boolean) => T;
 }
 
 /** One row as read, with where it was read (`file:line`, `file[index]`, `file row N`) for messages. */
@@ -109,7 +106,7 @@ export interface DatasetRow {
 }
 
 /** Loads a dataset folder (tasks.jsonl + repos/), or a SWE-bench `.jsonl` / `.json` list of rows. Synchronous. */
-export function loadDataset(nameOrPath: string, cwd = process.cwd(), options: LoadOptions = {}): Dataset {
+export function loadDataset<T extends Task = Task>(nameOrPath: string, cwd = process.cwd(), options: LoadOptions<T> = {}): Dataset<T> {
   const { file, dir, local } = resolveDatasetPath(nameOrPath, cwd);
   if (file.endsWith(".parquet")) throw new UsageError(`--dataset ${nameOrPath}: a parquet file is read by openDataset`);
   return datasetFromRows(readJsonRows(file), { file, dir, local, options });
@@ -119,11 +116,11 @@ export function loadDataset(nameOrPath: string, cwd = process.cwd(), options: Lo
  * Any dataset `bench run` / `bench grade` take: a named SWE-bench dataset (downloaded from the Hugging Face hub into
  * the cache on first use), a `.parquet` file, or what loadDataset reads.
  */
-export async function openDataset(
+export async function openDataset<T extends Task = Task>(
   nameOrPath: string,
   cwd = process.cwd(),
-  options: LoadOptions & { split?: string; env?: NodeJS.ProcessEnv; onProgress?: (line: string) => void } = {},
-): Promise<Dataset> {
+  options: LoadOptions<T> & { split?: string; env?: NodeJS.ProcessEnv; onProgress?: (line: string) => void } = {},
+): Promise<Dataset<T>> {
   const { isNamedDataset, ensureNamedDataset } = await import("./hub.js");
   if (isNamedDataset(nameOrPath) && !existsSync(path.resolve(cwd, nameOrPath))) {
     const got = await ensureNamedDataset(nameOrPath, options.split ?? "test", {
@@ -171,9 +168,9 @@ function readJsonRows(file: string): DatasetRow[] {
 }
 
 /** Validates rows into tasks: the first problem stops loading, named by its row and field. */
-function datasetFromRows(rows: readonly DatasetRow[], ctx: { file: string; dir: string; local: boolean; options: LoadOptions; name?: string }): Dataset {
+function datasetFromRows<T extends Task>(rows: readonly DatasetRow[], ctx: { file: string; dir: string; local: boolean; options: LoadOptions<T>; name?: string }): Dataset<T> {
   const { file, dir, local, options } = ctx;
-  const tasks: Task[] = [];
+  const tasks: T[] = [];
   const seen = new Map<string, string>();
   for (const { row: json, where } of rows) {
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
@@ -212,51 +209,16 @@ function datasetFromRows(rows: readonly DatasetRow[], ctx: { file: string; dir: 
         throw new UsageError(`${where}: ${errorMessage(err)}`);
       }
     }
-    task.grading = resolveGrading(task, where, local, options);
-    tasks.push(task);
+    // Without completeTask, T is Task (its default): the task as read.
+    tasks.push(options.completeTask ? options.completeTask(task, where, local) : (task as T));
   }
   if (tasks.length === 0) throw new UsageError(`${file}: the dataset has no tasks`);
   const name = ctx.name ?? (local ? path.basename(dir) : path.basename(file).replace(/\.(jsonl|json|parquet)$/, ""));
   return { name, dir, file, tasks, hash: hashDataset(file, tasks) };
 }
 
-/**
- * How a task is graded: the row's own eval_script (v5 rows), bench's `test_cmd`, SWE-bench's spec for its repo and
- * version (--specs first), or, for a local dataset, pytest over the test patch's files. A SWE-bench row with none of
- * these cannot be graded the way SWE-bench grades it: a usage error naming the row, not a guess.
- */
-export function resolveGrading(task: Task, where: string, local: boolean, options: LoadOptions = {}): TaskGrading {
-  const rowParser = task.log_parser !== undefined ? parserFromName(task.log_parser) : undefined;
-  if (task.log_parser !== undefined && rowParser === undefined) {
-    throw new UsageError(`${where}: field log_parser: unknown parser "${task.log_parser}" (known: ${knownParserNames().join(", ")})`);
-  }
-  const repoParser = REPO_LOG_PARSER[task.repo];
-  if (task.eval_script !== undefined) {
-    const parser = rowParser ?? repoParser;
-    if (parser === undefined) throw new UsageError(`${where}: field log_parser: required with eval_script for repo ${task.repo} (no parser known for it)`);
-    return { source: "row", parser, evalScript: task.eval_script, directives: false };
-  }
-  if (task.test_cmd !== undefined) return { source: "test_cmd", parser: rowParser ?? "pytest", spec: { test_cmd: task.test_cmd }, directives: false };
-  const own = options.specs !== undefined && task.version !== undefined ? options.specs[task.repo]?.[task.version] : undefined;
-  const spec = specFor(task.repo, task.version ?? "", options.specs);
-  if (spec !== undefined) {
-    const specParser = spec.log_parser !== undefined ? parserFromName(spec.log_parser) : undefined;
-    if (spec.log_parser !== undefined && specParser === undefined) {
-      throw new UsageError(`${options.specsFile ?? "--specs"}: ${task.repo}.${task.version}.log_parser: unknown parser "${spec.log_parser}" (known: ${knownParserNames().join(", ")})`);
-    }
-    return { source: own !== undefined ? "specs-file" : "spec", parser: rowParser ?? specParser ?? repoParser ?? "pytest", spec, directives: true };
-  }
-  if (local) return { source: "default", parser: rowParser ?? "pytest", spec: { test_cmd: DEFAULT_TEST_CMD }, directives: true };
-  const versions = Object.keys(SWEBENCH_SPECS[task.repo] ?? {});
-  const known = versions.length > 0 ? `known versions of ${task.repo}: ${versions.join(", ")}` : `${task.repo} is not one of SWE-bench's repositories`;
-  throw new UsageError(
-    `${where}: field version: no SWE-bench spec for ${task.repo} version ${task.version === undefined ? "(missing)" : JSON.stringify(task.version)} (${known}); ` +
-      "give one with --specs FILE, or a test_cmd / eval_script in the row",
-  );
-}
-
 /** sha256 over the tasks file and, for local datasets, every repository file (path + bytes). */
-export function hashDataset(file: string, tasks: Task[]): string {
+export function hashDataset(file: string, tasks: readonly Task[]): string {
   const hash = createHash("sha256");
   hash.update(readFileSync(file));
   for (const task of tasks) {
@@ -285,7 +247,7 @@ export function listFiles(dir: string): string[] {
 }
 
 /** `--instances a,b` and `--limit N` applied in dataset order; unknown ids are a usage error. */
-export function selectTasks(dataset: Dataset, instances: string[] | undefined, limit: number | undefined): Task[] {
+export function selectTasks<T extends Task>(dataset: Dataset<T>, instances: string[] | undefined, limit: number | undefined): T[] {
   let tasks = dataset.tasks;
   if (instances && instances.length > 0) {
     const known = new Set(tasks.map((t) => t.instance_id));

@@ -1,8 +1,5 @@
 // A loaded, validated task in SWE-bench field names (docs/ARCHITECTURE.md "Dataset format").
 
-import type { LogParserName } from "../grading/log-parsers.js";
-import type { RepoSpec } from "../grading/specs.js";
-
 export interface Task {
   instance_id: string;
   repo: string;
@@ -36,31 +33,16 @@ export interface Task {
   log_parser?: string;
   /** SWE-bench v5 rows: `pass_and_fail` (default) or `fail_only`. */
   eval_type?: string;
-  /** How the task is graded, resolved when the dataset is loaded; absent: bench's pytest default. */
-  grading?: TaskGrading;
 }
 
-/** How a task's tests run and are read (docs/ARCHITECTURE.md "Grading"). */
-export interface TaskGrading {
-  /** `spec`: SWE-bench's table for repo + version; `specs-file`: --specs; `row`: the row's own eval_script; `test_cmd`: bench's own field; `default`: pytest. */
-  source: "spec" | "specs-file" | "row" | "test_cmd" | "default";
-  /** Our parser name (src/grading/log-parsers.ts LogParserName). */
-  parser: LogParserName;
-  /** The spec the eval script is made from (absent for `row`). */
-  spec?: RepoSpec;
-  /** The test directives (test files) follow the test command; false for bench's `test_cmd`, which is complete. */
-  directives: boolean;
-  /** The row's own script (source `row`). */
-  evalScript?: string;
-}
-
-export interface Dataset {
+/** A loaded dataset; `T`: its tasks as completed when loading (e.g. with their gradings: src/grading/task-grading.ts). */
+export interface Dataset<T extends Task = Task> {
   name: string;
   /** Folder (local dataset) or the rows file's folder. */
   dir: string;
   /** The tasks.jsonl / .jsonl / .json / .parquet file that was read. */
   file: string;
-  tasks: Task[];
+  tasks: T[];
   /** sha256 of the tasks file and every repository file: resume refuses a changed dataset. */
   hash: string;
   /** A named dataset downloaded from the Hugging Face hub: where from, at which revision (recorded in run.json). */

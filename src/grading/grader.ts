@@ -5,9 +5,9 @@
 
 import { listedTestFiles, makeEvalScript, TEST_PATCH_APPLY_FAILED, testDirectives } from "./eval-script.js";
 import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS, gradeLog, instanceReport, type InstanceReportEntry, type TestsReport } from "./swebench-grading.js";
-import type { Task, TaskGrading } from "../datasets/types.js";
-import { DEFAULT_TEST_CMD } from "../datasets/load.js";
-import { workspaceSpec } from "../runner/workspace.js";
+import type { Task } from "../datasets/types.js";
+import { gradingOf, type GradedTask, type TaskGrading } from "./task-grading.js";
+import { workspaceSpec } from "./workspace.js";
 import type { Sandbox, SandboxProvider, WorkspaceSpec } from "../sandbox/types.js";
 
 export interface GradeOptions {
@@ -47,13 +47,6 @@ export interface GradeResult {
   failure?: { class: GradeFailure; message: string };
 }
 
-/** The grading of a task whose dataset loader did not resolve one (tests' own Task objects): bench's pytest default. */
-export function gradingOf(task: Task): TaskGrading {
-  if (task.grading) return task.grading;
-  if (task.test_cmd !== undefined) return { source: "test_cmd", parser: "pytest", spec: { test_cmd: task.test_cmd }, directives: false };
-  return { source: "default", parser: "pytest", spec: { test_cmd: DEFAULT_TEST_CMD }, directives: true };
-}
-
 /** The workspace SWE-bench grades a task of its layout in: root, network, Docker's default limits. */
 export function gradingWorkspaceSpec(task: Task, image: string, labels: Record<string, string>): WorkspaceSpec {
   const spec = workspaceSpec(task, image, labels);
@@ -63,7 +56,7 @@ export function gradingWorkspaceSpec(task: Task, image: string, labels: Record<s
 }
 
 /** Grades in a new workspace of the task (removed afterwards). */
-export async function gradeTask(task: Task, modelPatch: string, provider: SandboxProvider, options: GradeOptions): Promise<GradeResult> {
+export async function gradeTask(task: GradedTask, modelPatch: string, provider: SandboxProvider, options: GradeOptions): Promise<GradeResult> {
   const sandbox = await provider.create(gradingWorkspaceSpec(task, options.image, options.labels));
   try {
     return await gradeInSandbox(task, modelPatch, sandbox, options);
@@ -85,7 +78,7 @@ const ALREADY_APPLIED = "git apply --check --reverse /tmp/patch.diff";
 const MAX_LOG_BYTES = 50_000_000;
 
 /** Grades in a workspace at the task's base state (new, or reset: Sandbox.reset); the caller removes it. */
-export async function gradeInSandbox(task: Task, modelPatch: string, sandbox: Sandbox, options: Pick<GradeOptions, "timeoutSec" | "runEmpty">): Promise<GradeResult> {
+export async function gradeInSandbox(task: GradedTask, modelPatch: string, sandbox: Sandbox, options: Pick<GradeOptions, "timeoutSec" | "runEmpty">): Promise<GradeResult> {
   const grading = gradingOf(task);
   const ids = [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS];
   const log: string[] = [];
@@ -107,25 +100,7 @@ export async function gradeInSandbox(task: Task, modelPatch: string, sandbox: Sa
     return notRun({ class: "empty_patch", message: "the patch is empty" }, false);
   }
   if (!empty) {
-    await sandbox.writeFile("/tmp/patch.diff", modelPatch.endsWith("\n") ? modelPatch : `${modelPatch}\n`);
-    let applied = false;
-    for (const [i, step] of APPLY_STEPS.entries()) {
-      const r = await sandbox.exec(step, { timeoutSec: 300 });
-      log.push(`$ ${step}\n${r.stdout}${r.stderr}[exit ${r.exitCode}]`);
-      if (r.exitCode === 0) {
-        applied = true;
-        break;
-      }
-      if (i === 0) {
-        const reverse = await sandbox.exec(ALREADY_APPLIED, { timeoutSec: 300 });
-        log.push(`$ ${ALREADY_APPLIED}\n${reverse.stdout}${reverse.stderr}[exit ${reverse.exitCode}]`);
-        if (reverse.exitCode === 0) {
-          log.push("the patch is already applied");
-          applied = true;
-          break;
-        }
-      }
-    }
+    const applied = await applyModelPatch(sandbox, modelPatch, log);
     if (!applied) {
       log.push(APPLY_PATCH_FAIL);
       return notRun({ class: "patch_apply", message: "the model patch does not apply (git apply, --3way, --reject, patch --forward --fuzz=5 all failed)" }, false);
@@ -178,12 +153,31 @@ export async function gradeInSandbox(task: Task, modelPatch: string, sandbox: Sa
   };
 }
 
+/** Applies the model patch with SWE-bench's fallbacks, logging each step; true when it applied (or already was). */
+async function applyModelPatch(sandbox: Sandbox, modelPatch: string, log: string[]): Promise<boolean> {
+  await sandbox.writeFile("/tmp/patch.diff", modelPatch.endsWith("\n") ? modelPatch : `${modelPatch}\n`);
+  for (const [i, step] of APPLY_STEPS.entries()) {
+    const r = await sandbox.exec(step, { timeoutSec: 300 });
+    log.push(`$ ${step}\n${r.stdout}${r.stderr}[exit ${r.exitCode}]`);
+    if (r.exitCode === 0) return true;
+    if (i === 0) {
+      const reverse = await sandbox.exec(ALREADY_APPLIED, { timeoutSec: 300 });
+      log.push(`$ ${ALREADY_APPLIED}\n${reverse.stdout}${reverse.stderr}[exit ${reverse.exitCode}]`);
+      if (reverse.exitCode === 0) {
+        log.push("the patch is already applied");
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 /**
  * The eval script of a task: the row's own (v5 rows), or SWE-bench's made from its spec, over the test patch's files
  * plus the files of listed tests the test patch does not touch. A local dataset's workspace has no conda: its
  * activation lines are skipped there rather than failing loudly in every log.
  */
-export function evalScriptOf(task: Task, grading: TaskGrading = gradingOf(task)): string {
+export function evalScriptOf(task: GradedTask, grading: TaskGrading = gradingOf(task)): string {
   if (grading.evalScript !== undefined) return grading.evalScript.endsWith("\n") ? grading.evalScript : `${grading.evalScript}\n`;
   const directives = grading.directives ? testDirectives(task, listedTestFiles([...task.FAIL_TO_PASS, ...task.PASS_TO_PASS])) : [];
   const script = makeEvalScript({ repo: task.repo, base_commit: task.base_commit, test_patch: task.test_patch, spec: grading.spec!, directives });

@@ -4,7 +4,8 @@
 
 import { ModelError } from "../models/errors.js";
 import type { ModelClient, ModelRequest, ModelResponse } from "../models/types.js";
-import { estimateRequestTokens, usageTokens, type CallOutcome, type EndpointLimiter } from "./limiter.js";
+import { estimateRequestTokens, usageTokens } from "./endpoint.js";
+import type { CallOutcome, EndpointLimiter } from "./limiter.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt (--llm-retries). @default 8 */

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockServer, type MockServer } from "../../src/mock/index.js";
 import { OpenAIChatClient } from "../../src/models/openai-chat.js";
 import type { ModelClient, ModelRequest } from "../../src/models/types.js";
-import { endpointKey, LimiterRegistry } from "../../src/runner/limiter.js";
+import { endpointKey } from "../../src/runner/endpoint.js";
+import { LimiterRegistry } from "../../src/runner/limiter.js";
 import { generateWithRetry, type RetryPolicy } from "../../src/runner/retry.js";
 
 const REQUEST: ModelRequest = { system: "You are terse.", messages: [{ role: "user", content: [{ type: "text", text: "Say hi." }] }], tools: [] };

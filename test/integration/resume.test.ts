@@ -24,12 +24,62 @@ function start(args: string[]) {
   return { child, exited, stderr: () => stderr };
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 120_000, pollMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** The mock's latency per model call in the "during a model call" kill. */
+const MODEL_MS = 1500;
+
+/** A trajectory's events as written so far (a line still being written is skipped). */
+function trajectoryEvents(file: string): { type: string; ts: string }[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .flatMap((line) => {
+      try {
+        return line ? [JSON.parse(line) as { type: string; ts: string }] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** A task's trajectory whose grading has started (`grading`) and not ended (`grading_result`). */
+function gradingInFlight(runDir: string): string | undefined {
+  return trajectoryFiles(runDir).find((file) => {
+    const types = trajectoryEvents(file).map((e) => e.type);
+    return types.includes("grading") && !types.includes("grading_result");
+  });
+}
+
+/** Every trajectory of a run so far. */
+function trajectoryFiles(runDir: string): string[] {
+  const tasks = path.join(runDir, "tasks");
+  if (!existsSync(tasks)) return [];
+  return readdirSync(tasks, { recursive: true })
+    .map(String)
+    .filter((rel) => rel.endsWith("trajectory.jsonl"))
+    .map((rel) => path.join(tasks, rel));
+}
+
+/**
+ * A task whose agent has a model call in flight that began less than `withinMs` ago: its trajectory's last agent event
+ * (a workspace's `sandbox` line aside) is one a model call follows at once (`start`, `observation`, `fake_user`).
+ * Its file and the model calls answered so far.
+ */
+function modelCallInFlight(runDir: string, withinMs: number): { file: string; calls: number } | undefined {
+  for (const file of trajectoryFiles(runDir)) {
+    const events = trajectoryEvents(file);
+    const last = events.filter((e) => e.type !== "sandbox").at(-1);
+    if (last && ["start", "observation", "fake_user"].includes(last.type) && Date.now() - Date.parse(last.ts) < withinMs) {
+      return { file, calls: events.filter((e) => e.type === "model_call").length };
+    }
+  }
+  return undefined;
 }
 
 const containersOf = async (runId: string) => (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;
@@ -92,22 +142,26 @@ describe("crash safety", () => {
   ])("SIGKILL %s, then resume: every task exactly once, all resolved, no container left", async (_name, point) => {
     const runId = `kill-${point}`;
     const runDir = path.join(out, runId);
-    const run = start(runArgs(runId, ["--mock-latency-ms", "400"]));
+    // A model call lasts MODEL_MS here, so one seen in flight less than MODEL_MS / 3 ago is still in flight at the kill.
+    const run = start(runArgs(runId, ["--mock-latency-ms", String(point === "model" ? MODEL_MS : 400)]));
+    let inFlight: { file: string; calls: number } | undefined;
+    let grading: string | undefined;
     if (point === "start") {
       await until(async () => (await containersOf(runId)) > 0);
     } else if (point === "model") {
-      await until(() => run.stderr().includes("→") && existsSync(path.join(runDir, "tasks")) && readdirSync(path.join(runDir, "tasks")).length > 0);
-      await new Promise((r) => setTimeout(r, 700));
+      await until(() => (inFlight = modelCallInFlight(runDir, MODEL_MS / 3)) !== undefined, 120_000, 20);
     } else if (point === "grading") {
-      // patch.diff is written just before the grading starts (in the agent's workspace, after its reset).
-      const patched = () => existsSync(path.join(runDir, "tasks")) && readdirSync(path.join(runDir, "tasks"), { recursive: true }).some((f) => String(f).endsWith("patch.diff"));
-      await until(patched);
-      await new Promise((r) => setTimeout(r, 150));
+      // The trajectory's `grading` line is written once the workspace is reset, as the eval script starts.
+      await until(() => (grading = gradingInFlight(runDir)) !== undefined, 120_000, 20);
     } else {
       await until(() => lines(runDir) >= 1);
     }
     run.child.kill("SIGKILL");
     await run.exited;
+    // The call seen in flight never answered: the kill came during it.
+    if (inFlight) expect(trajectoryEvents(inFlight.file).filter((e) => e.type === "model_call")).toHaveLength(inFlight.calls);
+    // The grading seen running never finished: the kill came during it.
+    if (grading) expect(trajectoryEvents(grading).some((e) => e.type === "grading_result")).toBe(false);
     // The lifeline: no started workspace outlives its owner, with no janitor run (one only created, never started, waits
     // for the janitor below).
     await until(async () => (await docker.listContainers({ filters: { label: [`bench.run-id=${runId}`] } })).length === 0, 15_000);

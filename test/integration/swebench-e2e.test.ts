@@ -11,8 +11,9 @@ import Docker from "dockerode";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/datasets/load.js";
+import { withGrading } from "../../src/grading/task-grading.js";
 import type { TaskResult } from "../../src/report/types.js";
-import { workspaceSpec } from "../../src/runner/workspace.js";
+import { workspaceSpec } from "../../src/grading/workspace.js";
 import { DockerSandboxProvider } from "../../src/sandbox/docker.js";
 import { repoRoot } from "./helpers.js";
 import { startRegistry, type LocalRegistry } from "./registry.js";
@@ -20,7 +21,7 @@ import { ensureSwebenchImages, FIXTURE_DATASET, officialName, pushToRegistry } f
 
 const docker = new Docker();
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-swebench-"));
-const rows = loadDataset(FIXTURE_DATASET).tasks;
+const rows = loadDataset(FIXTURE_DATASET, undefined, withGrading()).tasks;
 const ids = rows.map((t) => t.instance_id);
 let registry: LocalRegistry;
 let template: string;

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { envOptions, rawFlagValue, resolveRunOptions } from "../../src/config/options.js";
-import { checkRunDirPath } from "../../src/runner/run.js";
+import { checkRunDirPath } from "../../src/runner/checks.js";
 
 describe("rawFlagValue", () => {
   it("reads --flag value, --flag=value and the camelCase spelling; the last one wins", () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "../../src/datasets/types.js";
-import { evalScriptOf, gradingOf, gradingWorkspaceSpec } from "../../src/grading/grader.js";
+import { evalScriptOf, gradingWorkspaceSpec } from "../../src/grading/grader.js";
+import { gradingOf, type GradedTask } from "../../src/grading/task-grading.js";
 
 const TEST_PATCH = "diff --git a/tests/test_a.py b/tests/test_a.py\n--- a/tests/test_a.py\n+++ b/tests/test_a.py\n@@ -1 +1 @@\n-x\n+y\n";
-const task = (over: Partial<Task>): Task => ({
+const task = (over: Partial<Task>): GradedTask => ({
   instance_id: "o__r-1",
   repo: "o/r",
   problem_statement: "p",

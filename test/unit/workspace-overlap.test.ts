@@ -1,6 +1,6 @@
 // The workspace starts while the agent's first model call is in flight: PendingSandbox makes the tools wait for it,
-// and runAgent ends at once (rejecting with the start error) when it fails. Fake tools, models and sandboxes.
-import { describe, expect, it } from "vitest";
+// and runAgent ends at once (rejecting with the start error) when it fails. Fake tools, models, sandboxes and timers.
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { runAgent } from "../../src/agent/loop.js";
 import type { Tool } from "../../src/agent/tools.js";
 import { MemoryTrajectory } from "../../src/agent/trajectory.js";
@@ -52,11 +52,25 @@ const fakeSandbox = (log: string[]): Sandbox => ({
   remove: async () => void log.push("remove"),
 });
 
+/** Resolves true once `promise` settles, polled after the fake clock moved. */
+function settledFlag(promise: Promise<unknown>): () => boolean {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return () => settled;
+}
+
 describe("runAgent with a workspace still starting", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("a start failure abandons the model call in flight and ends the agent with sandbox_start", async () => {
+    vi.useFakeTimers();
     const start = deferred<unknown>();
     let aborted = false;
-    const t0 = performance.now();
     const trajectory = new MemoryTrajectory();
     const run = runAgent({
       task: TASK,
@@ -69,16 +83,21 @@ describe("runAgent with a workspace still starting", () => {
       trajectory,
       workspace: start.promise,
     });
+    const settled = settledFlag(run);
     setTimeout(() => start.reject(new Error("image bench-x:1 has no bash")), 20);
+    await vi.advanceTimersByTimeAsync(19);
+    expect([settled(), aborted]).toEqual([false, false]);
+    // The start fails at 20 ms: the agent ends then, not when the call would have answered (10 s).
+    await vi.advanceTimersByTimeAsync(1);
+    expect([settled(), aborted]).toEqual([true, true]);
     const outcome = await run;
     expect(outcome).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "image bench-x:1 has no bash" }, iterations: 0, callUsages: [] });
-    expect(aborted).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(2_000);
     expect(trajectory.events.some((e) => e.type === "model_error")).toBe(false);
     expect(trajectory.events.at(-1)).toMatchObject({ type: "end", end_reason: "error", error: { errorClass: "sandbox_start" } });
   });
 
   it("a start failure between model calls ends the agent before its next call; the answered call's usage is kept", async () => {
+    vi.useFakeTimers();
     const start = deferred<unknown>();
     let calls = 0;
     const run = runAgent({
@@ -98,6 +117,8 @@ describe("runAgent with a workspace still starting", () => {
       trajectory: new MemoryTrajectory(),
       workspace: start.promise,
     });
+    // The first call answers 5 ms after the start failed.
+    await vi.advanceTimersByTimeAsync(5);
     const outcome = await run;
     expect(calls).toBe(2);
     expect(outcome).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "no space left on device" }, iterations: 1, callUsages: [USAGE] });
@@ -105,6 +126,7 @@ describe("runAgent with a workspace still starting", () => {
   });
 
   it("a tool call waiting for a workspace that fails ends the agent with sandbox_start, not a thrown error", async () => {
+    vi.useFakeTimers();
     const start = deferred<Sandbox>();
     const pending = new PendingSandbox(start.promise, "/testbed");
     const tool: Tool = {
@@ -122,10 +144,16 @@ describe("runAgent with a workspace still starting", () => {
       trajectory: new MemoryTrajectory(),
       workspace: start.promise,
     });
+    const settled = settledFlag(run);
+    // The tool call waits for the workspace until it fails (20 ms after the call answered).
+    await vi.advanceTimersByTimeAsync(19);
+    expect(settled()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     expect(await run).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "container exited at start" }, iterations: 1, toolCalls: 1 });
   });
 
   it("the model call runs while the workspace starts; the tool call waits for it", async () => {
+    vi.useFakeTimers();
     const start = deferred<Sandbox>();
     const log: string[] = [];
     const pending = new PendingSandbox(start.promise, "/testbed");
@@ -156,6 +184,9 @@ describe("runAgent with a workspace still starting", () => {
       trajectory: new MemoryTrajectory(),
       workspace: start.promise,
     });
+    await vi.advanceTimersByTimeAsync(29);
+    expect(log).toEqual(["model 1"]);
+    await vi.advanceTimersByTimeAsync(1);
     const outcome = await run;
     expect(outcome.endReason).toBe("max_fake_responses");
     expect(log).toEqual(["model 1", "started", "exec ls", "model 2"]);

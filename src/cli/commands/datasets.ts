@@ -17,7 +17,7 @@ export const datasetsCommand: BenchCommand = {
       .option("concurrency", { type: "number", default: 4, describe: "validate: tasks at once" }),
   run: async (args) => {
     if (args["action"] === undefined) throw missingAction("datasets", ACTIONS, "bench datasets list");
-    const { listDatasets, validateDataset } = await import("../../datasets/validate.js");
+    const { listDatasets, validateDataset } = await import("../../grading/validate.js");
     if (args["action"] === "list") {
       for (const d of listDatasets()) out(`${d.name}\t${d.tasks} tasks\t${d.dir}`);
       return 0;

@@ -1,4 +1,5 @@
-// `bench datasets validate`: every task's gold patch must resolve it and the empty patch must not.
+// `bench datasets list|validate`: the built-in datasets (each loaded with its gradings resolved), and a dataset's check:
+// every task's gold patch must resolve it and the empty patch must not.
 
 import { existsSync, readdirSync } from "node:fs";
 import os from "node:os";
@@ -6,10 +7,11 @@ import path from "node:path";
 import type Docker from "dockerode";
 import PQueue from "p-queue";
 import { errorMessage } from "../errors.js";
-import { gradeTask } from "../grading/grader.js";
 import { DockerSandboxProvider } from "../sandbox/docker.js";
 import { ensureImage } from "../sandbox/images.js";
-import { builtinDatasetsDir, loadDataset } from "./load.js";
+import { builtinDatasetsDir, loadDataset } from "../datasets/load.js";
+import { gradeTask } from "./grader.js";
+import { withGrading } from "./task-grading.js";
 
 export function listDatasets(): { name: string; dir: string; tasks: number }[] {
   const root = builtinDatasetsDir();
@@ -17,7 +19,7 @@ export function listDatasets(): { name: string; dir: string; tasks: number }[] {
   return readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(path.join(root, e.name, "tasks.jsonl")))
     .map((e) => {
-      const ds = loadDataset(path.join(root, e.name));
+      const ds = loadDataset(path.join(root, e.name), undefined, withGrading());
       return { name: e.name, dir: ds.dir, tasks: ds.tasks.length };
     });
 }
@@ -33,7 +35,7 @@ export async function validateDataset(
   docker: Docker,
   options: { concurrency?: number; log?: (line: string) => void; instances?: string[] } = {},
 ): Promise<ValidationReport> {
-  const dataset = loadDataset(nameOrPath);
+  const dataset = loadDataset(nameOrPath, undefined, withGrading());
   const tasks = options.instances ? dataset.tasks.filter((t) => options.instances!.includes(t.instance_id)) : dataset.tasks;
   const image = await ensureImage(docker, "python", { ...(options.log ? { onProgress: options.log } : {}) });
   const runId = `validate-${Date.now()}`;
