@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { ModelRequest, Usage } from "../models/types.js";
 import { RatePacer, type PacedCall } from "./rate-pacer.js";
-import { TokenBucket } from "./token-bucket.js";
+import { TokenBucket } from "../util/token-bucket.js";
 
 export interface LimiterOptions {
   /** Ceiling of the limit: the run's --concurrency (no more calls can be in flight anyway). */
