@@ -6,7 +6,6 @@ export {
   FAULT_KINDS,
   faults,
   httpFaultError,
-  seededRandom,
   type Fault,
   type FaultKind,
   type FaultPlanOptions,
@@ -34,6 +33,7 @@ export {
   type PolicyToolCall,
   type PatchedFile,
 } from "./policies.js";
+export { seededRandom } from "../util/random.js";
 export { respond, type EngineOptions, type EngineResult } from "./engine.js";
 export { openAiResponsesAdapter, sealReasoning, unsealReasoning, type OpenAiResponsesAdapterOptions } from "./openai-responses.js";
 export { estimatePromptUsage, estimateCompletionTokens } from "./tokens.js";
