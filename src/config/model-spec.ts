@@ -1,6 +1,7 @@
 // Model specs (`<provider>/<model-id>[@region]`) and the cells they expand to (model × region).
 
 import { UsageError } from "../errors.js";
+import { AWS_REGION_NAME as REGION } from "../models/bedrock-model-id.js";
 import type { ReasoningEffort } from "../models/generation.js";
 
 export const PROVIDERS = ["mock", "openai", "openai-responses", "bedrock"] as const;
@@ -59,8 +60,6 @@ export interface CellEntryInput extends CellOptions {
   label?: string;
   region?: string[];
 }
-
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 export function parseModelSpec(raw: string, flag = "--model"): ModelSpec {
   const slash = raw.indexOf("/");

@@ -15,7 +15,7 @@ import {
 import { InfraError, UsageError } from "../errors.js";
 import { checkBedrockCredentials } from "./bedrock.js";
 import { classifyBedrockError } from "./bedrock-errors.js";
-import { parseBedrockModelId, resolveBedrockRegion } from "./bedrock-model-id.js";
+import { AWS_REGION_NAME, parseBedrockModelId, resolveBedrockRegion } from "./bedrock-model-id.js";
 import { ModelError } from "./errors.js";
 
 export interface BedrockModelInfo {
@@ -194,8 +194,6 @@ export function formatModelTable(models: readonly BedrockModelInfo[]): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-
 export interface ModelsCommandOptions {
   regions: string[];
   endpoint?: string;
@@ -213,7 +211,7 @@ export interface ModelsCommandOptions {
 /** `bench models --provider bedrock`: credentials first (exit 1 naming the options), then one listing per region. */
 export async function bedrockModelsCommand(options: ModelsCommandOptions): Promise<void> {
   const regions = options.regions.length > 0 ? options.regions : [resolveBedrockRegion(undefined, options.env)];
-  for (const r of regions) if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
+  for (const r of regions) if (!AWS_REGION_NAME.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
   try {
     await checkBedrockCredentials({ region: regions[0]!, env: options.env });
   } catch (err) {
