@@ -3,6 +3,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BenchError, UsageError } from "../errors.js";
+import { DEFAULT_POLICY, POLICY_NAMES } from "../mock/policy-names.js";
 import type { GateReport } from "../report/gates.js";
 
 const log = (line: string): void => {
@@ -543,7 +544,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .option("port", { type: "number", default: 8080 })
           .option("host", { type: "string", default: "127.0.0.1" })
-          .option("policy", { type: "string", default: "oracle", choices: ["oracle", "lazy", "chatty", "wrong", "hostile"] })
+          .option("policy", { type: "string", default: DEFAULT_POLICY, choices: POLICY_NAMES })
           .option("dataset", { type: "string", default: "swe-lite", describe: "Tasks the policies solve" })
           .option("latency-ms", { type: "number", default: 0 })
           .option("latency", { type: "string", describe: "Latency distribution added per call: fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN_MS:SIGMA" })

@@ -1,6 +1,7 @@
 // Model specs (`<provider>/<model-id>[@region]`) and the cells they expand to (model × region).
 
 import { UsageError } from "../errors.js";
+import { POLICY_NAMES } from "../mock/policy-names.js";
 import { AWS_REGION_NAME as REGION } from "../models/bedrock-model-id.js";
 import type { ReasoningEffort } from "../models/generation.js";
 
@@ -9,7 +10,6 @@ export const PROVIDERS = ["mock", "openai", "openai-responses", "bedrock"] as co
 export type Provider = (typeof PROVIDERS)[number] | "predictions";
 /** Providers this build can drive; the others are recognised but rejected with a clear message. */
 export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai", "openai-responses", "bedrock"]);
-export const MOCK_POLICIES = ["oracle", "lazy", "chatty", "wrong", "hostile"] as const;
 
 export interface ModelSpec {
   provider: Provider;
@@ -84,8 +84,8 @@ export function parseModelSpec(raw: string, flag = "--model"): ModelSpec {
     if (!REGION.test(region)) throw new UsageError(`${flag} ${JSON.stringify(raw)}: "${region}" is not an AWS region name`);
   }
   if (model.trim() === "") throw new UsageError(`${flag} ${JSON.stringify(raw)}: empty model id`);
-  if (p === "mock" && !(MOCK_POLICIES as readonly string[]).includes(model)) {
-    throw new UsageError(`${flag} ${JSON.stringify(raw)}: unknown mock policy "${model}" (expected one of ${MOCK_POLICIES.join(", ")})`);
+  if (p === "mock" && !(POLICY_NAMES as readonly string[]).includes(model)) {
+    throw new UsageError(`${flag} ${JSON.stringify(raw)}: unknown mock policy "${model}" (expected one of ${POLICY_NAMES.join(", ")})`);
   }
   return region ? { provider: p, model, region } : { provider: p, model };
 }

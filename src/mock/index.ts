@@ -19,21 +19,19 @@ export {
 } from "./faults.js";
 export {
   POLICIES,
-  POLICY_NAMES,
   POLICY_DESCRIPTIONS,
   PATCH_FILE,
   REPO_DIR,
   findTask,
   patchedFiles,
-  resolvePolicyName,
   type Policy,
   type PolicyContext,
-  type PolicyName,
   type PolicyReply,
   type PolicyToolCall,
   type PatchedFile,
 } from "./policies.js";
 export { seededRandom } from "../util/random.js";
+export { DEFAULT_POLICY, POLICY_NAMES, resolvePolicyName, type PolicyName } from "./policy-names.js";
 export { respond, type EngineOptions, type EngineResult } from "./engine.js";
 export { openAiResponsesAdapter, sealReasoning, unsealReasoning, type OpenAiResponsesAdapterOptions } from "./openai-responses.js";
 export { estimatePromptUsage, estimateCompletionTokens } from "./tokens.js";

@@ -17,7 +17,7 @@ import { MockQuota, type MockQuotaOptions } from "./quota.js";
 import { bedrockAdapter } from "./bedrock.js";
 import { openAiChatAdapter } from "./openai-chat.js";
 import { openAiResponsesAdapter } from "./openai-responses.js";
-import { POLICY_NAMES, resolvePolicyName, type PolicyName } from "./policies.js";
+import { DEFAULT_POLICY, POLICY_NAMES, resolvePolicyName, type PolicyName } from "./policy-names.js";
 import { MockHttpError, type CallContext, type HttpAnswer, type IncomingCall, type MockErrorSpec, type WireAdapter } from "./wire.js";
 
 export interface MockServerOptions {
@@ -288,7 +288,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   validateOptions(options);
   const host = options.host ?? "127.0.0.1";
   const tasks = options.tasks ?? [];
-  const defaultPolicy = resolvePolicyName(options.defaultPolicy ?? "oracle") ?? "oracle";
+  const defaultPolicy = resolvePolicyName(options.defaultPolicy ?? DEFAULT_POLICY) ?? DEFAULT_POLICY;
   const latencyMs = options.latencyMs ?? 0;
   const chunkDelayMs = options.chunkDelayMs ?? 0;
   const logLimit = options.requestLogLimit ?? 1000;

@@ -13,10 +13,10 @@ import {
   oracle,
   patchApplyFailed,
   patchedFiles,
-  resolvePolicyName,
   wrong,
   chatty,
 } from "../../src/mock/policies.js";
+import { resolvePolicyName } from "../../src/mock/policy-names.js";
 import { estimatePromptUsage } from "../../src/mock/tokens.js";
 import type { MockConversation } from "../../src/mock/wire.js";
 
