@@ -9,6 +9,7 @@ import { type Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { statusCodeOf } from "../util/status-code.js";
 import { type BaseFile, baseCommitEntries, needsRealGit } from "./git-base.js";
 import type { ShellSession } from "./shell.js";
 import { DEFAULT_WORKDIR, type ExecOptions, type ExecResult, type Sandbox, type SandboxProvider, type Shell, type WorkspaceSpec } from "./types.js";
@@ -198,7 +199,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       lifeline?.destroy();
       // If even removal fails (engine gone), the labels let the janitor find the container later.
       if (container !== undefined) await removeQuietly(container).catch(() => {});
-      const hint = statusCode(err) === 404 && step === "create container" ? " (build it with `bench images build`)" : "";
+      const hint = statusCodeOf(err) === 404 && step === "create container" ? " (build it with `bench images build`)" : "";
       throw new InfraError(`cannot create workspace from image ${spec.image}: ${step} failed: ${errorMessage(err)}${hint}`, {
         cause: err,
       });
@@ -707,7 +708,7 @@ export class DockerSandbox implements Sandbox {
       res = (await this.#container.infoArchive({ path: target })) as typeof res;
     } catch (err) {
       // A HEAD error has no body to say why; when Docker answered at all, let the write itself report the problem.
-      if (statusCode(err) !== undefined && !errorMessage(err).includes("No such container:")) return undefined;
+      if (statusCodeOf(err) !== undefined && !errorMessage(err).includes("No such container:")) return undefined;
       throw fileError(err, target, "stat");
     }
     const header = res.headers?.["x-docker-container-path-stat"];
@@ -785,7 +786,7 @@ async function removeQuietly(container: Docker.Container): Promise<boolean> {
     await container.remove({ force: true, v: true });
     return true;
   } catch (err) {
-    const code = statusCode(err);
+    const code = statusCodeOf(err);
     // 404: already gone; 409: "removal of container … is already in progress".
     if (code === 404 || code === 409) return false;
     throw new InfraError(`cannot remove container ${container.id.slice(0, 12)}: ${errorMessage(err)}`, { cause: err });
@@ -1062,11 +1063,6 @@ function requirePositive(what: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${what}: expected a positive number, got ${value}`);
 }
 
-function statusCode(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === "number" ? code : undefined;
-}
-
 /** A `mkdir -p` failure that is the path's fault (a parent is a file), as an fs-like error. */
 function pathErrorOf(target: string, stderr: string): Error | undefined {
   if (/Not a directory|File exists/.test(stderr)) return Object.assign(new Error(`${target}: a parent is not a directory`), { code: "ENOTDIR" });
@@ -1082,7 +1078,7 @@ function fileError(err: unknown, target: string, action: "read" | "write" | "sta
   const message = errorMessage(err);
   // dockerode words every 404 "no such container"; Docker's own text says which: "No such container: <id>" or
   // "Could not find the file <path> in container <id>".
-  if (statusCode(err) === 404 && !message.includes("No such container:")) return notFound(target);
+  if (statusCodeOf(err) === 404 && !message.includes("No such container:")) return notFound(target);
   if (/not a directory/i.test(message)) {
     return Object.assign(new Error(`${target}: a parent is not a directory`), { code: "ENOTDIR", cause: err });
   }

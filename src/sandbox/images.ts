@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { statusCodeOf } from "../util/status-code.js";
 
 /**
  * Debian release and mmdebstrap variant every root filesystem built here starts from. The suite and DPKG_EXCLUDES are
@@ -241,7 +242,7 @@ export async function imageExists(docker: Docker, tag: string): Promise<boolean>
     await docker.getImage(tag).inspect();
     return true;
   } catch (err) {
-    if (statusCode(err) === 404) return false;
+    if (statusCodeOf(err) === 404) return false;
     throw new InfraError(`Docker is not reachable (inspecting image ${tag}): ${errorMessage(err)}`, { cause: err });
   }
 }
@@ -491,11 +492,6 @@ function followJsonStream(stream: NodeJS.ReadableStream, onEvent: (event: Progre
       else resolve();
     });
   });
-}
-
-function statusCode(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === "number" ? code : undefined;
 }
 
 /**

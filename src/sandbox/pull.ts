@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { statusCodeOf } from "../util/status-code.js";
 
 /** `missing`: pull only what the engine lacks; `always`: pull each image once per run; `never`: a missing image is an error. */
 export type PullPolicy = "missing" | "always" | "never";
@@ -725,11 +726,6 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function statusCodeOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === "number" ? code : undefined;
 }
 
 /** The engine's own message (`{"message": …}` body) rather than dockerode's "(HTTP code 500) server error - …" wrapper. */
