@@ -3,14 +3,16 @@
 // `x-amzn-errortype` errors, so the real @aws-sdk/client-bedrock-runtime works against the mock unchanged; plus the
 // two control-plane listings `bench models` uses (GET /foundation-models, /inference-profiles).
 
-import { splitArguments, splitText } from "./openai-chat.js";
+import { splitArguments, splitText } from "./deltas.js";
 import { eventFrame, exceptionFrame } from "./event-stream.js";
 import type { ContentPart, Message, ReasoningPart, ToolCall, ToolChoice, ToolSpec } from "../models/types.js";
 import {
   MockHttpError,
+  isObject,
   type CallContext,
   type HttpAnswer,
   type IncomingCall,
+  type Json,
   type MockConversation,
   type MockErrorSpec,
   type MockReply,
@@ -19,10 +21,6 @@ import {
   type WireAdapter,
   type WireRoute,
 } from "./wire.js";
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The suffix real Bedrock puts on x-amzn-errortype (the SDK strips it). */
 const ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/";

@@ -3,11 +3,14 @@
 
 import { createHash } from "node:crypto";
 import type { ContentPart, Message, ReasoningPart, ToolCall, ToolChoice, ToolSpec } from "../models/types.js";
-import { chatErrorBody, checkAuth, parseJsonBody, rejectUnknownParams, splitArguments, splitText, successHeaders } from "./openai-chat.js";
+import { splitArguments, splitText } from "./deltas.js";
+import { chatErrorBody, checkAuth, invalid, parseJsonBody, rejectUnknownParams, successHeaders } from "./openai-http.js";
 import {
   MockHttpError,
+  isObject,
   type CallContext,
   type HttpAnswer,
+  type Json,
   type MockConversation,
   type MockErrorSpec,
   type MockReply,
@@ -23,14 +26,6 @@ export interface OpenAiResponsesAdapterOptions {
   apiKey?: string;
   /** Request parameters answered with 400 "Unrecognized request argument supplied". @default none */
   rejectParams?: readonly string[];
-}
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function invalid(message: string, param: string | null, code: string | null = null, status = 400): MockHttpError {
-  return new MockHttpError({ status, message, type: "invalid_request_error", param, code });
 }
 
 /** Provider name the neutral reasoning parts carry (as the harness's Responses client stamps them). */

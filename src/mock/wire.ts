@@ -148,3 +148,8 @@ export interface WireAdapter {
   /** Renders an error answer in this protocol's shape. */
   error(error: MockErrorSpec, ctx: CallContext): HttpAnswer;
 }
+
+/** A JSON object as the adapters read and write it. */
+export type Json = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
