@@ -33,7 +33,8 @@ export {
 export { seededRandom } from "../util/random.js";
 export { DEFAULT_POLICY, POLICY_NAMES, resolvePolicyName, type PolicyName } from "./policy-names.js";
 export { respond, type EngineOptions, type EngineResult } from "./engine.js";
-export { openAiResponsesAdapter, sealReasoning, unsealReasoning, type OpenAiResponsesAdapterOptions } from "./openai-responses.js";
+export { openAiResponsesAdapter, type OpenAiResponsesAdapterOptions } from "./openai-responses.js";
+export { sealReasoning, unsealReasoning } from "./reasoning-seal.js";
 export { estimatePromptUsage, estimateCompletionTokens } from "./tokens.js";
 export type { MockConversation, MockReply, MockUsage, MockErrorSpec, WireAdapter, WireRoute } from "./wire.js";
 export { MockQuota, type MockQuotaOptions } from "./quota.js";
