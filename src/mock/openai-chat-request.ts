@@ -43,6 +43,19 @@ function userParts(content: unknown, param: string): ContentPart[] {
 
 const ROLES = ["system", "assistant", "user", "function", "tool", "developer"];
 
+/** An assistant message's `tool_calls` (absent or null: none). */
+function toolCallsOf(raw: unknown, param: string): ToolCall[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw invalid(`Invalid type for '${param}.tool_calls': expected an array.`, `${param}.tool_calls`, "invalid_type");
+  return raw.map((c, j): ToolCall => {
+    const fn = isObject(c) ? c["function"] : undefined;
+    if (!isObject(c) || typeof c["id"] !== "string" || !isObject(fn) || typeof fn["name"] !== "string") {
+      throw invalid(`Invalid value for '${param}.tool_calls[${j}]': expected {id, type: "function", function: {name, arguments}}.`, `${param}.tool_calls[${j}]`, "invalid_value");
+    }
+    return { id: c["id"], name: fn["name"], arguments: typeof fn["arguments"] === "string" ? fn["arguments"] : "" };
+  });
+}
+
 /** Chat messages -> neutral system text and messages, with the real API's ordering checks. */
 export function toNeutralMessages(raw: unknown): { system: string; messages: Message[] } {
   if (raw === undefined) throw invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
@@ -84,18 +97,7 @@ export function toNeutralMessages(raw: unknown): { system: string; messages: Mes
         messages.push({ role: "user", content: userParts(m["content"], `${param}.content`) });
         return;
       case "assistant": {
-        const toolCalls: ToolCall[] = [];
-        const rawCalls = m["tool_calls"];
-        if (rawCalls !== undefined && rawCalls !== null) {
-          if (!Array.isArray(rawCalls)) throw invalid(`Invalid type for '${param}.tool_calls': expected an array.`, `${param}.tool_calls`, "invalid_type");
-          rawCalls.forEach((c, j) => {
-            const fn = isObject(c) ? c["function"] : undefined;
-            if (!isObject(c) || typeof c["id"] !== "string" || !isObject(fn) || typeof fn["name"] !== "string") {
-              throw invalid(`Invalid value for '${param}.tool_calls[${j}]': expected {id, type: "function", function: {name, arguments}}.`, `${param}.tool_calls[${j}]`, "invalid_value");
-            }
-            toolCalls.push({ id: c["id"], name: fn["name"], arguments: typeof fn["arguments"] === "string" ? fn["arguments"] : "" });
-          });
-        }
+        const toolCalls = toolCallsOf(m["tool_calls"], param);
         if (toolCalls.length === 0 && (m["content"] === undefined || m["content"] === null)) {
           throw invalid(`Invalid value for '${param}.content': expected a string, got null.`, `${param}.content`, "invalid_value");
         }
