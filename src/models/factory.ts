@@ -2,7 +2,8 @@
 
 import type { CellOptions, CellSpec } from "../config/model-spec.js";
 import { InfraError, UsageError } from "../errors.js";
-import { BedrockClient, checkBedrockCredentials, defaultBedrockClientCache, type BedrockClientOptions } from "./bedrock.js";
+import { BedrockClient, checkBedrockCredentials, type BedrockClientOptions } from "./bedrock.js";
+import { defaultBedrockClientCache } from "./bedrock-runtime-client.js";
 import { resolveBedrockRegion } from "./bedrock-model-id.js";
 import type { GenerationParams } from "./generation.js";
 import { fetchConnections, OpenAIChatClient } from "./openai-chat.js";
