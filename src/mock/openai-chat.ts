@@ -4,7 +4,7 @@
 import type { ToolCall } from "../models/types.js";
 import { splitArguments, splitText } from "./deltas.js";
 import { parseChatRequest, type ChatRequestOptions } from "./openai-chat-request.js";
-import { chatErrorBody, checkAuth, parseJsonBody, rejectUnknownParams, successHeaders } from "./openai-http.js";
+import { chatErrorBody, checkAuth, openAiErrorAnswer, openAiPath, readOpenAiBody, successHeaders } from "./openai-http.js";
 import {
   MockHttpError,
   type CallContext,
@@ -127,9 +127,7 @@ export function openAiChatAdapter(options: OpenAiChatAdapterOptions): WireAdapte
     name: "openai.chat.completions",
     kind: "model",
     parse(call, ctx): ParsedCall {
-      checkAuth(call, options.apiKey);
-      const body = parseJsonBody(call);
-      rejectUnknownParams(body, options.rejectParams);
+      const body = readOpenAiBody(call, options);
       const { conversation, options: chatOptions } = parseChatRequest(body);
       return {
         conversation,
@@ -173,19 +171,13 @@ export function openAiChatAdapter(options: OpenAiChatAdapterOptions): WireAdapte
   return {
     name: "openai-chat",
     route(method, path) {
-      const p = path.replace(/\/+$/, "").replace(/^\/v1(?=\/)/, "");
+      const p = openAiPath(path);
       if (p === "/chat/completions" && method === "POST") return chat;
       if (p === "/models" && method === "GET") return list;
       const model = /^\/models\/(.+)$/.exec(p);
       if (model && method === "GET") return retrieve(decodeURIComponent(model[1] ?? ""));
       return undefined;
     },
-    error(error, ctx) {
-      return {
-        status: error.status,
-        headers: { "content-type": "application/json; charset=utf-8", "x-request-id": ctx.requestId, ...error.headers },
-        body: chatErrorBody(error),
-      };
-    },
+    error: openAiErrorAnswer,
   };
 }

@@ -1,7 +1,7 @@
 // What both OpenAI wires (Chat Completions, Responses) share at the HTTP level, in OpenAI's own wording: Bearer auth,
 // the JSON body, a strict server's refusal of unknown parameters, the error body and the success headers.
 
-import { MockHttpError, isObject, type CallContext, type IncomingCall, type Json, type MockErrorSpec, type MockUsage } from "./wire.js";
+import { MockHttpError, isObject, type CallContext, type HttpAnswer, type IncomingCall, type Json, type MockErrorSpec, type MockUsage } from "./wire.js";
 
 /** Mock rate-limit budget advertised in x-ratelimit-* headers. */
 const RATE_LIMIT_REQUESTS = 10_000;
@@ -75,3 +75,23 @@ export function successHeaders(ctx: CallContext, usage: MockUsage, contentType: 
     "x-ratelimit-reset-tokens": "0s",
   };
 }
+
+/** A model call's JSON body, after the checks both OpenAI routes make first: the API key, then the body, then unknown parameters. */
+export function readOpenAiBody(call: IncomingCall, options: { apiKey?: string | undefined; rejectParams?: readonly string[] | undefined }): Json {
+  checkAuth(call, options.apiKey);
+  const body = parseJsonBody(call);
+  rejectUnknownParams(body, options.rejectParams);
+  return body;
+}
+
+/** Any error in OpenAI's shape: the JSON error body, the request id and the error's own headers (retry hints). */
+export function openAiErrorAnswer(error: MockErrorSpec, ctx: CallContext): HttpAnswer {
+  return {
+    status: error.status,
+    headers: { "content-type": "application/json; charset=utf-8", "x-request-id": ctx.requestId, ...error.headers },
+    body: chatErrorBody(error),
+  };
+}
+
+/** A path of an OpenAI route, without the trailing slashes and the /v1 prefix (both are accepted). */
+export const openAiPath = (path: string): string => path.replace(/\/+$/, "").replace(/^\/v1(?=\/)/, "");

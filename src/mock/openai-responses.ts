@@ -4,7 +4,7 @@
 
 import type { ToolCall } from "../models/types.js";
 import { splitArguments, splitText } from "./deltas.js";
-import { chatErrorBody, checkAuth, parseJsonBody, rejectUnknownParams, successHeaders } from "./openai-http.js";
+import { openAiErrorAnswer, openAiPath, readOpenAiBody, successHeaders } from "./openai-http.js";
 import { parseResponsesRequest, type ResponsesRequestOptions } from "./openai-responses-request.js";
 import { sealReasoning } from "./reasoning-seal.js";
 import {
@@ -204,9 +204,7 @@ export function openAiResponsesAdapter(options: OpenAiResponsesAdapterOptions = 
     name: "openai.responses",
     kind: "model",
     parse(call, ctx): ParsedCall {
-      checkAuth(call, options.apiKey);
-      const body = parseJsonBody(call);
-      rejectUnknownParams(body, options.rejectParams);
+      const body = readOpenAiBody(call, options);
       const { conversation, options: wire } = parseResponsesRequest(body);
       let lastReply: MockReply | undefined;
       return {
@@ -228,15 +226,9 @@ export function openAiResponsesAdapter(options: OpenAiResponsesAdapterOptions = 
   return {
     name: "openai-responses",
     route(method, path) {
-      const p = path.replace(/\/+$/, "").replace(/^\/v1(?=\/)/, "");
+      const p = openAiPath(path);
       return p === "/responses" && method === "POST" ? responses : undefined;
     },
-    error(error, ctx) {
-      return {
-        status: error.status,
-        headers: { "content-type": "application/json; charset=utf-8", "x-request-id": ctx.requestId, ...error.headers },
-        body: chatErrorBody(error),
-      };
-    },
+    error: openAiErrorAnswer,
   };
 }
