@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { TrajectoryEvent } from "../src/agent/trajectory.js";
 import { cellDirName } from "../src/config/model-spec.js";
-import { mulberry32 } from "../src/report/paired-stats.js";
+import { seededRandom } from "../src/util/random.js";
 import type { TaskResult } from "../src/report/types.js";
 
 export interface SyntheticRunOptions {
@@ -91,7 +91,7 @@ function makeTask(rand: () => number, runId: string, cell: string, id: string, o
 
 /** Writes the run into `dir` (created); returns its results. */
 export function writeSyntheticRun(dir: string, o: SyntheticRunOptions): TaskResult[] {
-  const rand = mulberry32(o.seed ?? 1);
+  const rand = seededRandom(o.seed ?? 1);
   const runId = path.basename(dir);
   const ids = o.ids ?? Array.from({ length: o.tasks }, (_, i) => `task-${String(i).padStart(4, "0")}`);
   mkdirSync(dir, { recursive: true });

@@ -1,8 +1,9 @@
 // The agent loop: ask the model, run its tool calls, feed back observations, until an end reason.
-// Every exit of runAgent() yields an AgentOutcome with its end_reason; limits are checked in one place.
+// Every exit of runAgent() yields an AgentOutcome with its end_reason (through end()). The deadline, iteration, token
+// and cost limits are checked before each model call (limitReached); the fake-user limit when an answer has no tool call.
 
 import type { Task } from "../datasets/types.js";
-import { ModelError } from "../models/errors.js";
+import { toModelError } from "../models/errors.js";
 import { addUsage, emptyUsage, type Message, type ModelRequest, type ModelResponse, type Usage } from "../models/types.js";
 import type { EndReason } from "../report/types.js";
 import { fakeUserResponse, SYSTEM_PROMPT, taskPrompt } from "./prompts.js";
@@ -79,7 +80,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     return outcome;
   };
   trajectory.write({ type: "start", instance_id: task.instance_id, system: SYSTEM_PROMPT, prompt: { role: "user", content: [{ type: "text", text: taskPrompt(task) }] } });
-  // The one place limits are checked, before every model call: the last answer's tool calls have run.
+  // Before every model call (the last answer's tool calls have run); the deadline also ends a model call or tool run it interrupts.
   const limitReached = (): EndReason | undefined => {
     if (deadline?.aborted) return "task_timeout";
     if (outcome.iterations >= limits.maxIterations) return "max_iterations";
@@ -109,7 +110,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
       if (startFailed.signal.aborted) return startError();
       if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
       if (deadline?.aborted) return end("task_timeout");
-      const e = err instanceof ModelError ? err : new ModelError("transient", String((err as Error)?.message ?? err), { cause: err });
+      const e = toModelError(err);
       trajectory.write({ type: "model_error", iteration: outcome.iterations + 1, error_class: e.errorClass, message: e.message });
       const error = { errorClass: e.errorClass, message: e.message };
       return end(e.errorClass === "context_overflow" ? "context_overflow" : "error", { error });

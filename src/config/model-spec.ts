@@ -1,6 +1,8 @@
 // Model specs (`<provider>/<model-id>[@region]`) and the cells they expand to (model × region).
 
 import { UsageError } from "../errors.js";
+import { POLICY_NAMES } from "../mock/policy-names.js";
+import { AWS_REGION_NAME as REGION } from "../models/bedrock-model-id.js";
 import { pickCallOptions, PROVIDERS, type CallOptions, type CellSpec, type ModelSpec, type Provider } from "../models/call-options.js";
 import { cellDirName } from "../report/types.js";
 
@@ -10,7 +12,6 @@ export { pickCallOptions as pickCellOptions } from "../models/call-options.js";
 
 /** Providers this build can drive; the others are recognised but rejected with a clear message. */
 export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai", "openai-responses", "bedrock"]);
-export const MOCK_POLICIES = ["oracle", "lazy", "chatty", "wrong", "hostile"] as const;
 
 /** A config file's `cells` entry, as validated by src/config/options.ts. */
 export interface CellEntryInput extends CallOptions {
@@ -18,8 +19,6 @@ export interface CellEntryInput extends CallOptions {
   label?: string;
   region?: string[];
 }
-
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 export function parseModelSpec(raw: string, flag = "--model"): ModelSpec {
   const slash = raw.indexOf("/");
@@ -44,8 +43,8 @@ export function parseModelSpec(raw: string, flag = "--model"): ModelSpec {
     if (!REGION.test(region)) throw new UsageError(`${flag} ${JSON.stringify(raw)}: "${region}" is not an AWS region name`);
   }
   if (model.trim() === "") throw new UsageError(`${flag} ${JSON.stringify(raw)}: empty model id`);
-  if (p === "mock" && !(MOCK_POLICIES as readonly string[]).includes(model)) {
-    throw new UsageError(`${flag} ${JSON.stringify(raw)}: unknown mock policy "${model}" (expected one of ${MOCK_POLICIES.join(", ")})`);
+  if (p === "mock" && !(POLICY_NAMES as readonly string[]).includes(model)) {
+    throw new UsageError(`${flag} ${JSON.stringify(raw)}: unknown mock policy "${model}" (expected one of ${POLICY_NAMES.join(", ")})`);
   }
   return region ? { provider: p, model, region } : { provider: p, model };
 }

@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import type { Task } from "../datasets/types.js";
 import { looksLikeReasoningModel } from "../models/generation.js";
 import type { ToolCall } from "../models/types.js";
-import { POLICIES, findTask, resolvePolicyName, type PolicyName, type PolicyReply } from "./policies.js";
+import { POLICIES, findTask, type PolicyReply } from "./policies.js";
+import { resolvePolicyName, type PolicyName } from "./policy-names.js";
 import { CHARS_PER_TOKEN, charsToTokens, estimateCompletionTokens, estimatePromptUsage } from "./tokens.js";
 import { MockHttpError, type MockConversation, type MockReply } from "./wire.js";
 

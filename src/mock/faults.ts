@@ -3,6 +3,7 @@
 
 import { UsageError } from "../errors.js";
 import type { MockErrorSpec } from "./wire.js";
+import { seededRandom } from "../util/random.js";
 
 /** An HTTP error answer instead of the reply. Unset fields get the real service's values for the status. */
 export interface HttpFault {
@@ -81,18 +82,6 @@ export interface FaultPlanOptions {
   seed?: number;
   /** Replaces the seeded generator (returns [0, 1)). */
   random?: () => number;
-}
-
-/** Small, fast, seedable PRNG (mulberry32); Math.random would make fault patterns unrepeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function validateFault(fault: Fault, where: string): void {

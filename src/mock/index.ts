@@ -6,7 +6,6 @@ export {
   FAULT_KINDS,
   faults,
   httpFaultError,
-  seededRandom,
   type Fault,
   type FaultKind,
   type FaultPlanOptions,
@@ -20,22 +19,22 @@ export {
 } from "./faults.js";
 export {
   POLICIES,
-  POLICY_NAMES,
   POLICY_DESCRIPTIONS,
   PATCH_FILE,
   REPO_DIR,
   findTask,
   patchedFiles,
-  resolvePolicyName,
   type Policy,
   type PolicyContext,
-  type PolicyName,
   type PolicyReply,
   type PolicyToolCall,
   type PatchedFile,
 } from "./policies.js";
+export { seededRandom } from "../util/random.js";
+export { DEFAULT_POLICY, POLICY_NAMES, resolvePolicyName, type PolicyName } from "./policy-names.js";
 export { respond, type EngineOptions, type EngineResult } from "./engine.js";
-export { openAiResponsesAdapter, sealReasoning, unsealReasoning, type OpenAiResponsesAdapterOptions } from "./openai-responses.js";
+export { openAiResponsesAdapter, type OpenAiResponsesAdapterOptions } from "./openai-responses.js";
+export { sealReasoning, unsealReasoning } from "./reasoning-seal.js";
 export { estimatePromptUsage, estimateCompletionTokens } from "./tokens.js";
 export type { MockConversation, MockReply, MockUsage, MockErrorSpec, WireAdapter, WireRoute } from "./wire.js";
 export { MockQuota, type MockQuotaOptions } from "./quota.js";

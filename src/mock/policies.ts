@@ -3,6 +3,7 @@
 
 import type { Task } from "../datasets/types.js";
 import type { Message } from "../models/types.js";
+import type { PolicyName } from "./policy-names.js";
 
 export interface PolicyToolCall {
   name: string;
@@ -24,22 +25,10 @@ export interface PolicyContext {
 
 export type Policy = (ctx: PolicyContext) => PolicyReply;
 
-export const POLICY_NAMES = ["oracle", "lazy", "chatty", "wrong", "hostile"] as const;
-export type PolicyName = (typeof POLICY_NAMES)[number];
-
 /** Where the agent's workspace holds the repository (the tool contract). */
 export const REPO_DIR = "/testbed";
 /** Scratch file the oracle writes the gold patch to before applying it. */
 export const PATCH_FILE = "/tmp/bench_fix.patch";
-
-/**
- * The policy a model name selects: "oracle", "mock/oracle", "MOCK/Oracle" all give oracle;
- * undefined for a name that is no policy.
- */
-export function resolvePolicyName(model: string): PolicyName | undefined {
-  const base = model.slice(model.lastIndexOf("/") + 1).trim().toLowerCase();
-  return (POLICY_NAMES as readonly string[]).includes(base) ? (base as PolicyName) : undefined;
-}
 
 function userText(message: Message): string {
   if (message.role !== "user") return "";

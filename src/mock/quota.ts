@@ -1,7 +1,7 @@
 // The mock server's quota: requests-per-minute and tokens-per-minute token buckets answered with a 429
 // (ThrottlingException on the Bedrock wire), with or without the retry hints real services send.
 
-import { TokenBucket } from "../runner/token-bucket.js";
+import { TokenBucket } from "../util/token-bucket.js";
 import type { MockErrorSpec } from "./wire.js";
 
 export interface MockQuotaOptions {

@@ -1,5 +1,5 @@
-// The contract between the mock server and its wire adapters (one per protocol: OpenAI Chat now,
-// Responses and Bedrock later). Adapters translate wire <-> neutral; policies and faults never see a wire format.
+// The contract between the mock server and its wire adapters (one per protocol: OpenAI Chat Completions, the Responses
+// API, Bedrock Converse). Adapters translate wire <-> neutral; policies and faults never see a wire format.
 
 import type { Message, StopReason, ToolCall, ToolChoice, ToolSpec } from "../models/types.js";
 
@@ -148,3 +148,8 @@ export interface WireAdapter {
   /** Renders an error answer in this protocol's shape. */
   error(error: MockErrorSpec, ctx: CallContext): HttpAnswer;
 }
+
+/** A JSON object as the adapters read and write it. */
+export type Json = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);

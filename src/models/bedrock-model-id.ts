@@ -8,6 +8,9 @@ export type ProfileGeography = (typeof PROFILE_GEOGRAPHIES)[number];
 /** Region used when neither the spec (`@region`, `--region`) nor AWS_REGION / AWS_DEFAULT_REGION names one. */
 export const DEFAULT_BEDROCK_REGION = "us-east-1";
 
+/** An AWS region name as `--region`, `@region` and config `region` accept it (us-west-2, us-gov-west-1, …). */
+export const AWS_REGION_NAME = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
 export interface BedrockArn {
   partition: string;
   /** Empty for ARNs without a region. */

@@ -73,7 +73,7 @@ export function resolvePrice(
   model: string,
   override?: PriceOverride,
   region?: string | null,
-): { price: CallPrice; source: "price_table" | "override" } | null {
+): { price: CallPrice; source: Exclude<CostSource, "unknown"> } | null {
   const table = lookupPrice(provider, model, region);
   if (!hasOverride(override)) return table ? { price: table, source: "price_table" } : null;
   const { longContext: _flat, ...base } = table ?? ({} as Partial<Price>);

@@ -31,3 +31,8 @@ export class ModelError extends Error {
     return RETRYABLE_CLASSES.has(this.errorClass);
   }
 }
+
+/** Any thrown value as a ModelError: a ModelError as is, anything else (a bug, a socket error) as `transient`. */
+export function toModelError(raw: unknown): ModelError {
+  return raw instanceof ModelError ? raw : new ModelError("transient", String((raw as Error)?.message ?? raw), { cause: raw });
+}

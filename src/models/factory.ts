@@ -1,7 +1,8 @@
 // Builds a ModelClient per cell; checks credentials before any sandbox starts.
 
 import { InfraError, UsageError } from "../errors.js";
-import { BedrockClient, checkBedrockCredentials, defaultBedrockClientCache, type BedrockClientOptions } from "./bedrock.js";
+import { BedrockClient, checkBedrockCredentials, type BedrockClientOptions } from "./bedrock.js";
+import { defaultBedrockClientCache } from "./bedrock-runtime-client.js";
 import { resolveBedrockRegion } from "./bedrock-model-id.js";
 import { generationOf, type CallOptions, type CellSpec } from "./call-options.js";
 import { fetchConnections, OpenAIChatClient } from "./openai-chat.js";

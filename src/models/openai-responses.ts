@@ -1,18 +1,13 @@
 // OpenAI Responses API provider (`openai-responses/<model>`): stateless calls through the openai SDK, streamed
-// or not, with a deadline over the whole call and the drop_params retry; conversion lives in openai-responses-convert.ts.
+// or not, with a deadline over the whole call and the drop_params retry; conversion lives in openai-responses-convert.ts
+// (requests) and openai-responses-stream.ts (answers).
 
 import OpenAI from "openai";
 import { ModelError } from "./errors.js";
 import { OptionalParamSwitch, type GenerationParams } from "./generation.js";
 import { classifyOpenAIError, isUnsupportedParamError, rejectedParamOf } from "./openai-errors.js";
-import {
-  isContentEvent,
-  optionalParamsIn,
-  ResponsesStreamAccumulator,
-  toResponsesRequest,
-  type ResponsesBody,
-  type ResponsesResult,
-} from "./openai-responses-convert.js";
+import { optionalParamsIn, toResponsesRequest, type ResponsesBody } from "./openai-responses-convert.js";
+import { isContentEvent, ResponsesStreamAccumulator, type ResponsesResult } from "./openai-responses-stream.js";
 import type { ModelClient, ModelRequest, ModelResponse } from "./types.js";
 
 export interface OpenAIResponsesOptions extends GenerationParams {

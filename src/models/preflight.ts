@@ -4,7 +4,7 @@
 import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import type { CellSpec } from "./call-options.js";
 import { InfraError } from "../errors.js";
-import { createRuntimeClient } from "./bedrock.js";
+import { createRuntimeClient } from "./bedrock-runtime-client.js";
 
 export interface PreflightSettings {
   baseUrl?: string;

@@ -1,6 +1,7 @@
 // Paired statistics for two cells run on the same tasks: the exact McNemar test and a seeded paired
 // bootstrap of the resolve-rate difference. Pure functions; the RNG is explicit so results reproduce.
 
+import { seededRandom } from "../util/random.js";
 import { percentile, type Interval } from "./stats.js";
 
 /** Seed of the paired bootstrap (compare.csv's intervals are reproducible run to run). */
@@ -50,21 +51,6 @@ function ratioToNumber(num: bigint, exp: number): number {
   return x * 2 ** e;
 }
 
-/**
- * A seeded pseudo-random generator (mulberry32) returning floats in [0, 1). Small and fast; the
- * bootstrap needs reproducibility, not cryptographic quality.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Options of pairedBootstrap(). */
 export interface BootstrapOptions {
   /** @default BOOTSTRAP_SEED */
@@ -92,7 +78,7 @@ export function pairedBootstrap(a: readonly boolean[], b: readonly boolean[], op
   const n = a.length;
   if (n === 0) return null;
   const d = a.map((x, i) => Number(x) - Number(b[i]));
-  const rng = mulberry32(opts.seed ?? BOOTSTRAP_SEED);
+  const rng = seededRandom(opts.seed ?? BOOTSTRAP_SEED);
   const diffs = new Array<number>(resamples);
   for (let r = 0; r < resamples; r++) {
     // Integer sum, one division: no float noise from adding ±1 fractions.

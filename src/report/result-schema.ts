@@ -1,35 +1,29 @@
-// Runtime check of a results.jsonl line against TaskResult (types.ts), used on read and on append.
+// TaskResult, one results.jsonl line: its zod schema is its one definition (the type is inferred from it), checked
+// on read and on append.
 
 import { z } from "zod";
 
-import type { TaskResult } from "./types.js";
+import { COST_SOURCES, END_REASONS, TASK_STATUSES } from "./types.js";
 
 const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
+/** A field the type declares but a line is not checked for (it was never validated: old lines must keep loading). */
+const unchecked = <T>() => z.custom<T>(() => true);
 
 /**
- * TaskResult as a zod schema. Loose: unknown keys are kept, so lines written by a newer version
- * with extra fields still load. The annotation keeps it in step with the TypeScript type.
+ * One finished task attempt. Field names are the report.csv columns; `null` means "not known / not measured"
+ * and renders as a blank cell, never as 0. The raw per-call arrays at the end let cell percentiles be computed exactly.
  */
-export const taskResultSchema: z.ZodType<TaskResult> = z.looseObject({
+const taskResultObject = z.object({
   run_id: z.string(),
   cell: z.string().min(1),
   provider: z.string(),
   model: z.string(),
   region: z.string().nullable(),
   instance_id: z.string().min(1),
-  status: z.enum(["resolved", "unresolved", "error"]),
+  status: z.enum(TASK_STATUSES),
   resolved: z.boolean(),
-  end_reason: z.enum([
-    "finished",
-    "max_iterations",
-    "max_fake_responses",
-    "budget_exceeded",
-    "task_timeout",
-    "context_overflow",
-    "prediction",
-    "error",
-  ]),
+  end_reason: z.enum(END_REASONS),
   error_class: z.string().nullable(),
   error_message: z.string().nullable(),
   iterations: count,
@@ -44,7 +38,7 @@ export const taskResultSchema: z.ZodType<TaskResult> = z.looseObject({
   cache_write_tokens: count,
   reasoning_tokens: count,
   cost_usd: z.number().nonnegative().nullable(),
-  cost_source: z.enum(["price_table", "override", "unknown"]),
+  cost_source: z.enum(COST_SOURCES),
   llm_latency_s_total: seconds,
   llm_latency_s_p50: seconds.nullable(),
   llm_latency_s_p95: seconds.nullable(),
@@ -54,15 +48,28 @@ export const taskResultSchema: z.ZodType<TaskResult> = z.looseObject({
   grading_s: seconds.nullable(),
   wall_s: seconds,
   patch_lines: count,
+  /** "passed/total" */
   fail_to_pass: z.string().nullable(),
   pass_to_pass: z.string().nullable(),
   started_at: z.string(),
   finished_at: z.string(),
+  // Not CSV columns: raw figures for exact percentiles and for audit.
   attempt: count,
+  /** Seconds the task waited for its image to be pulled (--pull); absent when nothing was pulled for it. */
+  pull_wait_s: unchecked<number | null>().optional(),
+  /** The model patch applied in grading (SWE-bench's patch_successfully_applied; true for an empty patch left unrun is false). */
+  patch_applied: unchecked<boolean>().optional(),
+  /** Every listed test (FAIL_TO_PASS, then PASS_TO_PASS) and its status in the grading log (`MISSING`: not in it). */
+  tests: unchecked<Record<string, string>>().optional(),
   llm_latencies_s: z.array(seconds),
   ttfts_s: z.array(seconds),
   throttle_events: count,
 });
+
+export type TaskResult = z.infer<typeof taskResultObject>;
+
+/** The check of a line. Loose: unknown keys are kept, so lines written by a newer version with extra fields still load. */
+export const taskResultSchema = taskResultObject.loose();
 
 /** "field.path: message" for the first problem, or null when `value` is a TaskResult. */
 export function taskResultProblem(value: unknown): string | null {

@@ -1,4 +1,4 @@
-// TaskResult (one results.jsonl line) and the CSV column contracts of docs/ARCHITECTURE.md.
+// The CSV column contracts of docs/ARCHITECTURE.md and the value sets of a TaskResult (result-schema.ts).
 // Column lists are append-only: add at the end, never reorder.
 
 export const REPORT_COLUMNS = [
@@ -21,74 +21,24 @@ export const SUMMARY_COLUMNS = [
 export type ReportColumn = (typeof REPORT_COLUMNS)[number];
 export type SummaryColumn = (typeof SUMMARY_COLUMNS)[number];
 
-export type TaskStatus = "resolved" | "unresolved" | "error";
-export type EndReason =
-  | "finished"
-  | "max_iterations"
-  | "max_fake_responses"
-  | "budget_exceeded"
-  | "task_timeout"
-  | "context_overflow"
-  | "prediction"
-  | "error";
-export type CostSource = "price_table" | "override" | "unknown";
+export const TASK_STATUSES = ["resolved", "unresolved", "error"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const END_REASONS = [
+  "finished",
+  "max_iterations",
+  "max_fake_responses",
+  "budget_exceeded",
+  "task_timeout",
+  "context_overflow",
+  "prediction",
+  "error",
+] as const;
+export type EndReason = (typeof END_REASONS)[number];
+export const COST_SOURCES = ["price_table", "override", "unknown"] as const;
+export type CostSource = (typeof COST_SOURCES)[number];
 
-/**
- * One finished task attempt, as appended to results.jsonl. Field names are the report.csv columns;
- * `null` means "not known / not measured" and renders as a blank cell, never as 0.
- * The raw per-call arrays at the end let cell percentiles be computed exactly.
- */
-export interface TaskResult {
-  run_id: string;
-  cell: string;
-  provider: string;
-  model: string;
-  region: string | null;
-  instance_id: string;
-  status: TaskStatus;
-  resolved: boolean;
-  end_reason: EndReason;
-  error_class: string | null;
-  error_message: string | null;
-  iterations: number;
-  fake_user_responses: number;
-  tool_calls: number;
-  llm_calls: number;
-  llm_retries: number | null;
-  throttle_wait_s: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number | null;
-  cost_source: CostSource;
-  llm_latency_s_total: number;
-  llm_latency_s_p50: number | null;
-  llm_latency_s_p95: number | null;
-  ttft_s_p50: number | null;
-  sandbox_start_s: number | null;
-  agent_s: number | null;
-  grading_s: number | null;
-  wall_s: number;
-  patch_lines: number;
-  /** "passed/total" */
-  fail_to_pass: string | null;
-  pass_to_pass: string | null;
-  started_at: string;
-  finished_at: string;
-  /** Not CSV columns: raw figures for exact percentiles and for audit. */
-  attempt: number;
-  /** Seconds the task waited for its image to be pulled (--pull); absent when nothing was pulled for it. */
-  pull_wait_s?: number | null;
-  /** The model patch applied in grading (SWE-bench's patch_successfully_applied; true for an empty patch left unrun is false). */
-  patch_applied?: boolean;
-  /** Every listed test (FAIL_TO_PASS, then PASS_TO_PASS) and its status in the grading log (`MISSING`: not in it). */
-  tests?: Record<string, string>;
-  llm_latencies_s: number[];
-  ttfts_s: number[];
-  throttle_events: number;
-}
+/** One finished task attempt, as appended to results.jsonl: defined once, by its schema (result-schema.ts). */
+export type { TaskResult } from "./result-schema.js";
 
 /** Identity of a cell: model × region. */
 export interface CellInfo {

@@ -3,7 +3,7 @@
 // requests/tokens-per-minute caps. One limiter per key, shared by all tasks.
 
 import { RatePacer, type PacedCall } from "./rate-pacer.js";
-import { TokenBucket } from "./token-bucket.js";
+import { TokenBucket } from "../util/token-bucket.js";
 
 export interface LimiterOptions {
   /** Ceiling of the limit: the run's --concurrency (no more calls can be in flight anyway). */

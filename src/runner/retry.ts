@@ -2,7 +2,7 @@
 // a retry count and a per-call time budget, every attempt admitted by the endpoint limiter when there is one.
 // Only rate_limit and transient errors are retried; SDK-internal retries are off everywhere.
 
-import { ModelError } from "../models/errors.js";
+import { ModelError, toModelError } from "../models/errors.js";
 import type { ModelClient, ModelRequest, ModelResponse } from "../models/types.js";
 import { estimateRequestTokens, usageTokens } from "./endpoint.js";
 import type { CallOutcome, EndpointLimiter } from "./limiter.js";
@@ -60,10 +60,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-function toModelError(raw: unknown): ModelError {
-  return raw instanceof ModelError ? raw : new ModelError("transient", String((raw as Error)?.message ?? raw), { cause: raw });
 }
 
 function outcomeOf(err: ModelError): CallOutcome {

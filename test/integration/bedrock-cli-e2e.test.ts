@@ -10,6 +10,7 @@ import { loadDataset } from "../../src/datasets/load.js";
 import { startMockServer, type MockServer } from "../../src/mock/index.js";
 import { REPORT_COLUMNS, SUMMARY_COLUMNS } from "../../src/report/types.js";
 import { repoRoot } from "./helpers.js";
+import { readCsv } from "../helpers/csv.js";
 
 const MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 const REGIONS = ["us-west-2", "eu-central-1"];
@@ -35,11 +36,6 @@ function fakeAwsEnv(): NodeJS.ProcessEnv {
   return { ...env, AWS_ACCESS_KEY_ID: "AKIDMOCKE2E", AWS_SECRET_ACCESS_KEY: "mock-secret", AWS_EC2_METADATA_DISABLED: "true", OPENAI_API_KEY: "" };
 }
 
-const csv = (file: string) =>
-  readFileSync(file, "utf8")
-    .trimEnd()
-    .split("\n")
-    .map((l) => l.split(","));
 
 let server: MockServer;
 beforeAll(async () => {
@@ -67,7 +63,7 @@ describe("bench run --model bedrock/... --region ×2 --bedrock-endpoint <mock>",
     expect(r.stderr.match(/"us\." inference profile does not serve region eu-central-1/g)).toHaveLength(1);
 
     const dir = path.join(out, "bedrock");
-    const [header, ...rows] = csv(path.join(dir, "report.csv"));
+    const [header, ...rows] = readCsv(path.join(dir, "report.csv"));
     expect(header).toEqual([...REPORT_COLUMNS]);
     const col = (row: string[], name: string) => row[REPORT_COLUMNS.indexOf(name as never)] ?? "";
     expect(rows.map((row) => [col(row, "cell"), col(row, "region"), col(row, "status")]).sort()).toEqual(
@@ -87,7 +83,7 @@ describe("bench run --model bedrock/... --region ×2 --bedrock-endpoint <mock>",
       expect(col(row, "cost_source")).toBe("price_table");
       expect(Number(col(row, "cost_usd"))).toBeGreaterThan(0);
     }
-    const [sHeader, ...cells] = csv(path.join(dir, "summary.csv"));
+    const [sHeader, ...cells] = readCsv(path.join(dir, "summary.csv"));
     expect(sHeader).toEqual([...SUMMARY_COLUMNS]);
     const s = (row: string[], name: string) => row[SUMMARY_COLUMNS.indexOf(name as never)] ?? "";
     expect(cells.map((c) => [s(c, "cell"), s(c, "region"), s(c, "tasks"), s(c, "resolved"), s(c, "resolve_rate")])).toEqual(

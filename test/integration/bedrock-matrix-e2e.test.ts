@@ -12,6 +12,7 @@ import { lookupPrice } from "../../src/models/cost.js";
 import { formatNumber } from "../../src/report/format.js";
 import { REPORT_COLUMNS, SUMMARY_COLUMNS } from "../../src/report/types.js";
 import { repoRoot } from "./helpers.js";
+import { readCsv } from "../helpers/csv.js";
 
 const GEO = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -36,11 +37,6 @@ function fakeAwsEnv(): NodeJS.ProcessEnv {
   return { ...env, AWS_ACCESS_KEY_ID: "AKIDMOCKMATRIX", AWS_SECRET_ACCESS_KEY: "mock-secret", AWS_EC2_METADATA_DISABLED: "true", OPENAI_API_KEY: "" };
 }
 
-const csv = (file: string) =>
-  readFileSync(file, "utf8")
-    .trimEnd()
-    .split("\n")
-    .map((l) => l.split(","));
 
 const regionOf = (q: MockRequestRecord) => /Credential=AKIDMOCKMATRIX\/\d{8}\/([a-z0-9-]+)\/bedrock\/aws4_request/.exec(q.headers["authorization"] ?? "")?.[1];
 const bodyOf = (q: MockRequestRecord) => q.body as Record<string, unknown> & { system?: unknown[]; toolConfig?: { tools?: unknown[] } };
@@ -77,7 +73,7 @@ describe("bench run with config cells: 2 Bedrock profiles × 2 regions", () => {
     expect(r.code).toBe(0);
 
     const dir = path.join(out, "matrix");
-    const [header, ...rows] = csv(path.join(dir, "report.csv"));
+    const [header, ...rows] = readCsv(path.join(dir, "report.csv"));
     expect(header).toEqual([...REPORT_COLUMNS]);
     const col = (row: string[], name: string) => row[REPORT_COLUMNS.indexOf(name as never)] ?? "";
     const cellNames = ["s45-geo", "s45-global"].flatMap((label) => REGIONS.map((region) => `${label}@${region}`));
@@ -112,7 +108,7 @@ describe("bench run with config cells: 2 Bedrock profiles × 2 regions", () => {
     // Prompt caching of the global cells reached the mock, which billed cache tokens for them.
     expect(cachedTokens).toBeGreaterThan(0);
 
-    const [sHeader, ...summary] = csv(path.join(dir, "summary.csv"));
+    const [sHeader, ...summary] = readCsv(path.join(dir, "summary.csv"));
     expect(sHeader).toEqual([...SUMMARY_COLUMNS]);
     const s = (row: string[], name: string) => row[SUMMARY_COLUMNS.indexOf(name as never)] ?? "";
     expect(summary.map((row) => [s(row, "cell"), s(row, "tasks"), s(row, "resolved")])).toEqual([...cellNames].sort().map((c) => [c, "2", "2"]));

@@ -9,6 +9,7 @@ import { formatRate } from "../../src/report/format.js";
 import { wilsonInterval } from "../../src/report/stats.js";
 import { REPORT_COLUMNS, SUMMARY_COLUMNS } from "../../src/report/types.js";
 import { repoRoot } from "./helpers.js";
+import { readCsv } from "../helpers/csv.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-e2e-"));
 const bench = (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -20,11 +21,6 @@ const bench = (args: string[], env: NodeJS.ProcessEnv = {}) => {
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-const csv = (file: string) =>
-  readFileSync(file, "utf8")
-    .trimEnd()
-    .split("\n")
-    .map((l) => l.split(","));
 const sweLite = loadDataset(path.join(repoRoot, "datasets/swe-lite"));
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -43,7 +39,7 @@ describe("bench run --dataset swe-lite (mock)", () => {
     expect(table.slice(3)).toEqual(["* mock cell: cost from a made-up price, not a real one", ""]);
     expect(r.stderr).not.toContain("rate [95% CI]");
     const dir = path.join(out, "full");
-    const [header, ...rows] = csv(path.join(dir, "report.csv"));
+    const [header, ...rows] = readCsv(path.join(dir, "report.csv"));
     expect(header).toEqual([...REPORT_COLUMNS]);
     expect(rows).toHaveLength(sweLite.tasks.length * 2);
     const col = (row: string[], name: string) => row[REPORT_COLUMNS.indexOf(name as never)];
@@ -60,7 +56,7 @@ describe("bench run --dataset swe-lite (mock)", () => {
     }
     const oracleRow = rows.find((row) => col(row, "cell") === "mock/oracle")!;
     expect(col(oracleRow, "fake_user_responses")).toBe("1");
-    const [sHeader, ...cells] = csv(path.join(dir, "summary.csv"));
+    const [sHeader, ...cells] = readCsv(path.join(dir, "summary.csv"));
     expect(sHeader).toEqual([...SUMMARY_COLUMNS]);
     expect(cells.map((c) => [c[1], c[5], c[6], c[9]])).toEqual([
       ["mock/oracle", String(sweLite.tasks.length), String(sweLite.tasks.length), "1"],

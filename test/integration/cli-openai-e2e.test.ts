@@ -10,6 +10,7 @@ import { loadDataset } from "../../src/datasets/load.js";
 import { startMockServer, type MockServer } from "../../src/mock/index.js";
 import { REPORT_COLUMNS } from "../../src/report/types.js";
 import { repoRoot } from "./helpers.js";
+import { readCsv } from "../helpers/csv.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-openai-e2e-"));
 const sweLite = loadDataset(path.join(repoRoot, "datasets/swe-lite"));
@@ -49,7 +50,7 @@ describe("bench run with openai/gpt-4o and openai-responses/o4-mini against the 
     expect(r.stderr).toContain("run openai:");
     expect(r.code).toBe(0);
     const dir = path.join(out, "openai");
-    const [header, ...rows] = readFileSync(path.join(dir, "report.csv"), "utf8").trimEnd().split("\n").map((l) => l.split(","));
+    const [header, ...rows] = readCsv(path.join(dir, "report.csv"));
     expect(header).toEqual([...REPORT_COLUMNS]);
     const col = (row: string[], name: string) => row[REPORT_COLUMNS.indexOf(name as never)]!;
     expect(rows.map((row) => col(row, "cell")).sort()).toEqual([...Array(3).fill("openai-responses/o4-mini"), ...Array(3).fill("openai/gpt-4o")]);

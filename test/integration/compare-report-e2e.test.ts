@@ -10,6 +10,7 @@ import { wilsonInterval } from "../../src/report/stats.js";
 import type { SummaryJson } from "../../src/report/write.js";
 import { cellsTableValues, loadPage } from "./chromium.js";
 import { repoRoot } from "./helpers.js";
+import { readCsv } from "../helpers/csv.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-compare-e2e-"));
 const runDir = path.join(out, "two");
@@ -35,10 +36,10 @@ describe("bench compare on a two-model mock run", () => {
     const r = bench(["compare", runDir, "--out", csvFile]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`compare: ${csvFile}\n`);
-    const lines = readFileSync(csvFile, "utf8").trimEnd().split("\n");
-    expect(lines[0]).toBe(COMPARE_COLUMNS.join(","));
-    const col = (line: string, name: string) => line.split(",")[COMPARE_COLUMNS.indexOf(name as never)];
-    const [oracle, wrong, pair] = lines.slice(1);
+    const [header, ...records] = readCsv(csvFile);
+    expect(header).toEqual([...COMPARE_COLUMNS]);
+    const col = (record: string[], name: string) => record[COMPARE_COLUMNS.indexOf(name as never)];
+    const [oracle, wrong, pair] = records;
     const ci = wilsonInterval(3, 3)!;
     expect([col(oracle!, "label"), col(oracle!, "basis"), col(oracle!, "tasks"), col(oracle!, "resolved"), col(oracle!, "resolve_rate")]).toEqual(["mock/oracle", "shared_tasks", "3", "3", "1"]);
     expect(Number(col(oracle!, "resolve_rate_ci_low"))).toBeCloseTo(ci.low, 6);
@@ -46,7 +47,7 @@ describe("bench compare on a two-model mock run", () => {
     expect(Number(col(oracle!, "cost_per_resolved"))).toBeCloseTo(Number(col(oracle!, "cost_usd_total")) / 3, 9);
     expect([col(wrong!, "label"), col(wrong!, "resolved"), col(wrong!, "resolve_rate"), col(wrong!, "cost_per_resolved")]).toEqual(["mock/wrong", "0", "0", ""]);
     // Every task: oracle solved, wrong did not → b = 3, c = 0, p = 2·(1/2)^3 = 0.25; the difference is 1 in every resample.
-    expect(pair).toBe("pair,mock/oracle,mock/wrong,,,,,,,3,,3,,,,,,,,,,,,,,,,0,3,0,0.25,1,1,1");
+    expect(pair).toEqual("pair,mock/oracle,mock/wrong,,,,,,,3,,3,,,,,,,,,,,,,,,,0,3,0,0.25,1,1,1".split(","));
     expect(r.stdout).toContain("cells (on the 3 task(s) every run-backed cell ran)");
     expect(r.stdout).toMatch(/mock\/oracle\s+mock\/wrong\s+3\s+3\s+0\s+0\.2500\s+\+100\.0% \[\+100\.0–\+100\.0\]/);
     // Mock cells' costs come from a made-up price: marked, with a footnote.
@@ -70,7 +71,7 @@ describe("bench compare on a two-model mock run", () => {
     // Same run twice: labels carry the run id and the argument's position.
     expect(r.stdout).toContain("two:mock/oracle#1 (summary)");
     expect(r.stdout).toContain("paired statistics (McNemar, bootstrap) need run directories or results.jsonl");
-    const kinds = readFileSync(path.join(out, "mixed.csv"), "utf8").trimEnd().split("\n").slice(1).map((l) => `${l.split(",")[0]} ${l.split(",")[1]}`);
+    const kinds = readCsv(path.join(out, "mixed.csv")).slice(1).map((r) => `${r[0]} ${r[1]}`);
     expect(kinds).toEqual(["cell two:mock/oracle#1", "cell two:mock/wrong#1", "cell two:mock/oracle#2", "cell two:mock/wrong#2", "pair two:mock/oracle#2"]);
   });
 

@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Task } from "../../src/datasets/types.js";
 import { startMockServer, type MockServer } from "../../src/mock/index.js";
-import { BedrockClient, BedrockClientCache } from "../../src/models/bedrock.js";
+import { BedrockClient } from "../../src/models/bedrock.js";
+import { BedrockClientCache } from "../../src/models/bedrock-runtime-client.js";
 import type { Message, ModelRequest } from "../../src/models/types.js";
 import { DEFAULT_RETRY_POLICY, generateWithRetry } from "../../src/runner/retry.js";
 

@@ -1,10 +1,10 @@
 // Hostile agent commands through the bash tool in a real workspace: each ends in bounded time with a clear
 // observation, and a neighbouring workspace keeps answering.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { defaultTools } from "../../src/agent/tools.js";
 import type { Tool } from "../../src/agent/tools.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
-import { MINI_TASK, provider, sandboxImage } from "./helpers.js";
+import { MINI_TASK, docker, provider, sandboxImage } from "./helpers.js";
 
 let hostile: Sandbox;
 let neighbour: Sandbox;
@@ -40,16 +40,17 @@ describe("hostile commands", () => {
       return { out: text(out), seconds: (Date.now() - started) / 1000 };
     };
     try {
-      const [bomb, ping] = await Promise.all([
-        run(":(){ :|:& };:"),
-        new Promise((r) => setTimeout(r, 1500)).then(() => neighbour.exec("echo neighbour-ok", { timeoutSec: 20 })),
-      ]);
+      // The bomb backgrounds itself, so its command returns at once and the pids limit bounds it.
+      const bomb = await run(":(){ :|:& };:");
       expect(bomb.seconds).toBeLessThan(60);
       expect(bomb.out).toMatch(/\[exit code: -?\d+\]$/);
+      // Once it has filled the limit (the engine's own count of the container's processes), the neighbour still answers.
+      const pids = async () => (await docker.getContainer(bombBox.id).stats({ stream: false, "one-shot": true })).pids_stats?.current ?? 0;
+      await vi.waitFor(async () => expect(await pids()).toBe(128), { timeout: 30_000, interval: 100 });
+      const ping = await neighbour.exec("echo neighbour-ok", { timeoutSec: 20 });
       expect(ping.stdout.trim()).toBe("neighbour-ok");
-      // The bomb backgrounds itself, so its command returns at once and the pids limit bounds it. By the next command
-      // it has filled the limit: the shell's guard kills every process a command started before running it, and says so.
-      await new Promise((r) => setTimeout(r, 2000));
+      // The next command finds the limit full: the shell's guard kills every process a command started before running
+      // it, and says so.
       const after = await run("echo recovered");
       expect(after.out).toMatch(/bench: the workspace reached its process limit \(\d+ of 128\): \d+ processes started by commands were killed/);
       expect(after.out).toContain("recovered");
@@ -80,7 +81,7 @@ describe("hostile commands", () => {
     const r = await timed("trap '' TERM; sleep 120");
     expect(r.seconds).toBeLessThan(30);
     expect(r.out).toContain("[command timed out after 5 s and was killed]");
-    // (`sleep infinity` is the container's own main process; only the command's `sleep 120` must be gone.)
+    // (The container's own main process is the lifeline `cat`, not a sleep; the command's `sleep 120` must be gone.)
     expect((await hostile.exec("ps -eo args | grep -c '^sleep 120$' || true", { timeoutSec: 10 })).stdout.trim()).toBe("0");
   });
 

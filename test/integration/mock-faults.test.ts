@@ -3,7 +3,7 @@
 import http2 from "node:http2";
 import OpenAI, { type APIError } from "openai";
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { faults, startMockServer, type MockServer } from "../../src/mock/index.js";
 
 const REQUEST: { model: string; messages: ChatCompletionMessageParam[] } = {
@@ -201,7 +201,8 @@ describe("connection faults", () => {
     void c.chat.completions.create(REQUEST, { timeout: 60_000 }).catch(() => undefined);
     own.faults.push(faults.hang());
     void c.chat.completions.create(REQUEST, { timeout: 60_000 }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 100));
+    // Both calls have reached the server and one of them drew the hang (the third hang of this server).
+    await vi.waitFor(() => expect([own.requests.length, own.stats.faults["hang"]]).toEqual([4, 3]), { interval: 10 });
     const started = Date.now();
     await own.close();
     expect(Date.now() - started).toBeLessThan(1000);

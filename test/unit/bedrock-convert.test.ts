@@ -5,18 +5,8 @@ import { fileURLToPath } from "node:url";
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import {
-  ConverseStreamAccumulator,
-  fromConverseResponse,
-  fromConverseUsage,
-  mapStopReason,
-  PLACEHOLDER_TOOL,
-  PLACEHOLDER_USER_TEXT,
-  StreamExceptionError,
-  toConverseRequest,
-  toImageBlock,
-  toolInput,
-} from "../../src/models/bedrock-convert.js";
+import { PLACEHOLDER_TOOL, PLACEHOLDER_USER_TEXT, toConverseRequest, toImageBlock, toolInput } from "../../src/models/bedrock-convert.js";
+import { ConverseStreamAccumulator, fromConverseResponse, fromConverseUsage, mapStopReason, StreamExceptionError } from "../../src/models/bedrock-response.js";
 import { ModelError } from "../../src/models/errors.js";
 import type { Message, ModelRequest, ToolSpec } from "../../src/models/types.js";
 import { decodeFrames } from "../../src/mock/event-stream.js";

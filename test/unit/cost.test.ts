@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { fromConverseUsage } from "../../src/models/bedrock-convert.js";
+import { fromConverseUsage } from "../../src/models/bedrock-response.js";
 import { costOf, costOfCalls, lookupPrice, priceCalls, priceUsage, resolvePrice, unpricedModels } from "../../src/models/cost.js";
-import { fromChatUsage } from "../../src/models/openai-chat.js";
+import { fromChatUsage } from "../../src/models/openai-chat-stream.js";
 import { PRICE_TABLE } from "../../src/models/price-table.js";
 
 describe("cost", () => {

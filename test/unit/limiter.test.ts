@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ModelRequest } from "../../src/models/types.js";
 import { accountIdentity, endpointKey, estimateRequestTokens } from "../../src/runner/endpoint.js";
 import { EndpointLimiter, LimiterRegistry, type Permit } from "../../src/runner/limiter.js";
-import { TokenBucket } from "../../src/runner/token-bucket.js";
+import { TokenBucket } from "../../src/util/token-bucket.js";
 
 /** A limiter on a hand-moved clock: the in-flight AIMD alone (the rate pacer waits on timers; limiter-pacer.test.ts). */
 function manual(options: Partial<ConstructorParameters<typeof EndpointLimiter>[1]> = {}) {

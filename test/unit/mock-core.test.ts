@@ -5,7 +5,8 @@ import type { Task } from "../../src/datasets/types.js";
 import type { Message } from "../../src/models/types.js";
 import { capReply, respond } from "../../src/mock/engine.js";
 import { FaultPlan, faults, httpFaultError } from "../../src/mock/faults.js";
-import { splitArguments, splitText, toNeutralMessages } from "../../src/mock/openai-chat.js";
+import { splitArguments, splitText } from "../../src/mock/deltas.js";
+import { toNeutralMessages } from "../../src/mock/openai-chat-request.js";
 import {
   findTask,
   isTestPath,
@@ -13,10 +14,10 @@ import {
   oracle,
   patchApplyFailed,
   patchedFiles,
-  resolvePolicyName,
   wrong,
   chatty,
 } from "../../src/mock/policies.js";
+import { resolvePolicyName } from "../../src/mock/policy-names.js";
 import { estimatePromptUsage } from "../../src/mock/tokens.js";
 import type { MockConversation } from "../../src/mock/wire.js";
 

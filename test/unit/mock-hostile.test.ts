@@ -8,13 +8,13 @@ import {
   HOSTILE_COMMANDS,
   HOSTILE_MAX_PROBES,
   HOSTILE_PROBE,
-  POLICY_NAMES,
+  POLICIES,
   hostile,
-  resolvePolicyName,
   type PolicyReply,
 } from "../../src/mock/policies.js";
 import type { MockConversation } from "../../src/mock/wire.js";
-import { MOCK_POLICIES } from "../../src/config/model-spec.js";
+import { parseModelSpec } from "../../src/config/model-spec.js";
+import { POLICY_NAMES, resolvePolicyName } from "../../src/mock/policy-names.js";
 
 const ALL = ["bash", "str_replace_editor", "finish"];
 const user = (text: string): Message => ({ role: "user", content: [{ type: "text", text }] });
@@ -47,7 +47,13 @@ describe("hostile policy", () => {
   it("is a mock policy name, on the CLI and in the mock server alike", () => {
     expect(resolvePolicyName("mock/hostile")).toBe("hostile");
     expect(resolvePolicyName("MOCK/Hostile")).toBe("hostile");
-    expect([...MOCK_POLICIES]).toEqual([...POLICY_NAMES]);
+    // The one list, as docs/ARCHITECTURE.md names the policies; `--model mock/<name>` takes each, the server plays each.
+    expect([...POLICY_NAMES]).toEqual(["oracle", "lazy", "chatty", "wrong", "hostile"]);
+    for (const name of POLICY_NAMES) {
+      expect(parseModelSpec(`mock/${name}`)).toEqual({ provider: "mock", model: name });
+      expect(typeof POLICIES[name]).toBe("function");
+    }
+    expect(() => parseModelSpec("mock/sneaky")).toThrow('unknown mock policy "sneaky" (expected one of oracle, lazy, chatty, wrong, hostile)');
   });
 
   it("issues the hostile commands in order, one bash call per step, then the probe, then finishes", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../../src/mock/faults.js";
+import { seededRandom } from "../../src/util/random.js";
 import { mockFaultSettings } from "../../src/mock/flags.js";
 import { latencySampler, parseLatencySpec } from "../../src/mock/latency.js";
 import { MockQuota } from "../../src/mock/quota.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fromChatUsage, mapFinishReason, StreamAccumulator, toChatMessages, toChatRequest } from "../../src/models/openai-chat.js";
+import { toChatMessages, toChatRequest } from "../../src/models/openai-chat.js";
+import { fromChatUsage, mapFinishReason, StreamAccumulator } from "../../src/models/openai-chat-stream.js";
 import { ModelError } from "../../src/models/errors.js";
 import type { Message } from "../../src/models/types.js";
 

@@ -4,15 +4,8 @@ import { APIError, BadRequestError, InternalServerError, UnprocessableEntityErro
 import { ModelError } from "../../src/models/errors.js";
 import { classifyOpenAIError, isUnsupportedParamError } from "../../src/models/openai-errors.js";
 import { looksLikeReasoningModel, OptionalParamSwitch, rejectedParamNames } from "../../src/models/generation.js";
-import {
-  classifyResponsesError,
-  fromResponsesUsage,
-  OPTIONAL_RESPONSES_PARAMS,
-  optionalParamsIn,
-  ResponsesStreamAccumulator,
-  toResponsesInput,
-  toResponsesRequest,
-} from "../../src/models/openai-responses-convert.js";
+import { OPTIONAL_RESPONSES_PARAMS, optionalParamsIn, toResponsesInput, toResponsesRequest } from "../../src/models/openai-responses-convert.js";
+import { classifyResponsesError, fromResponsesUsage, ResponsesStreamAccumulator } from "../../src/models/openai-responses-stream.js";
 import type { Message, ModelRequest } from "../../src/models/types.js";
 
 const ev = (e: Record<string, unknown>): ResponseStreamEvent => e as unknown as ResponseStreamEvent;

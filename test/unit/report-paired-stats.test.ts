@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mcnemarExactP, mulberry32, pairedBootstrap } from "../../src/report/paired-stats.js";
+import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mcnemarExactP, pairedBootstrap } from "../../src/report/paired-stats.js";
+import { seededRandom } from "../../src/util/random.js";
 
 describe("mcnemarExactP", () => {
   // Expected values: Python, float(min(1, Fraction(2 * sum(comb(n, k) for k <= min(b, c)), 2**n))),
@@ -37,9 +38,9 @@ describe("mcnemarExactP", () => {
   });
 });
 
-describe("mulberry32", () => {
+describe("seededRandom (mulberry32)", () => {
   it("is the reference generator (values from an independent Python port)", () => {
-    const rng = mulberry32(1);
+    const rng = seededRandom(1);
     expect([rng(), rng(), rng()]).toEqual([0.6270739405881613, 0.002735721180215478, 0.5274470399599522]);
   });
 });

@@ -11,6 +11,7 @@ import type { TaskResult } from "../../src/report/types.js";
 import { formatSummaryTable } from "../../src/report/format.js";
 import { rebuildReports, renderReports, writeReports } from "../../src/report/write.js";
 import { makeResult } from "./report-fixtures.js";
+import { parseCsv } from "../helpers/csv.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -126,15 +127,16 @@ describe("renderReports", () => {
   });
 
   it("renders report.csv rows sorted by cell then instance_id, with the injection guard", () => {
-    const lines = renderReports(results, { runId: "run-1", runWallS: null }).reportCsv.split("\n");
-    expect(lines.map((line) => line.split(",").slice(1, 7).join(","))).toEqual([
+    const reportCsv = renderReports(results, { runId: "run-1", runWallS: null }).reportCsv;
+    const lines = reportCsv.split("\n");
+    expect(parseCsv(reportCsv).map((record) => record.slice(1, 7).join(","))).toEqual([
       "cell,provider,model,region,instance_id,status",
       "bedrock/claude@us-east-1,bedrock,claude,us-east-1,a1,resolved",
       "bedrock/claude@us-east-1,bedrock,claude,us-east-1,a2,unresolved",
       "bedrock/claude@us-east-1,bedrock,claude,us-east-1,a3,resolved",
       "mock/oracle,mock,oracle,,m1,error",
-      "",
     ]);
+    expect(lines.at(-1)).toBe(""); // a line break ends the last record
     expect(lines[4]).toContain(",error,invalid_request,'=cmd|' /C calc'!A0,3,");
   });
 });

@@ -1,5 +1,6 @@
 // The workspace starts while the agent's first model call is in flight: PendingSandbox makes the tools wait for it,
-// and runAgent ends at once (rejecting with the start error) when it fails. Fake tools, models, sandboxes and timers.
+// and when the start fails runAgent ends at once, the model call in flight abandoned, with end_reason error and class
+// sandbox_start (an outcome, not a rejection). Fake tools, models, sandboxes and timers.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runAgent } from "../../src/agent/loop.js";
 import type { Tool } from "../../src/agent/tools.js";

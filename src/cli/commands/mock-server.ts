@@ -1,7 +1,7 @@
 // `bench mock-server`: serve the mock LLM (OpenAI Chat Completions, Responses, Bedrock wire protocols) until
 // SIGINT/SIGTERM; its address on stderr.
 
-import { MOCK_POLICIES as POLICIES } from "../../config/model-spec.js";
+import { DEFAULT_POLICY, POLICY_NAMES as POLICIES } from "../../mock/policy-names.js";
 import { UsageError } from "../../errors.js";
 import type { BenchCommand } from "../command.js";
 import { log } from "../shared.js";
@@ -20,7 +20,7 @@ export const mockServerCommand: BenchCommand = {
     y
       .option("port", { type: "number", default: 8080 })
       .option("host", { type: "string", default: "127.0.0.1" })
-      .option("policy", { type: "string", default: "oracle", choices: POLICIES })
+      .option("policy", { type: "string", default: DEFAULT_POLICY, choices: POLICIES })
       .option("dataset", { type: "string", default: "swe-lite", describe: "Tasks the policies solve" })
       .option("latency-ms", { type: "number", default: 0 })
       .option("latency", { type: "string", describe: "Latency distribution added per call: fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN_MS:SIGMA" })

@@ -2,10 +2,10 @@
 // (src/models/bedrock-models.ts) as a table on stdout, or one JSON object per model with --json.
 
 import { InfraError, UsageError } from "../../errors.js";
+import { AWS_REGION_NAME as REGION } from "../../models/bedrock-model-id.js";
 import type { BenchCommand } from "../command.js";
 import { log } from "../shared.js";
 
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 export interface ModelsCommandOptions {
   regions: string[];
