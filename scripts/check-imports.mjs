@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Import-graph check (`npm run check:imports [-- <src-dir>]`): the graph between src/ folders made by every
 // relative import (static, `export … from`, `import type`, dynamic `import()`), printed with edge counts and as a
-// layered text rendering for AGENTS.md; exit 1 when folders import each other in a cycle, naming the file:line
-// imports that close it. Plain Node, no dependency, so it runs before anything is installed or compiled.
+// layered text rendering for AGENTS.md; exit 1 when folders import each other in a cycle, or an import points up the
+// declared ORDER (cli → runner → config → …), naming the file:line imports. Plain Node, no dependency, so it runs before anything is installed or compiled.
 // Files directly in src/ (errors.ts, gate.ts) are folder ".".
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -179,6 +179,25 @@ export function layers(graph) {
   return Array.from(byDepth, (vs) => (vs ?? []).sort()).filter((vs) => vs.length > 0).reverse();
 }
 
+/**
+ * The intended direction, top to bottom: a folder imports only from its own group or groups below it. A folder not
+ * listed here is a failure too (place it, on purpose, before it grows edges).
+ */
+export const ORDER = [["cli"], ["runner"], ["config"], ["agent", "grading", "mock"], ["models", "sandbox", "datasets"], ["report"], [".", "util"]];
+
+/** Imports that point up the declared ORDER, and folders ORDER does not place. */
+export function backwardImports(graph, order = ORDER) {
+  const rank = new Map(order.flatMap((group, i) => group.map((name) => [name, i])));
+  const unplaced = [...graph.keys()].filter((f) => !rank.has(f)).sort();
+  const backward = [];
+  for (const [from, edges] of graph) {
+    for (const [to, imps] of edges) {
+      if (rank.has(from) && rank.has(to) && rank.get(to) < rank.get(from)) backward.push(...imps);
+    }
+  }
+  return { unplaced, backward: backward.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line) };
+}
+
 export function report(srcDir) {
   const imports = readImports(srcDir);
   const graph = folderGraph(imports);
@@ -202,12 +221,17 @@ export function report(srcDir) {
   } else {
     lines.push("", "no cycle between folders");
   }
-  return { text: lines.join("\n"), cycles, graph };
+  const { unplaced, backward } = backwardImports(graph);
+  lines.push("", `declared order (a folder imports its own group or those below): ${ORDER.map((g) => g.join(", ")).join(" → ")}`);
+  for (const folder of unplaced) lines.push(`  ${folder}: not in the declared order (scripts/check-imports.mjs ORDER)`);
+  for (const imp of backward) lines.push(`  ${imp.file}:${imp.line} imports ${imp.spec}: ${imp.from} → ${imp.to} points up the order`);
+  if (unplaced.length === 0 && backward.length === 0) lines.push("  every import follows it");
+  return { text: lines.join("\n"), cycles, graph, failed: cycles.length > 0 || unplaced.length > 0 || backward.length > 0 };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const srcDir = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src"));
-  const { text, cycles } = report(srcDir);
+  const { text, failed } = report(srcDir);
   console.log(text);
-  process.exitCode = cycles.length > 0 ? 1 : 0;
+  process.exitCode = failed ? 1 : 0;
 }
