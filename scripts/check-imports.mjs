@@ -175,7 +175,10 @@ export function layers(graph) {
   };
   for (const v of graph.keys()) d(v);
   const byDepth = [];
-  for (const [v, k] of depth) (byDepth[k] ??= []).push(v);
+  for (const [v, k] of depth) {
+    if (byDepth[k] === undefined) byDepth[k] = [];
+    byDepth[k].push(v);
+  }
   return Array.from(byDepth, (vs) => (vs ?? []).sort()).filter((vs) => vs.length > 0).reverse();
 }
 

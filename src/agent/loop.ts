@@ -7,7 +7,7 @@ import { toModelError } from "../models/errors.js";
 import { addUsage, emptyUsage, type Message, type ModelRequest, type ModelResponse, type Usage } from "../models/types.js";
 import type { EndReason } from "../report/types.js";
 import { fakeUserResponse, SYSTEM_PROMPT, taskPrompt } from "./prompts.js";
-import type { Tool } from "./tools.js";
+import type { Tool, ToolOutput } from "./tools.js";
 import type { TrajectorySink } from "./trajectory.js";
 
 export interface AgentLimits {
@@ -152,7 +152,7 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
       trajectory.write({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
       const started = performance.now();
       const tool = byName.get(call.name);
-      let result;
+      let result: ToolOutput | undefined;
       if (!tool) {
         result = { content: [{ type: "text" as const, text: `Error: unknown tool ${JSON.stringify(call.name)}; available: ${[...byName.keys()].join(", ")}.` }], isError: true };
       } else {

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors.js";
+import { getOrInsert } from "../util/maps.js";
 import type { Task } from "./types.js";
 
 export interface Prediction {
@@ -63,7 +64,7 @@ export function loadPredictions(file: string, knownIds: ReadonlySet<string>, cwd
     } catch (err) {
       throw new UsageError(`${full}: invalid JSON (${(err as Error).message})`);
     }
-    if (Array.isArray(doc)) doc.forEach((value, i) => entries.push({ where: `${full}[${i}]`, value }));
+    if (Array.isArray(doc)) for (const [i, value] of doc.entries()) entries.push({ where: `${full}[${i}]`, value });
     else if (typeof doc === "object" && doc !== null) for (const [key, value] of Object.entries(doc)) entries.push({ where: `${full}[${JSON.stringify(key)}]`, value, key });
     else throw new UsageError(`${full}: expected a list of predictions or an object keyed by instance id, got ${typeof doc}`);
   } else {
@@ -94,8 +95,7 @@ export function loadPredictions(file: string, knownIds: ReadonlySet<string>, cwd
     const previous = firstSeen.get(dup);
     if (previous !== undefined) throw new UsageError(`${where}: duplicate prediction for ${id} by ${model} (first at ${previous})`);
     firstSeen.set(dup, where);
-    let models = byModel.get(model);
-    if (models === undefined) byModel.set(model, (models = new Map()));
+    const models = getOrInsert(byModel, model, () => new Map());
     models.set(id, { instance_id: id, model_name_or_path: model, model_patch: typeof patch === "string" ? patch : null });
   }
   if (byModel.size === 0) throw new UsageError(`${full}: no predictions`);

@@ -188,6 +188,7 @@ function parsePytestV2(log: string): StatusMap {
   const map: StatusMap = new Map();
   for (const raw of log.split("\n")) {
     // `\[(\d+)m` leaves the ESC of "\x1b[0m" behind; the control-character pass then removes it (tabs too).
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: SWE-bench strips control characters (ESC, tabs) from log lines the same way
     const line = raw.replace(/\[\p{Nd}+m/gu, "").replace(/[\x01-\x1f]/g, "");
     if (startsWithStatus(line)) {
       const parts = pySplit(line.startsWith("FAILED") ? beforeFirst(line, " - ") : line);

@@ -67,7 +67,7 @@ const SUITE_RAN = new RegExp(
     "TOTAL: [1-9]\\p{Nd}* (?:SUCCESS|FAILED)",
     "[1-9]\\p{Nd}* passing",
     `Tests:${S}+[1-9]\\p{Nd}*`,
-    "Test Suites:" + `${S}+(?:\\p{Nd}+ [\\p{L}\\p{N}_]+, )*[1-9]\\p{Nd}* total`,
+    `Test Suites:${S}+(?:\\p{Nd}+ [\\p{L}\\p{N}_]+, )*[1-9]\\p{Nd}* total`,
     "(?<![^\\n])# tests [1-9]\\p{Nd}*",
     "[1-9]\\p{Nd}* specs?, \\p{Nd}+ failures?",
     "': ok(?![^\\n])",

@@ -140,7 +140,7 @@ class ConverseMessages {
       throw invalid(`The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`);
     }
     const blocks: Blocks = { parts: [], texts: [], calls: [], reasoning: [], results: [], answered: new Set() };
-    content.forEach((block, j) => this.#block(block, role, blocks, i, j));
+    for (const [j, block] of content.entries()) this.#block(block, role, blocks, i, j);
     if ((blocks.calls.length > 0 || blocks.answered.size > 0) && !this.#toolsDefined) {
       throw invalid("The toolConfig field must be defined when using toolUse and toolResult content blocks.");
     }
@@ -232,7 +232,7 @@ function parseMessages(body: Json, modelId: string, toolsDefined: boolean, prefi
   const raw = body["messages"];
   if (!Array.isArray(raw) || raw.length === 0) throw invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
   const parsed = new ConverseMessages(modelId, toolsDefined, prefixChars);
-  raw.forEach((m, i) => parsed.add(m, i));
+  for (const [i, m] of raw.entries()) parsed.add(m, i);
   return { messages: parsed.messages, cacheChars: parsed.cacheChars };
 }
 

@@ -2,7 +2,7 @@
 // size cap, whole answers, frames with backpressure, a reset the client sees as such, and waits that stop when the
 // client goes away.
 
-import http from "node:http";
+import type http from "node:http";
 import http2 from "node:http2";
 import { MockHttpError, type HttpAnswer } from "./wire.js";
 

@@ -109,7 +109,7 @@ export class FaultPlan {
 
   /** Queues one-shot faults; each applies to exactly one of the next model calls, in order. */
   push(...faults: Fault[]): void {
-    faults.forEach((f, i) => validateFault(f, `fault ${i}`));
+    for (const [i, f] of faults.entries()) validateFault(f, `fault ${i}`);
     this.#queue.push(...faults);
   }
 

@@ -120,7 +120,10 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   // Open exchanges, so close() can stop their waits (latency, hangs, slow streams) at once.
   const live = new Set<Exchange>();
   const run = (ex: Exchange): void => {
-    if (closing) return ex.reset();
+    if (closing) {
+      ex.reset();
+      return;
+    }
     live.add(ex);
     ex.onDone(() => live.delete(ex));
     options.handle(ex).catch(() => ex.reset());

@@ -3,7 +3,7 @@
 
 import type { ContentPart, Message, ToolCall, ToolChoice, ToolSpec } from "../models/types.js";
 import { invalid } from "./openai-http.js";
-import { MockHttpError, isObject, type Json, type MockConversation } from "./wire.js";
+import { type MockHttpError, isObject, type Json, type MockConversation } from "./wire.js";
 
 /** Text of a content field: a string, null, or an array of {type:"text", text} (and refusal) parts. */
 function textOf(content: unknown, param: string): string {

@@ -77,13 +77,17 @@ class InputItems {
     const type = item["type"] ?? (item["role"] !== undefined ? "message" : undefined);
     switch (type) {
       case "message":
-        return this.#message(item, param);
+        this.#message(item, param);
+        return;
       case "reasoning":
-        return this.#reasoning(item);
+        this.#reasoning(item);
+        return;
       case "function_call":
-        return this.#functionCall(item, param);
+        this.#functionCall(item, param);
+        return;
       case "function_call_output":
-        return this.#functionCallOutput(item, param);
+        this.#functionCallOutput(item, param);
+        return;
       case "item_reference":
         throw notStored(String(item["id"]));
       default:

@@ -7,18 +7,18 @@ import { splitArguments, splitText } from "./deltas.js";
 import { openAiErrorAnswer, openAiPath, readOpenAiBody, successHeaders } from "./openai-http.js";
 import { parseResponsesRequest, type ResponsesRequestOptions } from "./openai-responses-request.js";
 import { sealReasoning } from "./reasoning-seal.js";
-import {
-  type CallContext,
-  type HttpAnswer,
-  type Json,
-  type MockConversation,
-  type MockErrorSpec,
-  type MockReply,
-  type MockUsage,
-  type ParsedCall,
-  type StreamAnswer,
-  type WireAdapter,
-  type WireRoute,
+import type {
+  CallContext,
+  HttpAnswer,
+  Json,
+  MockConversation,
+  MockErrorSpec,
+  MockReply,
+  MockUsage,
+  ParsedCall,
+  StreamAnswer,
+  WireAdapter,
+  WireRoute,
 } from "./wire.js";
 
 export interface OpenAiResponsesAdapterOptions {

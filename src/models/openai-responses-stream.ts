@@ -149,7 +149,7 @@ export class ResponsesStreamAccumulator {
       throw new ModelError("transient", `${this.#where}: stream ended without response.completed`, { staleConnection: true });
     }
     // The terminal event's output is the whole answer; servers that send it empty leave the streamed items.
-    (response.output ?? []).forEach((item, index) => this.#merge(index, item));
+    for (const [index, item] of (response.output ?? []).entries()) this.#merge(index, item);
     return this.#result(response);
   }
 

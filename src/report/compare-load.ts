@@ -8,7 +8,7 @@ import { z } from "zod";
 
 import { UsageError, errorMessage } from "../errors.js";
 import type { CompareInput } from "./compare.js";
-import { RESULTS_FILE, readResults, writeFileAtomic, type SkippedLine } from "./store.js";
+import { RESULTS_FILE, readResults, writeFileAtomic, type ReadResultsOutput, type SkippedLine } from "./store.js";
 import type { SummaryRow } from "./summary.js";
 import { RUN_JSON } from "./write.js";
 
@@ -97,7 +97,7 @@ export async function loadCompareInput(path: string): Promise<LoadedCompareInput
 }
 
 async function loadResults(file: string, missing: string) {
-  let out;
+  let out: ReadResultsOutput;
   try {
     out = await readResults(file);
   } catch (err) {

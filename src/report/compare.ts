@@ -2,6 +2,7 @@
 // statistics for every pair of cells (McNemar, paired bootstrap) → compare.csv rows and a stderr table.
 // Pure: inputs are already loaded (compare-load.ts reads the files).
 
+import { getOrInsert } from "../util/maps.js";
 import { toCsv } from "./csv.js";
 import { formatRate, formatTable, formatUsd, MOCK_COST_NOTE } from "./format.js";
 import { compareText, latestResults } from "./latest.js";
@@ -129,9 +130,7 @@ export function compareRuns(inputs: readonly CompareInput[], opts: CompareOption
     }
     const byCell = new Map<string, Map<string, TaskResult>>();
     for (const r of latestResults(input.results)) {
-      let cell = byCell.get(r.cell);
-      if (cell === undefined) byCell.set(r.cell, (cell = new Map()));
-      cell.set(r.instance_id, r);
+      getOrInsert(byCell, r.cell, () => new Map()).set(r.instance_id, r);
     }
     for (const [cell, results] of byCell) {
       const first = results.values().next().value as TaskResult;

@@ -4,6 +4,7 @@
 
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { getOrInsert } from "../util/maps.js";
 import { writeFileAtomic, writeJsonAtomic } from "./store.js";
 import { cellDirName, type TaskResult } from "./types.js";
 
@@ -93,9 +94,7 @@ export async function writeSwebenchFiles(runDir: string, runId: string, results:
     const patchFile = path.join(runDir, "tasks", cellDirName(r.cell), r.instance_id, "patch.diff");
     const patch = existsSync(patchFile) ? readFileSync(patchFile, "utf8") : "";
     lines.push(JSON.stringify({ instance_id: r.instance_id, model_name_or_path: r.cell, model_patch: patch }));
-    let list = byCell.get(r.cell);
-    if (list === undefined) byCell.set(r.cell, (list = []));
-    list.push(r);
+    getOrInsert(byCell, r.cell, () => []).push(r);
   }
   const written = [path.join(runDir, "predictions.jsonl")];
   await writeFileAtomic(written[0]!, lines.length > 0 ? `${lines.join("\n")}\n` : "");

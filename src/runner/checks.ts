@@ -1,7 +1,7 @@
 // Checks before a run writes anything: Docker answers, task images are present, the run directory can be made, and
 // there is disk space for results. Each failure is an InfraError (exit 1) or a UsageError (exit 2) saying what to do.
 
-import { statfsSync, statSync } from "node:fs";
+import { type Stats, statfsSync, statSync } from "node:fs";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { Task } from "../datasets/types.js";
@@ -37,7 +37,7 @@ export async function checkTaskImages(dockers: readonly Docker[], tasks: readonl
  */
 export function checkRunDirPath(runDir: string, outputDir: string, given: string): void {
   for (let probe = runDir; ; probe = path.dirname(probe)) {
-    let stats;
+    let stats: Stats;
     try {
       stats = statSync(probe);
     } catch {

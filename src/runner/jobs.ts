@@ -14,7 +14,7 @@ import { Gate } from "../gate.js";
 import { unpricedModels, type PriceOverride } from "../models/cost.js";
 import { connectionCounts, connectionsSince, createClient } from "../models/factory.js";
 import type { ModelClient } from "../models/types.js";
-import { ResultsStore, writeJsonAtomic } from "../report/store.js";
+import { type ResultsStore, writeJsonAtomic } from "../report/store.js";
 import type { SummaryRow } from "../report/summary.js";
 import { writeSwebenchFiles } from "../report/swebench-report.js";
 import type { TaskResult } from "../report/types.js";

@@ -117,7 +117,7 @@ function blockLines(cells: readonly CellProgress[], elapsedS: number, width: num
   const lines = [`bench ${formatDuration(elapsedS)}  ${figures(totals(cells), elapsedS, compact)}`];
   if (cells.length > 1) {
     const names = cellColumn(cells, Math.max(12, Math.floor(width / (compact ? 4 : 3))));
-    cells.forEach((c, i) => lines.push(`  ${names[i]}  ${figures(c, elapsedS, compact, !compact)}`));
+    for (const [i, c] of cells.entries()) lines.push(`  ${names[i]}  ${figures(c, elapsedS, compact, !compact)}`);
   }
   return lines;
 }
@@ -134,7 +134,7 @@ export function renderFinalLines(cells: readonly CellProgress[], elapsedS: numbe
 export function renderSummaryLine(cells: readonly CellProgress[], elapsedS: number): string {
   const total = totals(cells);
   const perCell = cells.length > 1 ? ` | ${cells.map((c) => `${c.cell} ${c.done}/${c.total} (${c.resolved} resolved)`).join(", ")}` : "";
-  return `progress after ${formatDuration(elapsedS)}: ${figures(total, elapsedS).replace(/  /g, ", ")}${perCell}`;
+  return `progress after ${formatDuration(elapsedS)}: ${figures(total, elapsedS).replace(/ {2}/g, ", ")}${perCell}`;
 }
 
 /** What the runner tells the progress display. */

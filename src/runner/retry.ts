@@ -5,7 +5,7 @@
 import { ModelError, toModelError } from "../models/errors.js";
 import type { ModelClient, ModelRequest, ModelResponse } from "../models/types.js";
 import { estimateRequestTokens, usageTokens } from "./endpoint.js";
-import type { CallOutcome, EndpointLimiter } from "./limiter.js";
+import type { CallOutcome, EndpointLimiter, Permit } from "./limiter.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt (--llm-retries). @default 8 */
@@ -94,7 +94,7 @@ export async function generateWithRetry(
   const estimate = hooks.limiter ? estimateRequestTokens(request) : 0;
   const ticket = hooks.limiter?.ticket();
   for (let attempt = 0; ; attempt++) {
-    let permit;
+    let permit: Permit | undefined;
     if (hooks.limiter) {
       permit = await hooks.limiter.acquire(estimate, request.signal, ticket);
       if (permit.waitedMs > 0) hooks.onLimiterWait?.(permit.waitedMs);

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { getOrInsert } from "../util/maps.js";
 import { checkedSpec, containerOptions, type ContainerOwner } from "./container-config.js";
 import { DockerSandbox } from "./docker-sandbox.js";
 import { statusCode } from "./engine.js";
@@ -40,9 +41,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 
   #hostCommitPossible(repoDir: string): Promise<boolean> {
-    let known = this.#hostCommit.get(repoDir);
-    if (known === undefined) this.#hostCommit.set(repoDir, (known = hostCommitPossible(repoDir)));
-    return known;
+    return getOrInsert(this.#hostCommit, repoDir, () => hostCommitPossible(repoDir));
   }
 
   async create(spec: WorkspaceSpec): Promise<Sandbox> {

@@ -2,6 +2,7 @@
 // throttled progress lines, a stall deadline, and failures carried out with what their classification needs.
 
 import { performance } from "node:perf_hooks";
+import { getOrInsert } from "../util/maps.js";
 import { LineSplitter } from "./streams.js";
 
 export interface ProgressEvent {
@@ -56,8 +57,7 @@ class LayerTally {
   count(event: ProgressEvent): void {
     const status = event.status ?? "";
     if (event.id === undefined || !LAYER_STATUSES.has(status)) return;
-    let layer = this.#layers.get(event.id);
-    if (layer === undefined) this.#layers.set(event.id, (layer = { current: 0, total: 0, complete: false }));
+    const layer = getOrInsert(this.#layers, event.id, () => ({ current: 0, total: 0, complete: false }));
     if (status === "Downloading") {
       layer.current = event.progressDetail?.current ?? layer.current;
       layer.total = event.progressDetail?.total ?? layer.total;

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { InfraError, UsageError, errorMessage } from "../errors.js";
+import { InfraError, errorMessage } from "../errors.js";
 
 /** Docker Hub's server address in config files, credential helpers and the engine's auth header. */
 const DOCKER_HUB_SERVER = "https://index.docker.io/v1/";

@@ -59,7 +59,7 @@ export class BoundedOutput {
   /** Bytes left out of text(), including the few bytes of a character split at either seam. */
   get droppedBytes(): number {
     if (this.#dropped === 0) return 0;
-    const { head, tail, headEnd, tailStart } = this.#seams();
+    const { head, headEnd, tailStart } = this.#seams();
     return this.#dropped + (head.length - headEnd) + tailStart;
   }
 
@@ -186,8 +186,7 @@ export class LineSplitter {
 
   push(chunk: Buffer | string): void {
     this.#buffered += chunk.toString();
-    let newline: number;
-    while ((newline = this.#buffered.indexOf("\n")) >= 0) {
+    for (let newline = this.#buffered.indexOf("\n"); newline >= 0; newline = this.#buffered.indexOf("\n")) {
       const line = this.#buffered.slice(0, newline);
       this.#buffered = this.#buffered.slice(newline + 1);
       this.#onLine(line);

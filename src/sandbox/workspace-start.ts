@@ -71,9 +71,18 @@ export async function activatedEnvironment(container: Docker.Container, activate
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no answer within 60 s")), 60_000);
     stream.on("data", (chunk: Buffer) => demux.push(chunk));
-    stream.once("end", () => (clearTimeout(timer), resolve()));
-    stream.once("close", () => (clearTimeout(timer), resolve()));
-    stream.once("error", (err: Error) => (clearTimeout(timer), reject(err)));
+    stream.once("end", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.once("error", (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
   const exitCode = await exitCodeOf(exec);
   if (exitCode !== 0) throw new Error(`\`${activate}\` failed (exit ${exitCode}): ${stderr.text().trim()}`);

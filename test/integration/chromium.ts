@@ -215,8 +215,7 @@ export class Browser {
 
   #receive(chunk: string): void {
     this.#buffer += chunk;
-    let end: number;
-    while ((end = this.#buffer.indexOf("\0")) >= 0) {
+    for (let end = this.#buffer.indexOf("\0"); end >= 0; end = this.#buffer.indexOf("\0")) {
       const msg = JSON.parse(this.#buffer.slice(0, end)) as CdpMessage;
       this.#buffer = this.#buffer.slice(end + 1);
       if (msg.id !== undefined) {

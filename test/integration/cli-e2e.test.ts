@@ -22,7 +22,7 @@ const bench = (args: string[], env: NodeJS.ProcessEnv = {}) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const sweLite = loadDataset(path.join(repoRoot, "datasets/swe-lite"));
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("bench run --dataset swe-lite (mock)", () => {
   it("oracle resolves every task and wrong resolves none; reports, trajectories and a byte-identical rebuild", () => {
@@ -34,8 +34,8 @@ describe("bench run --dataset swe-lite (mock)", () => {
     const ci = wilsonInterval(n, n)!;
     const table = r.stdout.split("\n");
     expect(table[0]).toMatch(/^cell\s+tasks\s+resolved\s+rate \[95% CI\]\s+cost\s+p50 llm$/);
-    expect(table[1]).toMatch(new RegExp(`^mock/oracle\\s+${n}\\s+${n}\\s+${escape(formatRate(1, ci.low, ci.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
-    expect(table[2]).toMatch(new RegExp(`^mock/wrong\\s+${n}\\s+0\\s+${escape(formatRate(0, 0, wilsonInterval(0, n)!.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
+    expect(table[1]).toMatch(new RegExp(`^mock/oracle\\s+${n}\\s+${n}\\s+${escapeRegExp(formatRate(1, ci.low, ci.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
+    expect(table[2]).toMatch(new RegExp(`^mock/wrong\\s+${n}\\s+0\\s+${escapeRegExp(formatRate(0, 0, wilsonInterval(0, n)!.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
     expect(table.slice(3)).toEqual(["* mock cell: cost from a made-up price, not a real one", ""]);
     expect(r.stderr).not.toContain("rate [95% CI]");
     const dir = path.join(out, "full");

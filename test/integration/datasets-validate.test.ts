@@ -23,7 +23,7 @@ describe("bench datasets", () => {
     const src = path.join(repoRoot, "datasets/swe-lite");
     const lines = readFileSync(path.join(src, "tasks.jsonl"), "utf8").trim().split("\n").slice(0, 2).map((l) => JSON.parse(l));
     lines[1].patch = ""; // no fix: the gold patch no longer resolves the task
-    writeFileSync(path.join(dir, "tasks.jsonl"), lines.map((t) => JSON.stringify(t)).join("\n") + "\n");
+    writeFileSync(path.join(dir, "tasks.jsonl"), `${lines.map((t) => JSON.stringify(t)).join("\n")}\n`);
     for (const t of lines) cpSync(path.join(src, "repos", t.instance_id), path.join(dir, "repos", t.instance_id), { recursive: true });
     const r = bench(["datasets", "validate", dir]);
     expect(r.code).toBe(2);

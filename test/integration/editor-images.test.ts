@@ -2,7 +2,7 @@
 // with --no-vision, and clear refusals for oversized or fake images.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultTools, EditorTool } from "../../src/agent/tools.js";
+import { defaultTools, type EditorTool } from "../../src/agent/tools.js";
 import { startMockServer } from "../../src/mock/index.js";
 import { OpenAIChatClient } from "../../src/models/openai-chat.js";
 import { OpenAIResponsesClient } from "../../src/models/openai-responses.js";

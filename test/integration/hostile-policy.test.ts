@@ -143,7 +143,7 @@ describe("bench run: mock/hostile next to mock/oracle", () => {
       expect(s.isError).toBe(true);
       expect(s.text.startsWith("y\ny\ny\n")).toBe(true);
       expect(s.text).toMatch(/\n\[\.\.\. \d+ characters truncated \.\.\.\]\n/);
-      expect(s.text).toMatch(new RegExp(`\\ny\\n\\[stderr\\]\\n(?:bash: line \\d+: +\\d+ )?Terminated(?: +yes)?\\n${escape(killed(143))}$`));
+      expect(s.text).toMatch(new RegExp(`\\ny\\n\\[stderr\\]\\n(?:bash: line \\d+: +\\d+ )?Terminated(?: +yes)?\\n${escapeRegExp(killed(143))}$`));
       expect(s.text.length).toBeLessThanOrEqual(MAX_OBSERVATION);
       expect(s.durationS).toBeGreaterThanOrEqual(TIMEOUT_S);
       expect(s.durationS).toBeLessThan(TIMEOUT_S + 10);
@@ -152,7 +152,7 @@ describe("bench run: mock/hostile next to mock/oracle", () => {
     it("a process that ignores SIGTERM is SIGKILLed 2 s after it", () => {
       const s = step(load().steps, "trap '' TERM; sleep 600");
       expect(s.isError).toBe(true);
-      expect(s.text).toMatch(new RegExp(`^\\[stderr\\]\\nbash: line \\d+: +\\d+ Killed +sleep 600\\n${escape(killed(137))}$`));
+      expect(s.text).toMatch(new RegExp(`^\\[stderr\\]\\nbash: line \\d+: +\\d+ Killed +sleep 600\\n${escapeRegExp(killed(137))}$`));
       expect(s.durationS).toBeGreaterThanOrEqual(TIMEOUT_S + 2);
       expect(s.durationS).toBeLessThan(TIMEOUT_S + 10);
     });
@@ -160,7 +160,7 @@ describe("bench run: mock/hostile next to mock/oracle", () => {
     it("a sleep past the timeout is killed (SIGKILL: the trap above still holds in the persistent shell)", () => {
       const s = step(load().steps, "sleep 600");
       expect(s.isError).toBe(true);
-      expect(s.text).toMatch(new RegExp(`^\\[stderr\\]\\nbash: line \\d+: +\\d+ Killed +sleep 600\\n${escape(killed(137))}$`));
+      expect(s.text).toMatch(new RegExp(`^\\[stderr\\]\\nbash: line \\d+: +\\d+ Killed +sleep 600\\n${escapeRegExp(killed(137))}$`));
       expect(s.durationS).toBeGreaterThanOrEqual(TIMEOUT_S);
       expect(s.durationS).toBeLessThan(TIMEOUT_S + 10);
     });
@@ -212,6 +212,6 @@ describe("bench run: mock/hostile next to mock/oracle", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

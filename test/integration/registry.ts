@@ -44,9 +44,11 @@ async function freePort(): Promise<number> {
 export async function startRegistry(options: RegistryOptions = {}): Promise<LocalRegistry> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-registry-"));
   const backendPort = await freePort();
-  const auth = options.htpasswd
-    ? (writeFileSync(path.join(dir, "htpasswd"), `${options.htpasswd}\n`), `auth:\n  htpasswd:\n    realm: bench-test\n    path: ${path.join(dir, "htpasswd")}\n`)
-    : "";
+  let auth = "";
+  if (options.htpasswd) {
+    writeFileSync(path.join(dir, "htpasswd"), `${options.htpasswd}\n`);
+    auth = `auth:\n  htpasswd:\n    realm: bench-test\n    path: ${path.join(dir, "htpasswd")}\n`;
+  }
   writeFileSync(
     path.join(dir, "config.yml"),
     `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, "data")}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${backendPort}\n${auth}`,

@@ -149,10 +149,24 @@ describe("crash safety", () => {
     if (point === "start") {
       await until(async () => (await containersOf(runId)) > 0);
     } else if (point === "model") {
-      await until(() => (inFlight = modelCallInFlight(runDir, MODEL_MS / 3)) !== undefined, 120_000, 20);
+      await until(
+        () => {
+          inFlight = modelCallInFlight(runDir, MODEL_MS / 3);
+          return inFlight !== undefined;
+        },
+        120_000,
+        20,
+      );
     } else if (point === "grading") {
       // The trajectory's `grading` line is written once the workspace is reset, as the eval script starts.
-      await until(() => (grading = gradingInFlight(runDir)) !== undefined, 120_000, 20);
+      await until(
+        () => {
+          grading = gradingInFlight(runDir);
+          return grading !== undefined;
+        },
+        120_000,
+        20,
+      );
     } else {
       await until(() => lines(runDir) >= 1);
     }

@@ -1,6 +1,6 @@
 // The persistent shell (src/sandbox/shell.ts) and the bash tool on top of it, against a real Docker workspace.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BashTool, defaultTools } from "../../src/agent/tools.js";
+import { type BashTool, defaultTools } from "../../src/agent/tools.js";
 import type { Sandbox, Shell } from "../../src/sandbox/types.js";
 import { MINI_TASK, provider, sandboxImage } from "./helpers.js";
 
@@ -168,6 +168,7 @@ describe("bash tool", () => {
       const bash = defaultTools(target, { commandTimeoutSec: 5 })[0] as BashTool;
       expect(textOf(await bash.execute({ command: "cd calc && export X=1" }))).toBe("[exit code: 0]");
       // cwd is carried by the tool; the environment is not (each command is its own process).
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, run by bash in the sandbox
       expect(textOf(await bash.execute({ command: "pwd; echo \"[${X:-}]\"" }))).toBe("/testbed/calc\n[]\n[exit code: 0]");
     }
   });

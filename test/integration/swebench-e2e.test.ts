@@ -114,7 +114,7 @@ describe("SWE-bench rows on official-layout images from a registry", () => {
   it("empty patches resolve none (not run) and a patch that leaves the bug in place fails the FAIL_TO_PASS tests", async () => {
     const preds = path.join(out, "preds.jsonl");
     const noop = "diff --git a/BENCH_NOOP.txt b/BENCH_NOOP.txt\nnew file mode 100644\nindex 0000000..e69de29\n--- /dev/null\n+++ b/BENCH_NOOP.txt\n@@ -0,0 +1 @@\n+noop\n";
-    writeFileSync(preds, ids.flatMap((id) => [JSON.stringify({ instance_id: id, model_name_or_path: "empty", model_patch: "" }), JSON.stringify({ instance_id: id, model_name_or_path: "noop", model_patch: noop })]).join("\n") + "\n");
+    writeFileSync(preds, `${ids.flatMap((id) => [JSON.stringify({ instance_id: id, model_name_or_path: "empty", model_patch: "" }), JSON.stringify({ instance_id: id, model_name_or_path: "noop", model_patch: noop })]).join("\n")}\n`);
     const r = await bench(["grade", "--dataset", FIXTURE_DATASET, "--predictions", preds, "--image-template", template, "--remove-images", "--concurrency", "3", "--output-dir", out, "--run-id", "none"]);
     expect(r.code, r.stderr).toBe(0);
     const got = results(path.join(out, "none"));

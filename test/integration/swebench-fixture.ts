@@ -186,6 +186,7 @@ function instanceDockerfile(instanceId: string, root: string): string {
     .join(" ");
   return [
     "ARG BASE_IMAGE",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build argument, expanded by docker build
     "FROM ${BASE_IMAGE}",
     "COPY testbed/ /testbed/",
     "RUN set -e; cd /testbed; \\",

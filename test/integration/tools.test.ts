@@ -1,6 +1,6 @@
 // The agent's tools against a real Docker workspace.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BashTool, EditorTool, FinishTool, defaultTools } from "../../src/agent/tools.js";
+import { type BashTool, type EditorTool, FinishTool, defaultTools } from "../../src/agent/tools.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { MINI_TASK, provider, sandboxImage } from "./helpers.js";
 

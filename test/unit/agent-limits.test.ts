@@ -1,6 +1,6 @@
 // The agent loop's limits (cost, tokens, wall clock) and the run-level stop rules, with fake tools and clocks.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runAgent, type AgentLimits } from "../../src/agent/loop.js";
+import { runAgent, type AgentLimits, type AgentOutcome } from "../../src/agent/loop.js";
 import type { Tool } from "../../src/agent/tools.js";
 import { MemoryTrajectory } from "../../src/agent/trajectory.js";
 import type { Task } from "../../src/datasets/types.js";
@@ -91,7 +91,7 @@ describe("agent loop limits", () => {
       trajectory: new MemoryTrajectory(),
       deadline,
     });
-    let outcome;
+    let outcome: AgentOutcome | undefined;
     void run.then((o) => (outcome = o));
     await vi.advanceTimersByTimeAsync(9_999);
     expect(outcome).toBeUndefined();

@@ -64,8 +64,14 @@ describe("listBedrockModels: cached for an hour", () => {
   it("asks the control plane once per hour per region and endpoint; --refresh asks again", async () => {
     const calls: string[] = [];
     const catalog: BedrockCatalog = {
-      foundationModels: async () => (calls.push("fm"), [fm("amazon.nova-pro-v1:0")]),
-      inferenceProfiles: async () => (calls.push("ip"), [profile("global.amazon.nova-pro-v1:0", "amazon.nova-pro-v1:0")]),
+      foundationModels: async () => {
+        calls.push("fm");
+        return [fm("amazon.nova-pro-v1:0")];
+      },
+      inferenceProfiles: async () => {
+        calls.push("ip");
+        return [profile("global.amazon.nova-pro-v1:0", "amazon.nova-pro-v1:0")];
+      },
     };
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), "bench-models-cache-"));
     let now = 1_000_000;

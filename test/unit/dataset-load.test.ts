@@ -19,7 +19,7 @@ const task = (id: string, extra: Record<string, unknown> = {}) => ({
 
 function dataset(lines: string[], repos: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-ds-"));
-  writeFileSync(path.join(dir, "tasks.jsonl"), lines.join("\n") + "\n");
+  writeFileSync(path.join(dir, "tasks.jsonl"), `${lines.join("\n")}\n`);
   for (const r of repos) {
     mkdirSync(path.join(dir, "repos", r), { recursive: true });
     writeFileSync(path.join(dir, "repos", r, "a.py"), "x = 1\n");
@@ -72,25 +72,25 @@ describe("loadDataset", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "bench-jsonl-"));
     const f = path.join(dir, "swe.jsonl");
     // An unknown repo with no version, no test_cmd, no eval_script: no way to grade it as SWE-bench does.
-    writeFileSync(f, JSON.stringify(task("x-1")) + "\n");
+    writeFileSync(f, `${JSON.stringify(task("x-1"))}\n`);
     expect(() => loadDataset(f, undefined, withGrading())).toThrowError(`${f}:1: field version: no SWE-bench spec for demo version (missing) (demo is not one of SWE-bench's repositories); give one with --specs FILE, or a test_cmd / eval_script in the row`);
-    writeFileSync(f, JSON.stringify(task("x-1", { image: "sweb.eval.x86_64.x-1", test_cmd: "pytest -rA t.py" })) + "\n");
+    writeFileSync(f, `${JSON.stringify(task("x-1", { image: "sweb.eval.x86_64.x-1", test_cmd: "pytest -rA t.py" }))}\n`);
     const own = loadDataset(f, undefined, withGrading()).tasks[0]!;
     expect(own.repoDir).toBeUndefined();
     expect(own.image).toBe("sweb.eval.x86_64.x-1");
     expect(own.grading).toEqual({ source: "test_cmd", parser: "pytest", spec: { test_cmd: "pytest -rA t.py" }, directives: false });
-    writeFileSync(f, JSON.stringify({ ...task("django__django-11333"), repo: "django/django", version: "3.0" }) + "\n");
+    writeFileSync(f, `${JSON.stringify({ ...task("django__django-11333"), repo: "django/django", version: "3.0" })}\n`);
     const django = loadDataset(f, undefined, withGrading()).tasks[0]!;
     expect(django.image).toBe("swebench/sweb.eval.x86_64.django_1776_django-11333:latest");
     expect(django.grading?.source).toBe("spec");
     expect(django.grading?.parser).toBe("django");
     expect(django.grading?.spec?.test_cmd).toBe("./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1");
     expect(loadDataset(f, undefined, { imageTemplate: "127.0.0.1:5000/mirror/{id}:v1", ...withGrading() }).tasks[0]!.image).toBe("127.0.0.1:5000/mirror/django_1776_django-11333:v1");
-    writeFileSync(f, JSON.stringify({ ...task("django__django-1"), repo: "django/django", version: "9.9" }) + "\n");
+    writeFileSync(f, `${JSON.stringify({ ...task("django__django-1"), repo: "django/django", version: "9.9" })}\n`);
     expect(() => loadDataset(f, undefined, withGrading())).toThrowError(
       `${f}:1: field version: no SWE-bench spec for django/django version "9.9" (known versions of django/django: 1.7, 1.8, 1.9, 1.10, 1.11, 2.0, 2.1, 2.2, 1.4, 1.5, 1.6, 3.0, 3.1, 3.2, 4.0, 4.1, 4.2, 5.0, 5.1, 5.2); give one with --specs FILE`,
     );
-    writeFileSync(f, JSON.stringify({ ...task("x-2"), repo: "psf/requests", version: "2.0", log_parser: "parse_log_nonsense" }) + "\n");
+    writeFileSync(f, `${JSON.stringify({ ...task("x-2"), repo: "psf/requests", version: "2.0", log_parser: "parse_log_nonsense" })}\n`);
     expect(() => loadDataset(f, undefined, withGrading())).toThrowError(`${f}:1: field log_parser: unknown parser "parse_log_nonsense"`);
     // The dataset alone does not grade: without withGrading the row loads as read, its grading unresolved.
     expect(loadDataset(f).tasks[0]).not.toHaveProperty("grading");

@@ -54,7 +54,7 @@ describe("readRows .jsonl", () => {
   it("names the line of invalid JSON", async () => {
     const file = write("bad.jsonl", `${JSON.stringify(row("a-1"))}\n\n{"instance_id": \n`);
     const err = await usageError(readRows(file));
-    expect(err.message).toMatch(new RegExp(`^${escape(file)}:3: invalid JSON \\(`));
+    expect(err.message).toMatch(new RegExp(`^${escapeRegExp(file)}:3: invalid JSON \\(`));
   });
 
   it("names the line of a row that is not an object", async () => {
@@ -89,7 +89,7 @@ describe("readRows .json", () => {
   it("names the file (and the line, when the parser says where) of invalid JSON", async () => {
     const file = write("broken.json", '[\n  {"a": 1},\n  {"b": }\n]');
     const err = await usageError(readRows(file));
-    expect(err.message).toMatch(new RegExp(`^${escape(file)}(:3)?: invalid JSON \\(`));
+    expect(err.message).toMatch(new RegExp(`^${escapeRegExp(file)}(:3)?: invalid JSON \\(`));
   });
 });
 
@@ -169,14 +169,14 @@ describe("readRows .parquet", () => {
     const whole = new Uint8Array(parquetWriteBuffer({ columnData: columns() }));
     const file = write("truncated.parquet", whole.subarray(0, Math.floor(whole.length / 2)));
     const err = await usageError(readRows(file));
-    expect(err.message).toMatch(new RegExp(`^${escape(file)}: not a readable parquet file \\(.+\\)$`));
+    expect(err.message).toMatch(new RegExp(`^${escapeRegExp(file)}: not a readable parquet file \\(.+\\)$`));
   });
 
   it("names a file that is not parquet at all, and an empty one", async () => {
     const junk = write("junk.parquet", "instance_id,repo\na-1,x/y\n");
-    expect((await usageError(readRows(junk))).message).toMatch(new RegExp(`^${escape(junk)}: not a readable parquet file \\(`));
+    expect((await usageError(readRows(junk))).message).toMatch(new RegExp(`^${escapeRegExp(junk)}: not a readable parquet file \\(`));
     const empty = write("empty.parquet", "");
-    expect((await usageError(readRows(empty))).message).toMatch(new RegExp(`^${escape(empty)}: not a readable parquet file \\(`));
+    expect((await usageError(readRows(empty))).message).toMatch(new RegExp(`^${escapeRegExp(empty)}: not a readable parquet file \\(`));
   });
 
   it("names a file whose pages are corrupt", async () => {
@@ -186,7 +186,7 @@ describe("readRows .parquet", () => {
     bytes.fill(0xff, 40, 80);
     const file = write("corrupt.parquet", bytes);
     const err = await usageError(readRows(file));
-    expect(err.message).toMatch(new RegExp(`^${escape(file)}: not a readable parquet file \\(`));
+    expect(err.message).toMatch(new RegExp(`^${escapeRegExp(file)}: not a readable parquet file \\(`));
     expect(readFileSync(file).length).toBe(whole.length);
   });
 });
@@ -199,10 +199,10 @@ describe("readRows, any type", () => {
 
   it("names a file it cannot read", async () => {
     const file = path.join(dir, "missing.jsonl");
-    expect((await usageError(readRows(file))).message).toMatch(new RegExp(`^${escape(file)}: cannot read \\(.*ENOENT`));
+    expect((await usageError(readRows(file))).message).toMatch(new RegExp(`^${escapeRegExp(file)}: cannot read \\(.*ENOENT`));
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

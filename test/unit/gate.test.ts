@@ -9,8 +9,14 @@ describe("Gate", () => {
     const order: string[] = [];
     const r1 = await gate.acquire();
     const r2 = await gate.acquire();
-    const third = gate.acquire().then((r) => (order.push("third"), r));
-    const fourth = gate.acquire().then((r) => (order.push("fourth"), r));
+    const third = gate.acquire().then((r) => {
+      order.push("third");
+      return r;
+    });
+    const fourth = gate.acquire().then((r) => {
+      order.push("fourth");
+      return r;
+    });
     await tick();
     expect(order).toEqual([]);
     expect(gate.held).toBe(2);

@@ -27,6 +27,7 @@ async function writeRecipe(dir: string, files: Record<string, string>): Promise<
   return dir;
 }
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build argument, expanded by docker build
 const recipe = { Dockerfile: "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n", "packages.txt": "python3\ngit\n" };
 
 describe("recipeHash", () => {

@@ -30,8 +30,14 @@ describe("EndpointLimiter: in-flight bound", () => {
     const [a, b] = await take(limiter, 2);
     expect(a!.waitedMs).toBe(0);
     const order: string[] = [];
-    const c = limiter.acquire().then((p) => (order.push("c"), p));
-    const d = limiter.acquire().then((p) => (order.push("d"), p));
+    const c = limiter.acquire().then((p) => {
+      order.push("c");
+      return p;
+    });
+    const d = limiter.acquire().then((p) => {
+      order.push("d");
+      return p;
+    });
     await flush();
     expect([limiter.inFlight, limiter.waiting, order]).toEqual([2, 2, []]);
     a!.release({ kind: "ok", tokens: 1 });
@@ -137,8 +143,14 @@ describe("EndpointLimiter: AIMD", () => {
     const retried = limiter.ticket();
     const busy = await limiter.acquire();
     const order: string[] = [];
-    void limiter.acquire().then((p) => (order.push("new"), p.release({ kind: "ok", tokens: 0 })));
-    void limiter.acquire(0, undefined, retried).then((p) => (order.push("retry"), p.release({ kind: "ok", tokens: 0 })));
+    void limiter.acquire().then((p) => {
+      order.push("new");
+      p.release({ kind: "ok", tokens: 0 });
+    });
+    void limiter.acquire(0, undefined, retried).then((p) => {
+      order.push("retry");
+      p.release({ kind: "ok", tokens: 0 });
+    });
     busy.release({ kind: "ok", tokens: 0 });
     await flush();
     expect(order).toEqual(["retry", "new"]);
@@ -194,7 +206,12 @@ describe("EndpointLimiter: static --rpm / --tpm caps on fake timers", () => {
     const limiter = new EndpointLimiter("k", { max: 10, rpm: 120, now: () => Date.now() });
     const admittedAt: number[] = [];
     const t0 = Date.now();
-    for (let i = 0; i < 5; i++) void limiter.acquire().then((p) => (admittedAt.push(Date.now() - t0), p.release({ kind: "ok", tokens: 0 })));
+    for (let i = 0; i < 5; i++) {
+      void limiter.acquire().then((p) => {
+        admittedAt.push(Date.now() - t0);
+        p.release({ kind: "ok", tokens: 0 });
+      });
+    }
     await vi.advanceTimersByTimeAsync(1600);
     expect(admittedAt).toEqual([0, 0, 500, 1000, 1500]);
   });

@@ -18,7 +18,7 @@ const row = (id: string, model = "sys-a", patch: unknown = "diff --git a/x b/x\n
 
 describe("loadPredictions", () => {
   it("reads .jsonl, a .json list and a .json object keyed by id, one map per model", () => {
-    const jsonl = file("p.jsonl", [row("django__django-1"), row("sympy__sympy-2", "sys-b", null), row("psf__requests-3")].map((r) => JSON.stringify(r)).join("\n") + "\n\n");
+    const jsonl = file("p.jsonl", `${[row("django__django-1"), row("sympy__sympy-2", "sys-b", null), row("psf__requests-3")].map((r) => JSON.stringify(r)).join("\n")}\n\n`);
     const p = loadPredictions(jsonl, IDS);
     expect([...p.byModel.keys()]).toEqual(["sys-a", "sys-b"]);
     expect([...p.byModel.get("sys-a")!.keys()]).toEqual(["django__django-1", "psf__requests-3"]);

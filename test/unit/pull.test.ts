@@ -51,7 +51,7 @@ describe("registryOf", () => {
     ["localhost/x", "localhost"],
     ["localhost:5000/x:1", "localhost:5000"],
     ["127.0.0.1:41234/swebench/x:latest", "127.0.0.1:41234"],
-    ["ghcr.io/org/image@sha256:" + "a".repeat(64), "ghcr.io"],
+    [`ghcr.io/org/image@sha256:${"a".repeat(64)}`, "ghcr.io"],
     ["Registry/x", "Registry"],
     ["my-host/x", "docker.io"],
   ])("%s → %s", (image, registry) => {

@@ -34,7 +34,7 @@ export async function bedrockModelsCommand(options: ModelsCommandOptions): Promi
   }
   const bearer = options.env["AWS_BEARER_TOKEN_BEDROCK"]?.trim();
   for (const region of regions) {
-    let listing;
+    let listing: Awaited<ReturnType<typeof listBedrockModels>>;
     try {
       listing = await listBedrockModels({
         region,
