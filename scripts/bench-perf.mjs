@@ -159,8 +159,17 @@ const machine = {
   docker: dockerVersion,
   load_before: os.loadavg().map((x) => round(x, 2)),
 };
-log(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memory_gib} GiB, Docker ${dockerVersion}, Node ${process.version}; load ${machine.load_before.join(" ")}`);
-const results = { date: new Date().toISOString(), command: `npm run bench:perf${quick ? " -- --quick" : ""}`, quick, machine, image, rows: [] };
+log(
+  `machine: ${machine.cores} × ${machine.cpu}, ${machine.memory_gib} GiB, Docker ${dockerVersion}, Node ${process.version}; load ${machine.load_before.join(" ")}`,
+);
+const results = {
+  date: new Date().toISOString(),
+  command: `npm run bench:perf${quick ? " -- --quick" : ""}`,
+  quick,
+  machine,
+  image,
+  rows: [],
+};
 const row = (r) => {
   results.rows.push(r);
   log(`  ${r.metric}: ${r.value} ${r.unit} vs ${r.baseline ?? "-"} ${r.unit} → ${r.ratio ?? "-"}`);
@@ -213,13 +222,33 @@ if (sections.has("start")) {
   }
   const o = stats(ours);
   const b = stats(bare);
-  results.sandbox_start = { ours: o, bare_docker_run_network_none: b, bare_docker_run_bridge: bareBridge.length ? stats(bareBridge) : { error: bridgeError } };
+  results.sandbox_start = {
+    ours: o,
+    bare_docker_run_network_none: b,
+    bare_docker_run_bridge: bareBridge.length ? stats(bareBridge) : { error: bridgeError },
+  };
   for (const q of ["p50", "p95"]) {
-    row({ metric: `sandbox start ${q}`, value: round(o[q], 0), unit: "ms", baseline: round(b[q], 0), baseline_name: "bare docker run --network none", ratio: `${round(o[q] / b[q], 2)}×`, target: "≤ 1.15×" });
+    row({
+      metric: `sandbox start ${q}`,
+      value: round(o[q], 0),
+      unit: "ms",
+      baseline: round(b[q], 0),
+      baseline_name: "bare docker run --network none",
+      ratio: `${round(o[q] / b[q], 2)}×`,
+      target: "≤ 1.15×",
+    });
   }
   if (bareBridge.length) {
     const bb = stats(bareBridge);
-    row({ metric: "sandbox start p50 vs default-bridge run", value: round(o.p50, 0), unit: "ms", baseline: round(bb.p50, 0), baseline_name: "bare docker run (bridge network)", ratio: `${round(o.p50 / bb.p50, 2)}×`, target: "(informative)" });
+    row({
+      metric: "sandbox start p50 vs default-bridge run",
+      value: round(o.p50, 0),
+      unit: "ms",
+      baseline: round(bb.p50, 0),
+      baseline_name: "bare docker run (bridge network)",
+      ratio: `${round(o.p50 / bb.p50, 2)}×`,
+      target: "(informative)",
+    });
   }
 }
 
@@ -271,9 +300,25 @@ if (sections.has("tool")) {
     const ss = stats(sandboxExec);
     results.tool_round_trip = { bash_tool: ts, raw_docker_exec: es, sandbox_exec: ss };
     for (const q of ["p50", "p95"]) {
-      row({ metric: `bash tool round trip ${q}`, value: round(ts[q], 2), unit: "ms", baseline: round(es[q], 1), baseline_name: "raw docker exec (create+attach+EOF+inspect)", ratio: `${round(es[q] / ts[q], 0)}× faster`, target: q === "p50" ? "≤ 2 ms, ≥ 30× faster" : "" });
+      row({
+        metric: `bash tool round trip ${q}`,
+        value: round(ts[q], 2),
+        unit: "ms",
+        baseline: round(es[q], 1),
+        baseline_name: "raw docker exec (create+attach+EOF+inspect)",
+        ratio: `${round(es[q] / ts[q], 0)}× faster`,
+        target: q === "p50" ? "≤ 2 ms, ≥ 30× faster" : "",
+      });
     }
-    row({ metric: "Sandbox.exec round trip p50 (command shell: timeout + bash -c)", value: round(ss.p50, 1), unit: "ms", baseline: round(es.p50, 1), baseline_name: "raw docker exec", ratio: `${round(es.p50 / ss.p50, 0)}× faster`, target: "(informative)" });
+    row({
+      metric: "Sandbox.exec round trip p50 (command shell: timeout + bash -c)",
+      value: round(ss.p50, 1),
+      unit: "ms",
+      baseline: round(es.p50, 1),
+      baseline_name: "raw docker exec",
+      ratio: `${round(es.p50 / ss.p50, 0)}× faster`,
+      target: "(informative)",
+    });
   } finally {
     await sandbox.remove();
   }
@@ -300,7 +345,15 @@ if (sections.has("help")) {
   const hs = stats(help);
   const ns = stats(bareNode);
   results.help_cold_start = { bench_help: hs, node_e_0: ns };
-  row({ metric: "bench --help cold start (median)", value: round(hs.p50, 0), unit: "ms", baseline: round(ns.p50, 0), baseline_name: "node -e 0", ratio: `${round(hs.p50 / ns.p50, 2)}×`, target: "< 300 ms" });
+  row({
+    metric: "bench --help cold start (median)",
+    value: round(hs.p50, 0),
+    unit: "ms",
+    baseline: round(ns.p50, 0),
+    baseline_name: "node -e 0",
+    ratio: `${round(hs.p50 / ns.p50, 2)}×`,
+    target: "< 300 ms",
+  });
 }
 
 // ---------- 4. end-to-end throughput ----------
@@ -373,12 +426,18 @@ async function benchRun(datasetDir, outDir, concurrency) {
     `data:text/javascript,${encodeURIComponent(hook)}`,
     path.join(root, "dist/cli/main.js"),
     "run",
-    "--dataset", datasetDir,
-    "--concurrency", String(concurrency),
-    "--max-iterations", String(maxIterations),
-    "--mock-latency-ms", String(latencyMs),
-    "--output-dir", outDir,
-    "--run-id", `c${concurrency}`,
+    "--dataset",
+    datasetDir,
+    "--concurrency",
+    String(concurrency),
+    "--max-iterations",
+    String(maxIterations),
+    "--mock-latency-ms",
+    String(latencyMs),
+    "--output-dir",
+    outDir,
+    "--run-id",
+    `c${concurrency}`,
     ...opts["run-args"].split(" ").filter((a) => a !== ""),
   ];
   const cpu0 = readCpuTotals();
@@ -407,7 +466,10 @@ async function benchRun(datasetDir, outDir, concurrency) {
   const containers1 = containersCpuS();
   if (code !== 0) throw new Error(`bench run (concurrency ${concurrency}) exited ${code}:\n${stderr}`);
   const usage = JSON.parse(readFileSync(usageFile, "utf8"));
-  const rows = readFileSync(path.join(outDir, `c${concurrency}`, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const rows = readFileSync(path.join(outDir, `c${concurrency}`, "results.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   const startedAt = Math.min(...rows.map((r) => Date.parse(r.started_at)));
   const finishedAt = Math.max(...rows.map((r) => Date.parse(r.finished_at)));
   const spanS = (finishedAt - startedAt) / 1000;
@@ -446,7 +508,9 @@ if (sections.has("throughput")) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-perf-"));
   try {
     results.throughput = { latency_ms: latencyMs, max_iterations: maxIterations, runs: [] };
-    log(`throughput: mock latency ${latencyMs} ms, --max-iterations ${maxIterations}; ${samples.tasksAtOne} tasks at concurrency 1, whole waves of ≥ ${quick ? "2" : "100 tasks"} at the others`);
+    log(
+      `throughput: mock latency ${latencyMs} ms, --max-iterations ${maxIterations}; ${samples.tasksAtOne} tasks at concurrency 1, whole waves of ≥ ${quick ? "2" : "100 tasks"} at the others`,
+    );
     let taskTimeAtOne;
     for (const c of concurrencies) {
       const n = c === 1 ? samples.tasksAtOne : tasksFor(c);
@@ -498,7 +562,14 @@ if (sections.has("throughput")) {
         ratio: `agent ${ph.agent} (model ${ph.llm}, tools ${round(ph.tools, 3)}; start ${ph.start} inside), grading ${ph.grading}, other ${ph.other}`,
         target: "(informative)",
       });
-      row({ metric: `bench peak RSS at concurrency ${c}`, value: r.peak_rss_mb, unit: "MB", baseline: null, ratio: `${r.peak_open_fds} open fds at most`, target: c === 64 ? "≤ 300 MB" : "" });
+      row({
+        metric: `bench peak RSS at concurrency ${c}`,
+        value: r.peak_rss_mb,
+        unit: "MB",
+        baseline: null,
+        ratio: `${r.peak_open_fds} open fds at most`,
+        target: c === 64 ? "≤ 300 MB" : "",
+      });
       row({
         metric: `harness CPU share at concurrency ${c}`,
         value: round(r.harness_cpu_share * 100, 1),
@@ -525,7 +596,9 @@ const header = ["metric", "bench", "baseline", "ratio", "target"];
 const lines = results.rows.map((r) => [
   r.metric,
   `${r.value} ${r.unit}`,
-  r.baseline === null || r.baseline === undefined ? "" : `${r.baseline} ${r.unit.startsWith("%") ? "%" : r.unit}${r.baseline_name ? ` (${r.baseline_name})` : ""}`,
+  r.baseline === null || r.baseline === undefined
+    ? ""
+    : `${r.baseline} ${r.unit.startsWith("%") ? "%" : r.unit}${r.baseline_name ? ` (${r.baseline_name})` : ""}`,
   r.ratio ?? "",
   r.target ?? "",
 ]);

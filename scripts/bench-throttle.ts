@@ -46,7 +46,10 @@ function parseArgs(argv: string[]): Settings {
     else if (flag === "--latency") settings.latency = value;
     else if (flag === "--only" && (value === "quota" || value === "short" || value === "all")) settings.only = value;
     else if (flag === "--repeat") settings.repeat = Number(value);
-    else throw new Error(`unknown flag ${flag} ${value} (known: --rpm, --tasks, --concurrency, --latency, --only quota|short|all, --repeat N)`);
+    else
+      throw new Error(
+        `unknown flag ${flag} ${value} (known: --rpm, --tasks, --concurrency, --latency, --only quota|short|all, --repeat N)`,
+      );
   }
   if (settings.tasks < 100) throw new Error("--tasks: the benchmark runs at least 100 tasks");
   if (!(Number.isInteger(settings.repeat) && settings.repeat >= 1)) throw new Error("--repeat: expected an integer >= 1");
@@ -134,7 +137,13 @@ async function runMode(mode: Mode, limiterKind: LimiterKind, settings: Scenario,
   const queue = new PQueue({ concurrency: settings.concurrency });
   const t0 = performance.now();
   const trace = process.env["BENCH_THROTTLE_TRACE"]
-    ? setInterval(() => process.stderr.write(`  t=${((performance.now() - t0) / 1000).toFixed(1)} calls=${calls} 429s=${server.stats.faults["quota"] ?? 0} pace/min=${limiter.pacePerMinute?.toFixed(1) ?? "-"} inflight=${limiter.inFlight} waiting=${limiter.waiting}\n`), 1000)
+    ? setInterval(
+        () =>
+          process.stderr.write(
+            `  t=${((performance.now() - t0) / 1000).toFixed(1)} calls=${calls} 429s=${server.stats.faults["quota"] ?? 0} pace/min=${limiter.pacePerMinute?.toFixed(1) ?? "-"} inflight=${limiter.inFlight} waiting=${limiter.waiting}\n`,
+          ),
+        1000,
+      )
     : undefined;
   for (const task of tasks) {
     void queue.add(async () => {
@@ -165,7 +174,13 @@ async function runMode(mode: Mode, limiterKind: LimiterKind, settings: Scenario,
         added.push((lastAttempt - asked) / 1000);
         return response;
       };
-      const outcome = await runAgent({ task, tools: fakeTools(), callModel, limits: { maxIterations: 20, maxFakeResponses: 3 }, trajectory: new MemoryTrajectory() });
+      const outcome = await runAgent({
+        task,
+        tools: fakeTools(),
+        callModel,
+        limits: { maxIterations: 20, maxFakeResponses: 3 },
+        trajectory: new MemoryTrajectory(),
+      });
       if (outcome.endReason !== "error") tasksDone++;
       else {
         lost++;
@@ -203,7 +218,24 @@ const LIMITER_NAMES: Record<LimiterKind, string> = { new: "new (AIMD + rate pace
 const spanShare = (r: ModeResult, rpm: number) => (r.spanS > 0 ? (100 * (r.calls - 1)) / (r.spanS / 60) / rpm : 0);
 
 function table(settings: Settings, rows: ModeResult[]): string {
-  const head = ["mode", "limiter", "goodput/min", "% of R", "% of R, first-to-last success", "tasks done", "tasks lost", "lost to 429", "calls done", "p50 added s", "p95 added s", "HTTP requests", "429s", "429s per success", "wall s", "final limit"];
+  const head = [
+    "mode",
+    "limiter",
+    "goodput/min",
+    "% of R",
+    "% of R, first-to-last success",
+    "tasks done",
+    "tasks lost",
+    "lost to 429",
+    "calls done",
+    "p50 added s",
+    "p95 added s",
+    "HTTP requests",
+    "429s",
+    "429s per success",
+    "wall s",
+    "final limit",
+  ];
   const names: Record<Mode, string> = {
     bench: "bench: retry layer + limiter",
     "bench-no-hints": "bench, server sends no retry hints",
@@ -231,7 +263,21 @@ function table(settings: Settings, rows: ModeResult[]): string {
 }
 
 function shortTable(rows: { run: number; r: ModeResult }[]): string {
-  const head = ["limiter", "run", "tasks done", "tasks lost", "calls done", "first-to-last success s", "goodput, % of quota", "429s", "429s per success", "HTTP requests", "p95 added s", "wall s", "final limit"];
+  const head = [
+    "limiter",
+    "run",
+    "tasks done",
+    "tasks lost",
+    "calls done",
+    "first-to-last success s",
+    "goodput, % of quota",
+    "429s",
+    "429s per success",
+    "HTTP requests",
+    "p95 added s",
+    "wall s",
+    "final limit",
+  ];
   const body = rows.map(({ run, r }) => [
     LIMITER_NAMES[r.limiterKind],
     String(run),
@@ -254,19 +300,37 @@ async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   if (settings.only !== "short") {
     const tasks = syntheticTasks(settings.tasks);
-    const scenario: Scenario = { rpm: settings.rpm, windowMs: 1000, concurrency: settings.concurrency, latency: settings.latency, resetRate: 0, cutRate: 0, seed: 7 };
+    const scenario: Scenario = {
+      rpm: settings.rpm,
+      windowMs: 1000,
+      concurrency: settings.concurrency,
+      latency: settings.latency,
+      resetRate: 0,
+      cutRate: 0,
+      seed: 7,
+    };
     process.stderr.write(
       `bench:throttle: mock quota R = ${settings.rpm} requests/min (1 s window), latency ${settings.latency} ms, ` +
         `${settings.tasks} tasks × 5 model calls, concurrency ${settings.concurrency}\n`,
     );
     const rows: ModeResult[] = [];
-    for (const [mode, kind] of [["bench", "new"], ["bench", "old"], ["bench-no-hints", "new"], ["bench-no-hints", "old"], ["baseline", "new"]] as const) {
+    for (const [mode, kind] of [
+      ["bench", "new"],
+      ["bench", "old"],
+      ["bench-no-hints", "new"],
+      ["bench-no-hints", "old"],
+      ["baseline", "new"],
+    ] as const) {
       process.stderr.write(`running ${mode}, ${kind} limiter…\n`);
       rows.push(await runMode(mode, kind, scenario, tasks));
     }
     process.stdout.write(`${table(settings, rows)}\n`);
-    const ok = rows.filter((r) => r.mode !== "baseline" && r.limiterKind === "new").every((r) => r.goodputPerMin >= 0.9 * settings.rpm && r.tasksLost === 0);
-    process.stdout.write(`\ntarget for bench, new limiter (goodput ≥ 90% of R, zero tasks lost, both modes): ${ok ? "met" : "NOT met"}\n\n`);
+    const ok = rows
+      .filter((r) => r.mode !== "baseline" && r.limiterKind === "new")
+      .every((r) => r.goodputPerMin >= 0.9 * settings.rpm && r.tasksLost === 0);
+    process.stdout.write(
+      `\ntarget for bench, new limiter (goodput ≥ 90% of R, zero tasks lost, both modes): ${ok ? "met" : "NOT met"}\n\n`,
+    );
   }
   if (settings.only !== "quota") {
     const tasks = syntheticTasks(SHORT.tasks);
@@ -286,7 +350,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${shortTable(rows)}\n`);
     const news = rows.filter(({ r }) => r.limiterKind === "new").map(({ r }) => r);
     const ok = news.every((r) => spanShare(r, SHORT.rpm) >= 95 && r.throttled / r.calls <= 0.3 && r.tasksLost === 0);
-    process.stdout.write(`\ntarget for the short run, new limiter (≥ 95% of quota first-to-last, ≤ 0.3 429s per success, zero tasks lost, every run): ${ok ? "met" : "NOT met"}\n`);
+    process.stdout.write(
+      `\ntarget for the short run, new limiter (≥ 95% of quota first-to-last, ≤ 0.3 429s per success, zero tasks lost, every run): ${ok ? "met" : "NOT met"}\n`,
+    );
   }
   process.stdout.write(
     `command: npm run bench:throttle -- --rpm ${settings.rpm} --tasks ${settings.tasks} --concurrency ${settings.concurrency} --latency ${settings.latency} --only ${settings.only} --repeat ${settings.repeat}\n`,

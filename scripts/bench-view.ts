@@ -63,7 +63,9 @@ async function measure(browser: Browser, url: string, taskHash: string): Promise
     while (!document.querySelector('#task-view[data-ready]')) await new Promise((r) => requestAnimationFrame(r));
     return performance.now() - t0;
   })()`);
-  await page.evaluate("(async () => { location.hash = '#grid'; while (document.body.classList.contains('viewing')) await new Promise((r) => requestAnimationFrame(r)); })()");
+  await page.evaluate(
+    "(async () => { location.hash = '#grid'; while (document.body.classList.contains('viewing')) await new Promise((r) => requestAnimationFrame(r)); })()",
+  );
   const filter = await page.evaluate<number>(`(async () => {
     const t0 = performance.now();
     const s = document.querySelector('#filters [name=status]');
@@ -80,7 +82,12 @@ async function measure(browser: Browser, url: string, taskHash: string): Promise
 async function medianTimes(browser: Browser, url: string, taskHash: string): Promise<PageTimes> {
   const runs: PageTimes[] = [];
   for (let i = 0; i < REPEATS; i++) runs.push(await measure(browser, url, taskHash));
-  return { load: median(runs.map((r) => r.load)), ready: median(runs.map((r) => r.ready)), openTask: median(runs.map((r) => r.openTask)), filter: median(runs.map((r) => r.filter)) };
+  return {
+    load: median(runs.map((r) => r.load)),
+    ready: median(runs.map((r) => r.ready)),
+    openTask: median(runs.map((r) => r.openTask)),
+    filter: median(runs.map((r) => r.filter)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -100,21 +107,41 @@ async function main(): Promise<void> {
     const embedded = readFileSync(reportFile, "utf8").includes('"source":"embedded"');
     const embeddedAll = path.join(root, "report-embedded.html");
     const rebuilt = await rebuildReports(dir);
-    writeFileSync(embeddedAll, renderHtmlReport({ runId: rebuilt.runId, results: rebuilt.results, summary: rebuilt.summary, cellOrder: await runCellOrder(dir), detail: await loadTaskFiles(dir, rebuilt.results, Number.POSITIVE_INFINITY) }));
+    writeFileSync(
+      embeddedAll,
+      renderHtmlReport({
+        runId: rebuilt.runId,
+        results: rebuilt.results,
+        summary: rebuilt.summary,
+        cellOrder: await runCellOrder(dir),
+        detail: await loadTaskFiles(dir, rebuilt.results, Number.POSITIVE_INFINITY),
+      }),
+    );
 
     const browser = await Browser.launch();
     const server = await startViewServer({ runDir: dir });
     try {
       const hash = `#t=1.${Math.floor(tasks / 2)}`;
       const rows: [string, string, PageTimes][] = [
-        [`report.html (threshold ${mb(EMBED_LIMIT_BYTES)}: task files ${embedded ? "embedded" : "not embedded"})`, mb(statSync(reportFile).size), await medianTimes(browser, pathToFileURL(reportFile).href, hash)],
-        ["report.html with every task file embedded", mb(statSync(embeddedAll).size), await medianTimes(browser, pathToFileURL(embeddedAll).href, hash)],
+        [
+          `report.html (threshold ${mb(EMBED_LIMIT_BYTES)}: task files ${embedded ? "embedded" : "not embedded"})`,
+          mb(statSync(reportFile).size),
+          await medianTimes(browser, pathToFileURL(reportFile).href, hash),
+        ],
+        [
+          "report.html with every task file embedded",
+          mb(statSync(embeddedAll).size),
+          await medianTimes(browser, pathToFileURL(embeddedAll).href, hash),
+        ],
         ["bench view (task files fetched on open)", "–", await medianTimes(browser, server.url, hash)],
       ];
       console.log(`bench report --html: ${ms(reportS)} (whole CLI: rebuild of the reports + report.html)`);
       console.log(`\n| page | size | load | matrix ready | open one task | apply a filter |\n|---|---|---|---|---|---|`);
-      for (const [name, size, p] of rows) console.log(`| ${name} | ${size} | ${ms(p.load)} | ${ms(p.ready)} | ${ms(p.openTask)} | ${ms(p.filter)} |`);
-      console.log(`\nmedians of ${REPEATS} loads in headless Chromium (${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? "?"}); reproduce: npm run bench:view${tasks === 1000 ? "" : ` -- --tasks ${tasks}`}`);
+      for (const [name, size, p] of rows)
+        console.log(`| ${name} | ${size} | ${ms(p.load)} | ${ms(p.ready)} | ${ms(p.openTask)} | ${ms(p.filter)} |`);
+      console.log(
+        `\nmedians of ${REPEATS} loads in headless Chromium (${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? "?"}); reproduce: npm run bench:view${tasks === 1000 ? "" : ` -- --tasks ${tasks}`}`,
+      );
     } finally {
       await server.close();
       await browser.close();

@@ -32,7 +32,11 @@ function withoutComments(text) {
     const c = text[i];
     if (quote) {
       out += c;
-      if (c === "\\") { out += text[i + 1] ?? ""; i += 2; continue; }
+      if (c === "\\") {
+        out += text[i + 1] ?? "";
+        i += 2;
+        continue;
+      }
       if (c === quote) quote = null;
       i++;
     } else if (c === '"' || c === "'" || c === "`") {
@@ -40,7 +44,10 @@ function withoutComments(text) {
       out += c;
       i++;
     } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") { out += " "; i++; }
+      while (i < text.length && text[i] !== "\n") {
+        out += " ";
+        i++;
+      }
     } else if (c === "/" && text[i + 1] === "*") {
       const end = text.indexOf("*/", i + 2);
       const stop = end < 0 ? text.length : end + 2;
@@ -106,13 +113,19 @@ function cyclicComponents(graph) {
     stack.push(v);
     on.add(v);
     for (const w of graph.get(v).keys()) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     }
     if (low.get(v) === idx.get(v)) {
       const comp = [];
       let w;
-      do { w = stack.pop(); on.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        on.delete(w);
+        comp.push(w);
+      } while (w !== v);
       if (comp.length > 1) out.push(comp.sort());
     }
   };
@@ -134,7 +147,10 @@ function cycleThrough(graph, comp, start) {
         for (let p = prev.get(v); p !== null; p = prev.get(p)) pathBack.push(p);
         return [...pathBack.reverse(), start];
       }
-      if (!prev.has(w)) { prev.set(w, v); queue.push(w); }
+      if (!prev.has(w)) {
+        prev.set(w, v);
+        queue.push(w);
+      }
     }
   }
   return [start];
@@ -179,14 +195,24 @@ export function layers(graph) {
     if (byDepth[k] === undefined) byDepth[k] = [];
     byDepth[k].push(v);
   }
-  return Array.from(byDepth, (vs) => (vs ?? []).sort()).filter((vs) => vs.length > 0).reverse();
+  return Array.from(byDepth, (vs) => (vs ?? []).sort())
+    .filter((vs) => vs.length > 0)
+    .reverse();
 }
 
 /**
  * The intended direction, top to bottom: a folder imports only from its own group or groups below it. A folder not
  * listed here is a failure too (place it, on purpose, before it grows edges).
  */
-export const ORDER = [["cli"], ["runner"], ["config"], ["agent", "grading", "mock"], ["models", "sandbox", "datasets"], ["report"], [".", "util"]];
+export const ORDER = [
+  ["cli"],
+  ["runner"],
+  ["config"],
+  ["agent", "grading", "mock"],
+  ["models", "sandbox", "datasets"],
+  ["report"],
+  [".", "util"],
+];
 
 /** Imports that point up the declared ORDER, and folders ORDER does not place. */
 export function backwardImports(graph, order = ORDER) {

@@ -21,8 +21,7 @@ export default async function setup(project: TestProject): Promise<void> {
   } catch (err) {
     const where = process.env.CI ? "in CI the engine must be installed and running" : "start it (e.g. `dockerd &`)";
     throw new Error(
-      `Docker integration tests need a Docker engine and none is reachable: ${errorMessage(err)}. ` +
-        `They are never skipped; ${where}.`,
+      `Docker integration tests need a Docker engine and none is reachable: ${errorMessage(err)}. ` + `They are never skipped; ${where}.`,
       { cause: err },
     );
   }

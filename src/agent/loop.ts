@@ -76,16 +76,27 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
   };
   const end = (reason: EndReason, extra: Partial<AgentOutcome> = {}): AgentOutcome => {
     Object.assign(outcome, extra, { endReason: reason });
-    trajectory.write({ type: "end", end_reason: reason, ...(extra.error ? { error: extra.error } : {}), ...(extra.finishMessage !== undefined ? { finish_message: extra.finishMessage } : {}) });
+    trajectory.write({
+      type: "end",
+      end_reason: reason,
+      ...(extra.error ? { error: extra.error } : {}),
+      ...(extra.finishMessage !== undefined ? { finish_message: extra.finishMessage } : {}),
+    });
     return outcome;
   };
-  trajectory.write({ type: "start", instance_id: task.instance_id, system: SYSTEM_PROMPT, prompt: { role: "user", content: [{ type: "text", text: taskPrompt(task) }] } });
+  trajectory.write({
+    type: "start",
+    instance_id: task.instance_id,
+    system: SYSTEM_PROMPT,
+    prompt: { role: "user", content: [{ type: "text", text: taskPrompt(task) }] },
+  });
   // Before every model call (the last answer's tool calls have run); the deadline also ends a model call or tool run it interrupts.
   const limitReached = (): EndReason | undefined => {
     if (deadline?.aborted) return "task_timeout";
     if (outcome.iterations >= limits.maxIterations) return "max_iterations";
     const u = outcome.usage;
-    if (limits.maxTokens !== undefined && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens >= limits.maxTokens) return "budget_exceeded";
+    if (limits.maxTokens !== undefined && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens >= limits.maxTokens)
+      return "budget_exceeded";
     const cost = limits.maxCostUsd !== undefined ? input.costOf?.(u, outcome.callUsages) : undefined;
     if (limits.maxCostUsd !== undefined && cost !== undefined && cost !== null && cost >= limits.maxCostUsd) return "budget_exceeded";
     return undefined;
@@ -105,7 +116,13 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
     let response: ModelResponse;
     try {
-      response = await callModel({ system: SYSTEM_PROMPT, messages, tools: tools.map((t) => t.spec), toolChoice: "auto", ...(callSignal ? { signal: callSignal } : {}) });
+      response = await callModel({
+        system: SYSTEM_PROMPT,
+        messages,
+        tools: tools.map((t) => t.spec),
+        toolChoice: "auto",
+        ...(callSignal ? { signal: callSignal } : {}),
+      });
     } catch (err) {
       if (startFailed.signal.aborted) return startError();
       if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
@@ -154,11 +171,22 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
       const tool = byName.get(call.name);
       let result: ToolOutput | undefined;
       if (!tool) {
-        result = { content: [{ type: "text" as const, text: `Error: unknown tool ${JSON.stringify(call.name)}; available: ${[...byName.keys()].join(", ")}.` }], isError: true };
+        result = {
+          content: [
+            {
+              type: "text" as const,
+              text: `Error: unknown tool ${JSON.stringify(call.name)}; available: ${[...byName.keys()].join(", ")}.`,
+            },
+          ],
+          isError: true,
+        };
       } else {
         const args = parseArguments(call.arguments);
         try {
-          result = typeof args === "string" ? { content: [{ type: "text" as const, text: args }], isError: true } : await beforeDeadline(tool.execute(args), deadline);
+          result =
+            typeof args === "string"
+              ? { content: [{ type: "text" as const, text: args }], isError: true }
+              : await beforeDeadline(tool.execute(args), deadline);
         } catch (err) {
           if (startFailed.signal.aborted) return startError(); // the tool waited for a workspace that never came
           throw err;
@@ -173,7 +201,9 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
         id: call.id,
         name: call.name,
         is_error: result.isError,
-        content: result.content.map((p) => (p.type === "text" ? p : { type: "image", mediaType: p.mediaType, bytes: Math.floor((p.data.length * 3) / 4) })),
+        content: result.content.map((p) =>
+          p.type === "text" ? p : { type: "image", mediaType: p.mediaType, bytes: Math.floor((p.data.length * 3) / 4) },
+        ),
         duration_s: (performance.now() - started) / 1000,
       });
     }

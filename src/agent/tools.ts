@@ -45,7 +45,8 @@ export function sniffImageType(bytes: Buffer): string | undefined {
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image/png";
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
   if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.subarray(0, 6).toString("latin1"))) return "image/gif";
-  if (bytes.length >= 12 && bytes.subarray(0, 4).toString("latin1") === "RIFF" && bytes.subarray(8, 12).toString("latin1") === "WEBP") return "image/webp";
+  if (bytes.length >= 12 && bytes.subarray(0, 4).toString("latin1") === "RIFF" && bytes.subarray(8, 12).toString("latin1") === "WEBP")
+    return "image/webp";
   return undefined;
 }
 
@@ -221,7 +222,10 @@ export class EditorTool implements Tool {
   }
 
   async #kind(p: string): Promise<"file" | "dir" | "missing" | "other"> {
-    const r = await this.#sandbox.exec(`if [ -d ${shellQuote(p)} ]; then echo dir; elif [ -f ${shellQuote(p)} ]; then echo file; elif [ -e ${shellQuote(p)} ]; then echo other; else echo missing; fi`, { timeoutSec: 30 });
+    const r = await this.#sandbox.exec(
+      `if [ -d ${shellQuote(p)} ]; then echo dir; elif [ -f ${shellQuote(p)} ]; then echo file; elif [ -e ${shellQuote(p)} ]; then echo other; else echo missing; fi`,
+      { timeoutSec: 30 },
+    );
     const kind = r.stdout.trim();
     return kind === "dir" || kind === "file" || kind === "other" ? kind : "missing";
   }
@@ -241,10 +245,9 @@ export class EditorTool implements Tool {
     const kind = await this.#kind(p);
     if (kind === "missing") return text(`Error: the path ${p} does not exist.`, true);
     if (kind === "dir") {
-      const r = await this.#sandbox.exec(
-        `find ${shellQuote(p)} -maxdepth 2 -not -path '*/.*' -not -name '__pycache__' | sort`,
-        { timeoutSec: 30 },
-      );
+      const r = await this.#sandbox.exec(`find ${shellQuote(p)} -maxdepth 2 -not -path '*/.*' -not -name '__pycache__' | sort`, {
+        timeoutSec: 30,
+      });
       return text(truncateMiddle(`Files and directories up to 2 levels deep in ${p}:\n${r.stdout}`, this.#maxChars), r.exitCode !== 0);
     }
     const imageType = IMAGE_MEDIA_TYPES[path.posix.extname(p).toLowerCase()];
@@ -291,7 +294,10 @@ export class EditorTool implements Tool {
     const bytes = await this.#sandbox.readFile(p);
     const mediaType = sniffImageType(bytes);
     if (mediaType === undefined) {
-      return text(`Error: ${p} has an image extension but is not a PNG, JPEG, GIF or WebP image; view it with \`bash\` (e.g. \`file ${p}\`) instead.`, true);
+      return text(
+        `Error: ${p} has an image extension but is not a PNG, JPEG, GIF or WebP image; view it with \`bash\` (e.g. \`file ${p}\`) instead.`,
+        true,
+      );
     }
     return {
       content: [

@@ -46,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const parser = yargs(argv)
     .scriptName("bench")
-    .usage("$0 <command> [options]\n\nA headless harness that measures LLM coding agents in Docker sandboxes.\nResults (tables, --json) go to stdout; progress, notices and warnings to stderr.");
+    .usage(
+      "$0 <command> [options]\n\nA headless harness that measures LLM coding agents in Docker sandboxes.\nResults (tables, --json) go to stdout; progress, notices and warnings to stderr.",
+    );
   for (const c of COMMANDS) {
     parser.command(c.command, c.describe, c.builder, async (args) => {
       code = await c.run(args as Record<string, unknown>, argv);

@@ -56,9 +56,12 @@ function jsonObject(raw: unknown, flag: string): Record<string, unknown> {
   try {
     value = JSON.parse(String(raw));
   } catch (err) {
-    throw new UsageError(`--${flag}: not valid JSON (${(err as Error).message}); expected an object, e.g. '{"thinking":{"type":"enabled","budget_tokens":2048}}'`);
+    throw new UsageError(
+      `--${flag}: not valid JSON (${(err as Error).message}); expected an object, e.g. '{"thinking":{"type":"enabled","budget_tokens":2048}}'`,
+    );
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`--${flag}: expected a JSON object, got ${JSON.stringify(raw)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new UsageError(`--${flag}: expected a JSON object, got ${JSON.stringify(raw)}`);
   return value as Record<string, unknown>;
 }
 
@@ -68,13 +71,20 @@ function flagValue(d: Def, argv: Record<string, unknown>, given: GivenText): unk
   if (v === undefined) return undefined;
   if (d.repeatable) return [v].flat().map(String);
   if (Array.isArray(v)) throw new UsageError(`--${d.flag}: given more than once${d.type === "number" ? ` (${v.join(", ")})` : ""}`);
-  if (d.type === "number" && (typeof v !== "number" || Number.isNaN(v))) throw new UsageError(`--${d.flag}: expected ${d.numberWhat ?? "a number"}, got ${given(d.flag, v)}`);
+  if (d.type === "number" && (typeof v !== "number" || Number.isNaN(v)))
+    throw new UsageError(`--${d.flag}: expected ${d.numberWhat ?? "a number"}, got ${given(d.flag, v)}`);
   if (d.fromFlag === "json-object") return jsonObject(v, d.flag);
   if (d.fromFlag === "text") return String(v);
   if (d.fromFlag === "comma-list") {
     // An empty list (`--instances ""`, `--instances ,`) would select nothing and so, downstream, everything: refuse it.
-    const items = String(v).split(",").map((s) => s.trim()).filter(Boolean);
-    if (items.length === 0) throw new UsageError(`--${d.flag}: expected comma-separated instance ids, got ${JSON.stringify(v)} (leave the flag out to run every task)`);
+    const items = String(v)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (items.length === 0)
+      throw new UsageError(
+        `--${d.flag}: expected comma-separated instance ids, got ${JSON.stringify(v)} (leave the flag out to run every task)`,
+      );
     return items;
   }
   return v;
@@ -89,5 +99,7 @@ export function flagValues(argv: Record<string, unknown>, given: GivenText, comm
 
 /** `bench grade` runs no model: the model-only flags given to it, by flag name. */
 export function modelOnlyFlagsGiven(argv: Record<string, unknown>): string[] {
-  return optionList().filter((d) => d.modelOnly && argv[d.flag] !== undefined).map((d) => d.flag);
+  return optionList()
+    .filter((d) => d.modelOnly && argv[d.flag] !== undefined)
+    .map((d) => d.flag);
 }

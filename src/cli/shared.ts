@@ -64,7 +64,9 @@ export async function failureExit(failures: readonly string[], gates: GateReport
   }
   for (const f of failures) say(`run failed: ${f}`);
   const { InfraError } = await import("../errors.js");
-  throw new InfraError(`${failures.length} cell(s) have no graded task: every attempted task ended in an infrastructure error; fix the cause above and rerun (--resume DIR --rerun-errors)`);
+  throw new InfraError(
+    `${failures.length} cell(s) have no graded task: every attempted task ended in an infrastructure error; fix the cause above and rerun (--resume DIR --rerun-errors)`,
+  );
 }
 
 /** A positional `<action>` missing: name the valid choices (yargs would only say "Not enough arguments"). */

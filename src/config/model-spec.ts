@@ -32,7 +32,9 @@ export function parseModelSpec(raw: string, flag = "--model"): ModelSpec {
   }
   const p = provider as Provider;
   if (!IMPLEMENTED_PROVIDERS.has(p)) {
-    throw new UsageError(`${flag} ${JSON.stringify(raw)}: provider "${provider}" is not available in this version yet (available: ${[...IMPLEMENTED_PROVIDERS].join(", ")})`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(raw)}: provider "${provider}" is not available in this version yet (available: ${[...IMPLEMENTED_PROVIDERS].join(", ")})`,
+    );
   }
   let region: string | undefined;
   const at = model.lastIndexOf("@");
@@ -58,16 +60,23 @@ export function cellName(spec: ModelSpec): string {
  * `defaultRegion` (the environment's, when the caller passes it), so every bedrock cell names its region. Duplicates are dropped.
  */
 export function expandCells(specs: ModelSpec[], regions: string[], defaultRegion?: string): CellSpec[] {
-  for (const r of regions) if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
+  for (const r of regions)
+    if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
   if (regions.length > 0 && !specs.some((s) => s.provider === "bedrock" && !s.region)) {
-    throw new UsageError(`--region ${regions.join(", ")}: regions only apply to bedrock models, and no --model bedrock/... without a region was given`);
+    throw new UsageError(
+      `--region ${regions.join(", ")}: regions only apply to bedrock models, and no --model bedrock/... without a region was given`,
+    );
   }
   const cells: CellSpec[] = [];
   const seen = new Set<string>();
   for (const spec of specs) {
     const regionless = spec.provider === "bedrock" && !spec.region;
     const variants =
-      regionless && regions.length > 0 ? regions.map((region) => ({ ...spec, region })) : regionless && defaultRegion ? [{ ...spec, region: defaultRegion }] : [spec];
+      regionless && regions.length > 0
+        ? regions.map((region) => ({ ...spec, region }))
+        : regionless && defaultRegion
+          ? [{ ...spec, region: defaultRegion }]
+          : [spec];
     for (const v of variants) {
       const cell = cellName(v);
       if (seen.has(cell)) continue;
@@ -84,19 +93,22 @@ export function expandCells(specs: ModelSpec[], regions: string[], defaultRegion
  * regions); names must be unique.
  */
 export function expandConfiguredCells(entries: CellEntryInput[], regions: string[], defaultRegion?: string): CellSpec[] {
-  for (const r of regions) if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
+  for (const r of regions)
+    if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
   const cells: CellSpec[] = [];
   const seen = new Map<string, number>();
   let regionsUsed = false;
   for (const [i, entry] of entries.entries()) {
     const where = `cells[${i}]`;
     const spec = parseModelSpec(entry.model, `${where}.model`);
-    if (entry.label !== undefined && !/^[A-Za-z0-9._@/:-]+$/.test(entry.label)) throw new UsageError(`${where}.label ${JSON.stringify(entry.label)}: expected [A-Za-z0-9._@/:-]+`);
+    if (entry.label !== undefined && !/^[A-Za-z0-9._@/:-]+$/.test(entry.label))
+      throw new UsageError(`${where}.label ${JSON.stringify(entry.label)}: expected [A-Za-z0-9._@/:-]+`);
     let cellRegions: (string | undefined)[];
     if (entry.region !== undefined && entry.region.length > 0) {
       if (spec.provider !== "bedrock") throw new UsageError(`${where}.region: regions only apply to bedrock models (${entry.model})`);
       if (spec.region) throw new UsageError(`${where}.region: ${entry.model} already names its region`);
-      for (const r of entry.region) if (!REGION.test(r)) throw new UsageError(`${where}.region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
+      for (const r of entry.region)
+        if (!REGION.test(r)) throw new UsageError(`${where}.region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
       cellRegions = [...new Set(entry.region)];
     } else if (spec.provider === "bedrock" && !spec.region) {
       regionsUsed ||= regions.length > 0;
@@ -117,7 +129,9 @@ export function expandConfiguredCells(entries: CellEntryInput[], regions: string
     }
   }
   if (regions.length > 0 && !regionsUsed) {
-    throw new UsageError(`--region ${regions.join(", ")}: regions only apply to bedrock cells without their own region, and the config's cells have none`);
+    throw new UsageError(
+      `--region ${regions.join(", ")}: regions only apply to bedrock cells without their own region, and the config's cells have none`,
+    );
   }
   return cells;
 }

@@ -55,20 +55,31 @@ void _callOptionsAgree;
 
 export const runOptionsSchema = z
   .object({
-    ...Object.fromEntries(optionList().filter((d) => d.check).map((d) => [d.key, field(d, d.flag)])),
+    ...Object.fromEntries(
+      optionList()
+        .filter((d) => d.check)
+        .map((d) => [d.key, field(d, d.flag)]),
+    ),
     cells: z.array(cellEntrySchema).min(1, "cells: expected at least one cell").optional(),
   })
   .strict() as unknown as z.ZodType<RunOptions>;
 
 /** Keys a config file may set (everything but the run identity and one-off switches), in table order. */
-const CONFIG_KEYS = [...optionList().filter((d) => d.check && d.configFile !== false).map((d) => d.key as string), "cells"];
+const CONFIG_KEYS = [
+  ...optionList()
+    .filter((d) => d.check && d.configFile !== false)
+    .map((d) => d.key as string),
+  "cells",
+];
 
 const kebab = flagName;
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Reads bench.config.yaml|yml|json (or the given file); keys may be kebab-case or camelCase. */
 export function readConfigFile(file: string | undefined, cwd = process.cwd()): Record<string, unknown> {
-  const candidates = file ? [path.resolve(cwd, file)] : ["bench.config.yaml", "bench.config.yml", "bench.config.json"].map((f) => path.resolve(cwd, f));
+  const candidates = file
+    ? [path.resolve(cwd, file)]
+    : ["bench.config.yaml", "bench.config.yml", "bench.config.json"].map((f) => path.resolve(cwd, f));
   const found = candidates.find((f) => existsSync(f));
   if (!found) {
     if (file) throw new UsageError(`--config ${file}: no such file`);
@@ -89,17 +100,24 @@ export function readConfigFile(file: string | undefined, cwd = process.cwd()): R
     if (!CONFIG_KEYS.includes(name)) {
       throw new UsageError(`${found}: unknown key "${key}" (known: ${CONFIG_KEYS.map(kebab).join(", ")})`);
     }
-    out[name] = name === "cells" ? readCells(found, value) : (name === "model" || name === "region" || name === "instances") && typeof value === "string" ? [value] : value;
+    out[name] =
+      name === "cells"
+        ? readCells(found, value)
+        : (name === "model" || name === "region" || name === "instances") && typeof value === "string"
+          ? [value]
+          : value;
   }
   return out;
 }
 
 /** A config file's `cells`: keys to camelCase, each entry validated; errors name the file, the cell index and the key. */
 function readCells(file: string, value: unknown): Record<string, unknown>[] {
-  if (!Array.isArray(value) || value.length === 0) throw new UsageError(`${file}: cells: expected a list of cells, each with a model (and optional label, region and options)`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new UsageError(`${file}: cells: expected a list of cells, each with a model (and optional label, region and options)`);
   return value.map((entry: unknown, i) => {
     const where = `${file}: cells[${i}]`;
-    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new UsageError(`${where}: expected a mapping with a model (e.g. model: openai/gpt-4o)`);
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+      throw new UsageError(`${where}: expected a mapping with a model (e.g. model: openai/gpt-4o)`);
     const cell: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(entry as Record<string, unknown>)) {
       const name = camel(key);
@@ -110,7 +128,9 @@ function readCells(file: string, value: unknown): Record<string, unknown>[] {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const key = String(issue.path[0] ?? "");
-      throw new UsageError(`${where}: ${issue.message.startsWith("--") || issue.message.startsWith(`${key}:`) ? issue.message : `${kebab(key)}: ${issue.message}`} (got ${JSON.stringify(cell[key])})`);
+      throw new UsageError(
+        `${where}: ${issue.message.startsWith("--") || issue.message.startsWith(`${key}:`) ? issue.message : `${kebab(key)}: ${issue.message}`} (got ${JSON.stringify(cell[key])})`,
+      );
     }
     return cell;
   });
@@ -134,7 +154,6 @@ export function rawFlagValue(raw: readonly string[], name: string): string | und
   return found;
 }
 
-
 /** Environment layer: the few options that make sense as variables. */
 export function envOptions(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -143,10 +162,15 @@ export function envOptions(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (concurrency) {
     // Checked here, not by the schema: its message would name --concurrency and print NaN as null.
     const n = Number(concurrency.trim());
-    if (concurrency.trim() === "" || !Number.isInteger(n) || n <= 0) throw new UsageError(`BENCH_CONCURRENCY: expected a positive integer, got ${JSON.stringify(concurrency)}`);
+    if (concurrency.trim() === "" || !Number.isInteger(n) || n <= 0)
+      throw new UsageError(`BENCH_CONCURRENCY: expected a positive integer, got ${JSON.stringify(concurrency)}`);
     out["concurrency"] = n;
   }
-  if (env["BENCH_MODEL"]) out["model"] = env["BENCH_MODEL"].split(",").map((s) => s.trim()).filter(Boolean);
+  if (env["BENCH_MODEL"])
+    out["model"] = env["BENCH_MODEL"]
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return out;
 }
 
@@ -165,7 +189,9 @@ export function resolveRunOptions(
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? "");
     if (key === "cells" && issue.path.length > 1) {
-      throw new UsageError(`cells[${String(issue.path[1])}]${issue.path[2] !== undefined ? `.${kebab(String(issue.path[2]))}` : ""}: ${issue.message}`);
+      throw new UsageError(
+        `cells[${String(issue.path[1])}]${issue.path[2] !== undefined ? `.${kebab(String(issue.path[2]))}` : ""}: ${issue.message}`,
+      );
     }
     const text = issue.message.startsWith("--") ? issue.message : `--${kebab(key)}: ${issue.message}`;
     throw new UsageError(`${text} (got ${JSON.stringify(merged[key])})`);

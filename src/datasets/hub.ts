@@ -79,7 +79,11 @@ export function namedDataset(name: string, catalog: Readonly<Record<string, Name
 }
 
 /** `--split` for a named dataset: `test` when absent; an unknown split is a UsageError listing the valid ones. */
-export function checkSplit(name: string, split: string | undefined, catalog: Readonly<Record<string, NamedDatasetSpec>> = NAMED_DATASETS): string {
+export function checkSplit(
+  name: string,
+  split: string | undefined,
+  catalog: Readonly<Record<string, NamedDatasetSpec>> = NAMED_DATASETS,
+): string {
   const spec = namedDataset(name, catalog);
   const wanted = split ?? DEFAULT_SPLIT;
   if (!Object.hasOwn(spec.splits, wanted)) {
@@ -219,7 +223,9 @@ async function download(job: DownloadJob): Promise<{ commit: string | null; sha2
     }, job.idleTimeoutMs);
   };
   const networkError = (err: unknown, what: string): UsageError =>
-    new UsageError(`${what} (${timedOut ? `no data for ${job.idleTimeoutMs / 1000} s` : networkReason(err)}): ${job.manual}`, { cause: err });
+    new UsageError(`${what} (${timedOut ? `no data for ${job.idleTimeoutMs / 1000} s` : networkReason(err)}): ${job.manual}`, {
+      cause: err,
+    });
 
   const dir = path.dirname(job.file);
   // Same folder as the final name, so the rename is atomic; the dot keeps it out of the way of anything listing the cache.
@@ -239,7 +245,8 @@ async function download(job: DownloadJob): Promise<{ commit: string | null; sha2
     progress(`downloading ${job.label}${declared === null ? "" : ` (${formatSize(declared)})`} from ${job.url}`);
 
     // A cache that cannot be written is the machine's problem, not the network's: no "download it by hand" advice.
-    const diskError = (err: unknown): InfraError => new InfraError(`cannot write ${tmp} in the dataset cache (${errorMessage(err)})`, { cause: err });
+    const diskError = (err: unknown): InfraError =>
+      new InfraError(`cannot write ${tmp} in the dataset cache (${errorMessage(err)})`, { cause: err });
     try {
       await mkdir(dir, { recursive: true });
       handle = await open(tmp, "wx");
@@ -350,10 +357,13 @@ function httpError(job: DownloadJob, response: Response, onHub: boolean): Error 
   const detail = [code, message].filter((v): v is string => !!v).join(": ");
   // The CDN's URL is signed (a credential of its own): name the hub URL and say the CDN answered.
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}${detail ? ` (${detail})` : ""} from ${job.url}${onHub ? "" : " (its CDN)"}`;
-  const tokenNote = job.token !== undefined ? "HF_TOKEN was sent: check that it is valid and its account has access" : "HF_TOKEN is not set";
+  const tokenNote =
+    job.token !== undefined ? "HF_TOKEN was sent: check that it is valid and its account has access" : "HF_TOKEN is not set";
   const page = `https://huggingface.co/datasets/${job.repo}`;
   if (response.status === 403 || code === "GatedRepo") {
-    return new UsageError(`${status}: the dataset is gated; accept its conditions on ${page} and set HF_TOKEN to a token of that account (${tokenNote})`);
+    return new UsageError(
+      `${status}: the dataset is gated; accept its conditions on ${page} and set HF_TOKEN to a token of that account (${tokenNote})`,
+    );
   }
   if (response.status === 401) {
     return new UsageError(`${status}: the dataset is private, gated or does not exist; set HF_TOKEN to a token with access (${tokenNote})`);
@@ -373,7 +383,9 @@ async function checkRowCount(tmp: string, job: DownloadJob): Promise<void> {
     throw new InfraError(`download of ${job.label} from ${job.url} is not a readable parquet file (${errorMessage(err)}): ${job.manual}`);
   }
   if (rows !== job.expectedRows) {
-    throw new InfraError(`download of ${job.label} from ${job.url} has ${rows} rows, the published split has ${job.expectedRows}: ${job.manual}`);
+    throw new InfraError(
+      `download of ${job.label} from ${job.url} has ${rows} rows, the published split has ${job.expectedRows}: ${job.manual}`,
+    );
   }
 }
 

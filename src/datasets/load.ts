@@ -71,7 +71,8 @@ export function builtinDatasetsDir(): string {
 /** Resolves `swe-lite`, a folder path, or a .jsonl path to the file to read. */
 export function resolveDatasetPath(nameOrPath: string, cwd = process.cwd()): { file: string; dir: string; local: boolean } {
   const candidates = [path.resolve(cwd, nameOrPath)];
-  if (!nameOrPath.includes("/") && !/\.(jsonl|json|parquet)$/.test(nameOrPath)) candidates.push(path.join(builtinDatasetsDir(), nameOrPath));
+  if (!nameOrPath.includes("/") && !/\.(jsonl|json|parquet)$/.test(nameOrPath))
+    candidates.push(path.join(builtinDatasetsDir(), nameOrPath));
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     if (statSync(candidate).isDirectory()) {
@@ -128,10 +129,22 @@ export async function openDataset<T extends Task = Task>(
       ...(options.env ? { env: options.env } : {}),
     });
     const { readRows } = await import("./rows.js");
-    const dataset = datasetFromRows(await readRows(got.file), { file: got.file, dir: path.dirname(got.file), local: false, options, name: `${nameOrPath}${options.split && options.split !== "test" ? `:${options.split}` : ""}` });
-    return { ...dataset, source: { repo: got.repo, revision: got.revision, commit: got.commit, split: got.split, url: got.url, sha256: got.sha256 } };
+    const dataset = datasetFromRows(await readRows(got.file), {
+      file: got.file,
+      dir: path.dirname(got.file),
+      local: false,
+      options,
+      name: `${nameOrPath}${options.split && options.split !== "test" ? `:${options.split}` : ""}`,
+    });
+    return {
+      ...dataset,
+      source: { repo: got.repo, revision: got.revision, commit: got.commit, split: got.split, url: got.url, sha256: got.sha256 },
+    };
   }
-  if (options.split !== undefined) throw new UsageError(`--split: only for the named datasets swe-bench-lite, swe-bench-verified and swe-bench (got --dataset ${nameOrPath})`);
+  if (options.split !== undefined)
+    throw new UsageError(
+      `--split: only for the named datasets swe-bench-lite, swe-bench-verified and swe-bench (got --dataset ${nameOrPath})`,
+    );
   const resolved = resolveDatasetPath(nameOrPath, cwd);
   if (resolved.file.endsWith(".parquet")) {
     const { readRows } = await import("./rows.js");
@@ -168,7 +181,10 @@ function readJsonRows(file: string): DatasetRow[] {
 }
 
 /** Validates rows into tasks: the first problem stops loading, named by its row and field. */
-function datasetFromRows<T extends Task>(rows: readonly DatasetRow[], ctx: { file: string; dir: string; local: boolean; options: LoadOptions<T>; name?: string }): Dataset<T> {
+function datasetFromRows<T extends Task>(
+  rows: readonly DatasetRow[],
+  ctx: { file: string; dir: string; local: boolean; options: LoadOptions<T>; name?: string },
+): Dataset<T> {
   const { file, dir, local, options } = ctx;
   const tasks: T[] = [];
   const seen = new Map<string, string>();
@@ -189,7 +205,10 @@ function datasetFromRows<T extends Task>(rows: readonly DatasetRow[], ctx: { fil
     if (previous !== undefined) {
       throw new UsageError(`${where}: field instance_id: duplicate "${task.instance_id}" (first ${previous})`);
     }
-    seen.set(task.instance_id, where.startsWith(`${file}:`) ? `on line ${where.slice(file.length + 1)}` : `at ${where.slice(file.length) || where}`);
+    seen.set(
+      task.instance_id,
+      where.startsWith(`${file}:`) ? `on line ${where.slice(file.length + 1)}` : `at ${where.slice(file.length) || where}`,
+    );
     if (local) {
       const repoRoot = path.join(dir, "repos");
       const repoDir = path.resolve(repoRoot, task.instance_id);

@@ -30,7 +30,9 @@ export const GOLD_MODEL = "gold";
 
 /** `gold`: one prediction per task, its own `patch`. */
 export function goldPredictions(tasks: readonly Task[]): Predictions {
-  const byId = new Map(tasks.map((t) => [t.instance_id, { instance_id: t.instance_id, model_name_or_path: GOLD_MODEL, model_patch: t.patch }]));
+  const byId = new Map(
+    tasks.map((t) => [t.instance_id, { instance_id: t.instance_id, model_name_or_path: GOLD_MODEL, model_patch: t.patch }]),
+  );
   const hash = createHash("sha256");
   for (const t of tasks) hash.update(`${t.instance_id}\0${t.patch}\0`);
   return { source: GOLD_MODEL, hash: hash.digest("hex"), byModel: new Map([[GOLD_MODEL, byId]]) };
@@ -65,7 +67,8 @@ export function loadPredictions(file: string, knownIds: ReadonlySet<string>, cwd
       throw new UsageError(`${full}: invalid JSON (${(err as Error).message})`);
     }
     if (Array.isArray(doc)) for (const [i, value] of doc.entries()) entries.push({ where: `${full}[${i}]`, value });
-    else if (typeof doc === "object" && doc !== null) for (const [key, value] of Object.entries(doc)) entries.push({ where: `${full}[${JSON.stringify(key)}]`, value, key });
+    else if (typeof doc === "object" && doc !== null)
+      for (const [key, value] of Object.entries(doc)) entries.push({ where: `${full}[${JSON.stringify(key)}]`, value, key });
     else throw new UsageError(`${full}: expected a list of predictions or an object keyed by instance id, got ${typeof doc}`);
   } else {
     throw new UsageError(`--predictions ${file}: expected a .jsonl or .json file, or gold`);
@@ -74,11 +77,16 @@ export function loadPredictions(file: string, knownIds: ReadonlySet<string>, cwd
   const firstSeen = new Map<string, string>();
   for (const { where, value, key } of entries) {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new UsageError(`${where}: expected a JSON object, got ${Array.isArray(value) ? "array" : value === null ? "null" : typeof value}`);
+      throw new UsageError(
+        `${where}: expected a JSON object, got ${Array.isArray(value) ? "array" : value === null ? "null" : typeof value}`,
+      );
     }
     const row = value as Record<string, unknown>;
     const id = row["instance_id"] ?? key;
-    if (typeof id !== "string" || id === "") throw new UsageError(`${where}: field instance_id: expected a non-empty string (got ${JSON.stringify(row["instance_id"]) ?? "missing"})`);
+    if (typeof id !== "string" || id === "")
+      throw new UsageError(
+        `${where}: field instance_id: expected a non-empty string (got ${JSON.stringify(row["instance_id"]) ?? "missing"})`,
+      );
     if (key !== undefined && row["instance_id"] !== undefined && row["instance_id"] !== key) {
       throw new UsageError(`${where}: field instance_id: "${String(row["instance_id"])}" differs from its key "${key}"`);
     }

@@ -36,11 +36,16 @@ export interface GradeAttemptInput {
 export async function gradeAttempt(input: GradeAttemptInput): Promise<GradeResult> {
   const { task, patch } = input;
   const fresh = (): Promise<GradeResult> =>
-    gradeTask(task, patch, { create: input.createWorkspace }, {
-      image: input.image,
-      labels: { ...input.labels, "bench.role": "grading" },
-      timeoutSec: input.timeoutSec,
-    });
+    gradeTask(
+      task,
+      patch,
+      { create: input.createWorkspace },
+      {
+        image: input.image,
+        labels: { ...input.labels, "bench.role": "grading" },
+        timeoutSec: input.timeoutSec,
+      },
+    );
   const workspace = input.agentWorkspace?.take();
   if (workspace === undefined) {
     input.onWorkspace?.({ workspace: "new" });

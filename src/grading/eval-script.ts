@@ -175,4 +175,3 @@ function testCommands(testCmd: string | string[], directives: string[]): string[
   if (last === undefined) throw new Error("spec has an empty test_cmd list");
   return [...commands, [last, ...directives.map(shellWord)].join(" ")];
 }
-

@@ -4,7 +4,14 @@
 // SWE-bench's verdict rule (src/grading/swebench-grading.ts).
 
 import { listedTestFiles, makeEvalScript, TEST_PATCH_APPLY_FAILED, testDirectives } from "./eval-script.js";
-import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS, gradeLog, instanceReport, type InstanceReportEntry, type TestsReport } from "./swebench-grading.js";
+import {
+  APPLY_PATCH_FAIL,
+  APPLY_PATCH_PASS,
+  gradeLog,
+  instanceReport,
+  type InstanceReportEntry,
+  type TestsReport,
+} from "./swebench-grading.js";
 import type { Task } from "../datasets/types.js";
 import { gradingOf, type GradedTask, type TaskGrading } from "./task-grading.js";
 import { workspaceSpec } from "./workspace.js";
@@ -56,7 +63,12 @@ export function gradingWorkspaceSpec(task: Task, image: string, labels: Record<s
 }
 
 /** Grades in a new workspace of the task (removed afterwards). */
-export async function gradeTask(task: GradedTask, modelPatch: string, provider: SandboxProvider, options: GradeOptions): Promise<GradeResult> {
+export async function gradeTask(
+  task: GradedTask,
+  modelPatch: string,
+  provider: SandboxProvider,
+  options: GradeOptions,
+): Promise<GradeResult> {
   const sandbox = await provider.create(gradingWorkspaceSpec(task, options.image, options.labels));
   try {
     return await gradeInSandbox(task, modelPatch, sandbox, options);
@@ -78,7 +90,12 @@ const ALREADY_APPLIED = "git apply --check --reverse /tmp/patch.diff";
 const MAX_LOG_BYTES = 50_000_000;
 
 /** Grades in a workspace at the task's base state (new, or reset: Sandbox.reset); the caller removes it. */
-export async function gradeInSandbox(task: GradedTask, modelPatch: string, sandbox: Sandbox, options: Pick<GradeOptions, "timeoutSec" | "runEmpty">): Promise<GradeResult> {
+export async function gradeInSandbox(
+  task: GradedTask,
+  modelPatch: string,
+  sandbox: Sandbox,
+  options: Pick<GradeOptions, "timeoutSec" | "runEmpty">,
+): Promise<GradeResult> {
   const grading = gradingOf(task);
   const ids = [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS];
   const log: string[] = [];
@@ -103,7 +120,13 @@ export async function gradeInSandbox(task: GradedTask, modelPatch: string, sandb
     const applied = await applyModelPatch(sandbox, modelPatch, log);
     if (!applied) {
       log.push(APPLY_PATCH_FAIL);
-      return notRun({ class: "patch_apply", message: "the model patch does not apply (git apply, --3way, --reject, patch --forward --fuzz=5 all failed)" }, false);
+      return notRun(
+        {
+          class: "patch_apply",
+          message: "the model patch does not apply (git apply, --3way, --reject, patch --forward --fuzz=5 all failed)",
+        },
+        false,
+      );
     }
     log.push(APPLY_PATCH_PASS);
   }
@@ -149,7 +172,9 @@ export async function gradeInSandbox(task: GradedTask, modelPatch: string, sandb
       testsStatus: verdict.testsStatus,
       infraFailure: verdict.infraFailure,
     }),
-    ...(verdict.gradable ? {} : { failure: { class: "no_test_results" as const, message: verdict.error ?? "the log has no test results" } }),
+    ...(verdict.gradable
+      ? {}
+      : { failure: { class: "no_test_results" as const, message: verdict.error ?? "the log has no test results" } }),
   };
 }
 
@@ -180,12 +205,20 @@ async function applyModelPatch(sandbox: Sandbox, modelPatch: string, log: string
 export function evalScriptOf(task: GradedTask, grading: TaskGrading = gradingOf(task)): string {
   if (grading.evalScript !== undefined) return grading.evalScript.endsWith("\n") ? grading.evalScript : `${grading.evalScript}\n`;
   const directives = grading.directives ? testDirectives(task, listedTestFiles([...task.FAIL_TO_PASS, ...task.PASS_TO_PASS])) : [];
-  const script = makeEvalScript({ repo: task.repo, base_commit: task.base_commit, test_patch: task.test_patch, spec: grading.spec!, directives });
+  const script = makeEvalScript({
+    repo: task.repo,
+    base_commit: task.base_commit,
+    test_patch: task.test_patch,
+    spec: grading.spec!,
+    directives,
+  });
   if (task.repoDir === undefined) return script;
   return script
     .split("\n")
     .map((line) =>
-      line === "source /opt/miniconda3/bin/activate" || line === "conda activate testbed" ? `[ -f /opt/miniconda3/bin/activate ] && ${line}` : line,
+      line === "source /opt/miniconda3/bin/activate" || line === "conda activate testbed"
+        ? `[ -f /opt/miniconda3/bin/activate ] && ${line}`
+        : line,
     )
     .join("\n");
 }

@@ -162,7 +162,10 @@ const matplotlib: Record<string, RepoSpec> = {
   ...each(["3.0"], {
     python: "3.7",
     install: PIP_INSTALL_E,
-    pre_install: ["apt-get -y update && apt-get -y upgrade && apt-get install -y imagemagick ffmpeg libfreetype6-dev pkg-config", ...QHULL_STEPS],
+    pre_install: [
+      "apt-get -y update && apt-get -y upgrade && apt-get install -y imagemagick ffmpeg libfreetype6-dev pkg-config",
+      ...QHULL_STEPS,
+    ],
     test_cmd: TEST_PYTEST,
   }),
   ...each(["2.0", "2.1", "2.2", "1.0", "1.1", "1.2", "1.3", "1.4", "1.5"], {
@@ -210,7 +213,28 @@ const pylint = each(["2.10", "2.11", "2.13", "2.14", "2.15", "2.16", "2.17", "2.
 amend(pylint, ["2.8"], (s) => ({ ...s, pre_install: ["apt-get update && apt-get install -y libenchant-2-dev hunspell-en-us"] }));
 
 const pytest = each(
-  ["4.4", "4.5", "4.6", "5.0", "5.1", "5.2", "5.3", "5.4", "6.0", "6.2", "6.3", "7.0", "7.1", "7.2", "7.4", "8.0", "8.1", "8.2", "8.3", "8.4"],
+  [
+    "4.4",
+    "4.5",
+    "4.6",
+    "5.0",
+    "5.1",
+    "5.2",
+    "5.3",
+    "5.4",
+    "6.0",
+    "6.2",
+    "6.3",
+    "7.0",
+    "7.1",
+    "7.2",
+    "7.4",
+    "8.0",
+    "8.1",
+    "8.2",
+    "8.3",
+    "8.4",
+  ],
   { python: "3.9", install: PIP_INSTALL_E, test_cmd: TEST_PYTEST },
 );
 amend(pytest, ["6.3"], (s) => ({ ...s, pre_install: ["sed -i 's/>=>=/>=/' setup.cfg"] }));
@@ -231,7 +255,12 @@ const sphinx = each(
     ...["4.5", "5.0", "5.1", "5.2", "5.3", "6.0", "6.2", "7.0", "7.1", "7.2"],
     ...["7.3", "7.4", "8.0", "8.1"],
   ],
-  { python: "3.9", install: "python -m pip install -e .[test]", pre_install: ["sed -i 's/pytest/pytest -rA/' tox.ini"], test_cmd: TEST_SPHINX },
+  {
+    python: "3.9",
+    install: "python -m pip install -e .[test]",
+    pre_install: ["sed -i 's/pytest/pytest -rA/' tox.ini"],
+    test_cmd: TEST_SPHINX,
+  },
 );
 const SPHINX_PINS_3_4 = [
   "sed -i 's/Jinja2>=2.3/Jinja2<3.0/' setup.py",
@@ -241,7 +270,9 @@ const SPHINX_PINS_3_4 = [
   "sed -i 's/alabaster>=0.7,<0.8/alabaster>=0.7,<0.7.12/' setup.py",
   `sed -i "s/'packaging',/'packaging', 'markupsafe<=2.0.1',/" setup.py`,
 ];
-const addPreInstall = (extra: string[]) => (s: RepoSpec): RepoSpec => ({ ...s, pre_install: [...(s.pre_install ?? []), ...extra] });
+const addPreInstall =
+  (extra: string[]) =>
+  (s: RepoSpec): RepoSpec => ({ ...s, pre_install: [...(s.pre_install ?? []), ...extra] });
 amend(sphinx, ["3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "4.0", "4.1", "4.2", "4.3", "4.4"], addPreInstall(SPHINX_PINS_3_4));
 amend(
   sphinx,
@@ -320,7 +351,11 @@ const text = z.string({ error: "expected a string" });
 const textList = z.array(text, { error: "expected a list of strings" });
 const specEntrySchema = z.strictObject(
   {
-    test_cmd: z.union([z.string(), z.array(z.string()).min(1, { error: "expected a non-empty list" })], { error: "expected a string or list of strings" }).optional(),
+    test_cmd: z
+      .union([z.string(), z.array(z.string()).min(1, { error: "expected a non-empty list" })], {
+        error: "expected a string or list of strings",
+      })
+      .optional(),
     eval_commands: textList.optional(),
     pre_install: textList.optional(),
     install: text.optional(),
@@ -331,7 +366,9 @@ const specEntrySchema = z.strictObject(
 );
 const specsFileSchema = z.record(
   z.string().regex(/^[^/\s]+\/[^/\s]+$/, { error: "expected a repository as <owner>/<repo>" }),
-  z.record(z.string().min(1, { error: "expected a non-empty version" }), specEntrySchema, { error: typeError("expected a mapping of version to spec") }),
+  z.record(z.string().min(1, { error: "expected a non-empty version" }), specEntrySchema, {
+    error: typeError("expected a mapping of version to spec"),
+  }),
   { error: typeError("expected a mapping of <owner>/<repo> to versions") },
 );
 
@@ -390,7 +427,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.map((key) => (key === "" ? '""' : String(key)));
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys;
-    const field = keys.length === 1 ? `${[...where, keys[0]].join(".")}: unknown field` : `${where.join(".")}: unknown fields ${keys.join(", ")}`;
+    const field =
+      keys.length === 1 ? `${[...where, keys[0]].join(".")}: unknown field` : `${where.join(".")}: unknown fields ${keys.join(", ")}`;
     return `${field} (known: ${Object.keys(specEntrySchema.shape).join(", ")})`;
   }
   if (issue.code === "invalid_key") {

@@ -54,22 +54,32 @@ export function resolveGrading(task: Task, where: string, local: boolean, option
   const repoParser = REPO_LOG_PARSER[task.repo];
   if (task.eval_script !== undefined) {
     const parser = rowParser ?? repoParser;
-    if (parser === undefined) throw new UsageError(`${where}: field log_parser: required with eval_script for repo ${task.repo} (no parser known for it)`);
+    if (parser === undefined)
+      throw new UsageError(`${where}: field log_parser: required with eval_script for repo ${task.repo} (no parser known for it)`);
     return { source: "row", parser, evalScript: task.eval_script, directives: false };
   }
-  if (task.test_cmd !== undefined) return { source: "test_cmd", parser: rowParser ?? "pytest", spec: { test_cmd: task.test_cmd }, directives: false };
+  if (task.test_cmd !== undefined)
+    return { source: "test_cmd", parser: rowParser ?? "pytest", spec: { test_cmd: task.test_cmd }, directives: false };
   const own = options.specs !== undefined && task.version !== undefined ? options.specs[task.repo]?.[task.version] : undefined;
   const spec = specFor(task.repo, task.version ?? "", options.specs);
   if (spec !== undefined) {
     const specParser = spec.log_parser !== undefined ? parserFromName(spec.log_parser) : undefined;
     if (spec.log_parser !== undefined && specParser === undefined) {
-      throw new UsageError(`${options.specsFile ?? "--specs"}: ${task.repo}.${task.version}.log_parser: unknown parser "${spec.log_parser}" (known: ${knownParserNames().join(", ")})`);
+      throw new UsageError(
+        `${options.specsFile ?? "--specs"}: ${task.repo}.${task.version}.log_parser: unknown parser "${spec.log_parser}" (known: ${knownParserNames().join(", ")})`,
+      );
     }
-    return { source: own !== undefined ? "specs-file" : "spec", parser: rowParser ?? specParser ?? repoParser ?? "pytest", spec, directives: true };
+    return {
+      source: own !== undefined ? "specs-file" : "spec",
+      parser: rowParser ?? specParser ?? repoParser ?? "pytest",
+      spec,
+      directives: true,
+    };
   }
   if (local) return { source: "default", parser: rowParser ?? "pytest", spec: { test_cmd: DEFAULT_TEST_CMD }, directives: true };
   const versions = Object.keys(SWEBENCH_SPECS[task.repo] ?? {});
-  const known = versions.length > 0 ? `known versions of ${task.repo}: ${versions.join(", ")}` : `${task.repo} is not one of SWE-bench's repositories`;
+  const known =
+    versions.length > 0 ? `known versions of ${task.repo}: ${versions.join(", ")}` : `${task.repo} is not one of SWE-bench's repositories`;
   throw new UsageError(
     `${where}: field version: no SWE-bench spec for ${task.repo} version ${task.version === undefined ? "(missing)" : JSON.stringify(task.version)} (${known}); ` +
       "give one with --specs FILE, or a test_cmd / eval_script in the row",

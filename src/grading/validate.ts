@@ -56,8 +56,11 @@ export async function validateDataset(
             );
           }
           const empty = await gradeTask(task, "", provider, { image: where, labels, runEmpty: true });
-          if (empty.resolved) problems.push(`${task.instance_id}: the empty patch already resolves the task (FAIL_TO_PASS tests pass without a fix)`);
-          options.log?.(`${task.instance_id}: gold ${gold.resolved ? "resolves" : "FAILS"}, empty patch ${empty.resolved ? "RESOLVES" : "does not resolve"}`);
+          if (empty.resolved)
+            problems.push(`${task.instance_id}: the empty patch already resolves the task (FAIL_TO_PASS tests pass without a fix)`);
+          options.log?.(
+            `${task.instance_id}: gold ${gold.resolved ? "resolves" : "FAILS"}, empty patch ${empty.resolved ? "RESOLVES" : "does not resolve"}`,
+          );
         } catch (err) {
           problems.push(`${task.instance_id}: could not grade (${errorMessage(err)})`);
         }

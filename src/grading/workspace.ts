@@ -20,7 +20,8 @@ export function workspaceSpec(task: Task, defaultImage: string, labels: Record<s
 }
 
 /** Activates SWE-bench's conda env where the image has it (official images do; an image without conda is left as is). */
-export const SWEBENCH_ACTIVATE = "if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi";
+export const SWEBENCH_ACTIVATE =
+  "if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi";
 
 /**
  * The agent's workspace may be graded in after Sandbox.reset (--grading-workspace reuse): reset is equivalent to a new
@@ -28,7 +29,13 @@ export const SWEBENCH_ACTIVATE = "if [ -f /opt/miniconda3/bin/activate ]; then s
  * non-root user. `fresh` always grades in a new one.
  */
 export function reusableForGrading(task: Task, workspace: Pick<Sandbox, "reset">, mode: "reuse" | "fresh" = "reuse"): boolean {
-  return mode !== "fresh" && task.repoDir !== undefined && task.image === undefined && taskUser(task) !== undefined && workspace.reset !== undefined;
+  return (
+    mode !== "fresh" &&
+    task.repoDir !== undefined &&
+    task.image === undefined &&
+    taskUser(task) !== undefined &&
+    workspace.reset !== undefined
+  );
 }
 
 /**
@@ -56,6 +63,8 @@ export class WorkspaceLease {
 
   /** Removes the workspace if the lease still holds it; later calls do nothing. */
   async dispose(): Promise<void> {
-    await this.take()?.remove().catch(() => undefined);
+    await this.take()
+      ?.remove()
+      .catch(() => undefined);
   }
 }

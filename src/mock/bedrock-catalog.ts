@@ -20,18 +20,70 @@ interface CatalogModel {
  * leave out (legacy, embeddings, no streaming). Any model id works for Converse; these are only listed.
  */
 const CATALOG: readonly CatalogModel[] = [
-  { modelId: "anthropic.claude-sonnet-4-20250514-v1:0", modelName: "Claude Sonnet 4", providerName: "Anthropic", outputModalities: ["TEXT"], responseStreamingSupported: true, inferenceTypesSupported: ["INFERENCE_PROFILE"], status: "ACTIVE" },
-  { modelId: "anthropic.claude-3-5-sonnet-20240620-v1:0", modelName: "Claude 3.5 Sonnet", providerName: "Anthropic", outputModalities: ["TEXT"], responseStreamingSupported: true, inferenceTypesSupported: ["ON_DEMAND", "INFERENCE_PROFILE"], status: "ACTIVE" },
-  { modelId: "anthropic.claude-v2:1", modelName: "Claude", providerName: "Anthropic", outputModalities: ["TEXT"], responseStreamingSupported: true, inferenceTypesSupported: ["ON_DEMAND"], status: "LEGACY" },
-  { modelId: "amazon.nova-pro-v1:0", modelName: "Nova Pro", providerName: "Amazon", outputModalities: ["TEXT"], responseStreamingSupported: true, inferenceTypesSupported: ["ON_DEMAND", "INFERENCE_PROFILE"], status: "ACTIVE" },
-  { modelId: "amazon.titan-embed-text-v2:0", modelName: "Titan Text Embeddings V2", providerName: "Amazon", outputModalities: ["EMBEDDING"], responseStreamingSupported: false, inferenceTypesSupported: ["ON_DEMAND"], status: "ACTIVE" },
-  { modelId: "cohere.rerank-v3-5:0", modelName: "Rerank 3.5", providerName: "Cohere", outputModalities: ["TEXT"], responseStreamingSupported: false, inferenceTypesSupported: ["ON_DEMAND"], status: "ACTIVE" },
+  {
+    modelId: "anthropic.claude-sonnet-4-20250514-v1:0",
+    modelName: "Claude Sonnet 4",
+    providerName: "Anthropic",
+    outputModalities: ["TEXT"],
+    responseStreamingSupported: true,
+    inferenceTypesSupported: ["INFERENCE_PROFILE"],
+    status: "ACTIVE",
+  },
+  {
+    modelId: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    modelName: "Claude 3.5 Sonnet",
+    providerName: "Anthropic",
+    outputModalities: ["TEXT"],
+    responseStreamingSupported: true,
+    inferenceTypesSupported: ["ON_DEMAND", "INFERENCE_PROFILE"],
+    status: "ACTIVE",
+  },
+  {
+    modelId: "anthropic.claude-v2:1",
+    modelName: "Claude",
+    providerName: "Anthropic",
+    outputModalities: ["TEXT"],
+    responseStreamingSupported: true,
+    inferenceTypesSupported: ["ON_DEMAND"],
+    status: "LEGACY",
+  },
+  {
+    modelId: "amazon.nova-pro-v1:0",
+    modelName: "Nova Pro",
+    providerName: "Amazon",
+    outputModalities: ["TEXT"],
+    responseStreamingSupported: true,
+    inferenceTypesSupported: ["ON_DEMAND", "INFERENCE_PROFILE"],
+    status: "ACTIVE",
+  },
+  {
+    modelId: "amazon.titan-embed-text-v2:0",
+    modelName: "Titan Text Embeddings V2",
+    providerName: "Amazon",
+    outputModalities: ["EMBEDDING"],
+    responseStreamingSupported: false,
+    inferenceTypesSupported: ["ON_DEMAND"],
+    status: "ACTIVE",
+  },
+  {
+    modelId: "cohere.rerank-v3-5:0",
+    modelName: "Rerank 3.5",
+    providerName: "Cohere",
+    outputModalities: ["TEXT"],
+    responseStreamingSupported: false,
+    inferenceTypesSupported: ["ON_DEMAND"],
+    status: "ACTIVE",
+  },
 ];
 
 /** System-defined inference profiles: prefix → the catalogue models it routes. */
 const PROFILES: readonly { prefix: string; geography: string; modelIds: readonly string[] }[] = [
   { prefix: "global", geography: "Global", modelIds: ["anthropic.claude-sonnet-4-20250514-v1:0"] },
-  { prefix: "us", geography: "US", modelIds: ["anthropic.claude-sonnet-4-20250514-v1:0", "anthropic.claude-3-5-sonnet-20240620-v1:0", "amazon.nova-pro-v1:0"] },
+  {
+    prefix: "us",
+    geography: "US",
+    modelIds: ["anthropic.claude-sonnet-4-20250514-v1:0", "anthropic.claude-3-5-sonnet-20240620-v1:0", "amazon.nova-pro-v1:0"],
+  },
   { prefix: "eu", geography: "EU", modelIds: ["anthropic.claude-sonnet-4-20250514-v1:0", "amazon.nova-pro-v1:0"] },
   { prefix: "apac", geography: "APAC", modelIds: ["anthropic.claude-sonnet-4-20250514-v1:0"] },
 ];

@@ -11,7 +11,8 @@ export function invalid(message: string): MockHttpError {
 
 export function checkAuth(call: IncomingCall): void {
   // Signatures are not verified; a request with no auth at all is what the real service refuses outright.
-  if (!call.headers["authorization"]) throw new MockHttpError({ status: 403, type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" });
+  if (!call.headers["authorization"])
+    throw new MockHttpError({ status: 403, type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" });
 }
 
 export function parseBody(call: IncomingCall): Json {
@@ -19,9 +20,18 @@ export function parseBody(call: IncomingCall): Json {
   try {
     body = JSON.parse(call.body.toString("utf8"));
   } catch {
-    throw new MockHttpError({ status: 400, type: "SerializationException", message: "Malformed input request, please reformat your input and try again." });
+    throw new MockHttpError({
+      status: 400,
+      type: "SerializationException",
+      message: "Malformed input request, please reformat your input and try again.",
+    });
   }
-  if (!isObject(body)) throw new MockHttpError({ status: 400, type: "SerializationException", message: "Malformed input request, please reformat your input and try again." });
+  if (!isObject(body))
+    throw new MockHttpError({
+      status: 400,
+      type: "SerializationException",
+      message: "Malformed input request, please reformat your input and try again.",
+    });
   return body;
 }
 
@@ -37,7 +47,13 @@ export interface ParsedRequest {
   cachePrefixChars: number | undefined;
 }
 
-function parseTools(body: Json): { tools: ToolSpec[]; toolChoice: ToolChoice | undefined; defined: boolean; cacheChars: number | undefined; chars: number } {
+function parseTools(body: Json): {
+  tools: ToolSpec[];
+  toolChoice: ToolChoice | undefined;
+  defined: boolean;
+  cacheChars: number | undefined;
+  chars: number;
+} {
   const config = body["toolConfig"];
   if (config === undefined || config === null) return { tools: [], toolChoice: undefined, defined: false, cacheChars: undefined, chars: 0 };
   if (!isObject(config) || !Array.isArray(config["tools"]) || config["tools"].length === 0) {
@@ -56,13 +72,21 @@ function parseTools(body: Json): { tools: ToolSpec[]; toolChoice: ToolChoice | u
       throw invalid(`toolConfig.tools.${i}: expected {toolSpec: {name, description?, inputSchema: {json}}}.`);
     }
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec["name"])) {
-      throw invalid(`1 validation error detected: Value '${spec["name"]}' at 'toolConfig.tools.${i}.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`);
+      throw invalid(
+        `1 validation error detected: Value '${spec["name"]}' at 'toolConfig.tools.${i}.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`,
+      );
     }
     if (spec["description"] !== undefined && (typeof spec["description"] !== "string" || spec["description"] === "")) {
-      throw invalid(`1 validation error detected: Value at 'toolConfig.tools.${i}.member.toolSpec.description' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+      throw invalid(
+        `1 validation error detected: Value at 'toolConfig.tools.${i}.member.toolSpec.description' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+      );
     }
     chars += JSON.stringify(t).length;
-    tools.push({ name: spec["name"], description: typeof spec["description"] === "string" ? spec["description"] : "", parameters: spec["inputSchema"]["json"] });
+    tools.push({
+      name: spec["name"],
+      description: typeof spec["description"] === "string" ? spec["description"] : "",
+      parameters: spec["inputSchema"]["json"],
+    });
   });
   let toolChoice: ToolChoice | undefined;
   const choice = config["toolChoice"];
@@ -88,7 +112,8 @@ function parseSystem(body: Json): { system: string; cacheChars: number | undefin
       return;
     }
     if (!isObject(b) || typeof b["text"] !== "string") throw invalid(`system.${i}: expected {text} or {cachePoint}.`);
-    if (b["text"].trim() === "") throw invalid(`The text field in the SystemContentBlock object at system.${i} is blank. Add text to the text field, and try again.`);
+    if (b["text"].trim() === "")
+      throw invalid(`The text field in the SystemContentBlock object at system.${i} is blank. Add text to the text field, and try again.`);
     chars += b["text"].length;
     texts.push(b["text"]);
   });
@@ -128,16 +153,23 @@ class ConverseMessages {
     if (!isObject(m)) throw invalid(`messages.${i}: expected a Message object.`);
     const role = m["role"];
     if (role !== "user" && role !== "assistant") {
-      throw invalid(`1 validation error detected: Value '${String(role)}' at 'messages.${i}.member.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]`);
+      throw invalid(
+        `1 validation error detected: Value '${String(role)}' at 'messages.${i}.member.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]`,
+      );
     }
-    if (i === 0 && role !== "user") throw invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
+    if (i === 0 && role !== "user")
+      throw invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
     if (role === this.#previous) {
-      throw invalid("A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.");
+      throw invalid(
+        "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.",
+      );
     }
     this.#previous = role;
     const content = m["content"];
     if (!Array.isArray(content) || content.length === 0) {
-      throw invalid(`The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`);
+      throw invalid(
+        `The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`,
+      );
     }
     const blocks: Blocks = { parts: [], texts: [], calls: [], reasoning: [], results: [], answered: new Set() };
     for (const [j, block] of content.entries()) this.#block(block, role, blocks, i, j);
@@ -155,7 +187,12 @@ class ConverseMessages {
       this.messages.push(...blocks.results);
       if (blocks.parts.length > 0) this.messages.push({ role: "user", content: blocks.parts });
     } else {
-      this.messages.push({ role: "assistant", text: blocks.texts.join("\n"), toolCalls: blocks.calls, ...(blocks.reasoning.length > 0 ? { reasoning: blocks.reasoning } : {}) });
+      this.messages.push({
+        role: "assistant",
+        text: blocks.texts.join("\n"),
+        toolCalls: blocks.calls,
+        ...(blocks.reasoning.length > 0 ? { reasoning: blocks.reasoning } : {}),
+      });
       this.#open = new Map(blocks.calls.map((c) => [c.id, c.name]));
     }
   }
@@ -169,14 +206,16 @@ class ConverseMessages {
     }
     this.chars += JSON.stringify(b).length;
     if (typeof b["text"] === "string") {
-      if (b["text"].trim() === "") throw invalid(`The text field in the ContentBlock object at ${at} is blank. Add text to the text field, and try again.`);
+      if (b["text"].trim() === "")
+        throw invalid(`The text field in the ContentBlock object at ${at} is blank. Add text to the text field, and try again.`);
       if (role === "user") blocks.parts.push({ type: "text", text: b["text"] });
       else blocks.texts.push(b["text"]);
     } else if (isObject(b["image"])) {
       const image = b["image"];
       const source = isObject(image["source"]) ? image["source"] : {};
       const mediaType = IMAGE_TYPES[String(image["format"])];
-      if (!mediaType || typeof source["bytes"] !== "string") throw invalid(`${at}.image: expected {format: png|jpeg|gif|webp, source: {bytes}}.`);
+      if (!mediaType || typeof source["bytes"] !== "string")
+        throw invalid(`${at}.image: expected {format: png|jpeg|gif|webp, source: {bytes}}.`);
       blocks.parts.push({ type: "image", mediaType, data: source["bytes"] });
     } else if (isObject(b["toolUse"])) {
       const use = b["toolUse"];
@@ -193,7 +232,12 @@ class ConverseMessages {
       const r = b["reasoningContent"];
       if (isObject(r["reasoningText"])) {
         const t = r["reasoningText"];
-        blocks.reasoning.push({ type: "reasoning", text: String(t["text"] ?? ""), ...(typeof t["signature"] === "string" ? { signature: t["signature"] } : {}), provider: "bedrock" });
+        blocks.reasoning.push({
+          type: "reasoning",
+          text: String(t["text"] ?? ""),
+          ...(typeof t["signature"] === "string" ? { signature: t["signature"] } : {}),
+          provider: "bedrock",
+        });
       } else if (typeof r["redactedContent"] === "string") {
         blocks.reasoning.push({ type: "reasoning", text: "", redacted: r["redactedContent"], provider: "bedrock" });
       }
@@ -205,7 +249,8 @@ class ConverseMessages {
 
   #toolResult(result: Json, blocks: Blocks, at: string, i: number, j: number): void {
     const id = result["toolUseId"];
-    if (typeof id !== "string" || !Array.isArray(result["content"])) throw invalid(`${at}.toolResult: expected {toolUseId, content: [...], status?}.`);
+    if (typeof id !== "string" || !Array.isArray(result["content"]))
+      throw invalid(`${at}.toolResult: expected {toolUseId, content: [...], status?}.`);
     if (result["status"] !== undefined && !this.#claude) {
       throw invalid("This model doesn't support the toolResult.status field. Update the request and try again.");
     }
@@ -221,16 +266,26 @@ class ConverseMessages {
       if (isObject(c) && typeof c["text"] === "string") out.push({ type: "text", text: c["text"] });
       else if (isObject(c) && c["json"] !== undefined) out.push({ type: "text", text: JSON.stringify(c["json"]) });
       else if (isObject(c) && isObject(c["image"]) && isObject(c["image"]["source"])) {
-        out.push({ type: "image", mediaType: IMAGE_TYPES[String(c["image"]["format"])] ?? "image/png", data: String(c["image"]["source"]["bytes"] ?? "") });
+        out.push({
+          type: "image",
+          mediaType: IMAGE_TYPES[String(c["image"]["format"])] ?? "image/png",
+          data: String(c["image"]["source"]["bytes"] ?? ""),
+        });
       }
     }
     blocks.results.push({ role: "tool", toolCallId: id, toolName: name, content: out, isError: result["status"] === "error" });
   }
 }
 
-function parseMessages(body: Json, modelId: string, toolsDefined: boolean, prefixChars: number): { messages: Message[]; cacheChars: number | undefined } {
+function parseMessages(
+  body: Json,
+  modelId: string,
+  toolsDefined: boolean,
+  prefixChars: number,
+): { messages: Message[]; cacheChars: number | undefined } {
   const raw = body["messages"];
-  if (!Array.isArray(raw) || raw.length === 0) throw invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
   const parsed = new ConverseMessages(modelId, toolsDefined, prefixChars);
   for (const [i, m] of raw.entries()) parsed.add(m, i);
   return { messages: parsed.messages, cacheChars: parsed.cacheChars };
@@ -239,7 +294,9 @@ function parseMessages(body: Json, modelId: string, toolsDefined: boolean, prefi
 function positiveInt(value: unknown, at: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw invalid(`1 validation error detected: Value '${String(value)}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+    throw invalid(
+      `1 validation error detected: Value '${String(value)}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+    );
   }
   return value;
 }

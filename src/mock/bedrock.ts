@@ -61,11 +61,16 @@ const isAwsType = (type: string): boolean => /^[A-Z][A-Za-z]*(Exception|Error)$/
  */
 export function bedrockError(spec: MockErrorSpec): { status: number; type: string; message: string } {
   if (isAwsType(spec.type)) return { status: spec.status, type: spec.type, message: spec.message };
-  if (spec.code === "context_length_exceeded") return { status: 400, type: "ValidationException", message: DEFAULT_MESSAGES["ContextOverflow"]! };
+  if (spec.code === "context_length_exceeded")
+    return { status: 400, type: "ValidationException", message: DEFAULT_MESSAGES["ContextOverflow"]! };
   if (spec.code === "insufficient_quota") {
     return { status: 400, type: "ServiceQuotaExceededException", message: DEFAULT_MESSAGES["ServiceQuotaExceededException"]! };
   }
-  const named = (status: number, type: string): { status: number; type: string; message: string } => ({ status, type, message: DEFAULT_MESSAGES[type]! });
+  const named = (status: number, type: string): { status: number; type: string; message: string } => ({
+    status,
+    type,
+    message: DEFAULT_MESSAGES[type]!,
+  });
   switch (spec.status) {
     case 401:
     case 403:
@@ -81,7 +86,8 @@ export function bedrockError(spec: MockErrorSpec): { status: number; type: strin
     case 503:
       return named(503, "ServiceUnavailableException");
     default:
-      if (spec.status >= 500) return { status: spec.status, type: "InternalServerException", message: DEFAULT_MESSAGES["InternalServerException"]! };
+      if (spec.status >= 500)
+        return { status: spec.status, type: "InternalServerException", message: DEFAULT_MESSAGES["InternalServerException"]! };
       return { status: spec.status, type: "ValidationException", message: spec.message };
   }
 }
@@ -101,7 +107,10 @@ function streamException(spec: MockErrorSpec): { member: string; message: string
 }
 
 function requestUuid(ctx: CallContext): string {
-  const hex = ctx.requestId.replace(/[^0-9a-f]/gi, "").padEnd(32, "0").slice(0, 32);
+  const hex = ctx.requestId
+    .replace(/[^0-9a-f]/gi, "")
+    .padEnd(32, "0")
+    .slice(0, 32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -126,7 +135,13 @@ export function bedrockUsage(reply: MockReply, parsed: Pick<ParsedRequest, "mess
   const later = parsed.messages.some((m) => m.role === "assistant");
   const read = later ? cached : 0;
   const write = later ? 0 : cached;
-  return { inputTokens: prompt - cached, outputTokens: output, totalTokens: prompt + output, cacheReadInputTokens: read, cacheWriteInputTokens: write };
+  return {
+    inputTokens: prompt - cached,
+    outputTokens: output,
+    totalTokens: prompt + output,
+    cacheReadInputTokens: read,
+    cacheWriteInputTokens: write,
+  };
 }
 
 const wireToolId = (id: string): string => `tooluse_${id}`;
@@ -171,7 +186,8 @@ function renderStream(reply: MockReply, parsed: ParsedRequest, ctx: CallContext,
   }
   for (const call of reply.toolCalls) {
     push("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId: wireToolId(call.id), name: call.name } } });
-    for (const piece of splitArguments(call.arguments)) push("contentBlockDelta", { contentBlockIndex: index, delta: { toolUse: { input: piece } } });
+    for (const piece of splitArguments(call.arguments))
+      push("contentBlockDelta", { contentBlockIndex: index, delta: { toolUse: { input: piece } } });
     push("contentBlockStop", { contentBlockIndex: index });
     index++;
   }
@@ -212,7 +228,11 @@ export function bedrockAdapter(): WireAdapter {
       };
     },
   });
-  const control = controlPlaneRoutes((ctx, body) => ({ status: 200, headers: headers(ctx, "application/json"), body: JSON.stringify(body) }));
+  const control = controlPlaneRoutes((ctx, body) => ({
+    status: 200,
+    headers: headers(ctx, "application/json"),
+    body: JSON.stringify(body),
+  }));
   return {
     name: "bedrock",
     route(method, path) {

@@ -108,7 +108,11 @@ function reasons(conversation: MockConversation): boolean {
 const REASONING_FACTOR: Record<string, number> = { minimal: 1, low: 2, medium: 4, high: 8, xhigh: 12 };
 
 /** Deterministic reasoning: a summary of what the reply does, and hidden tokens a few times its length. */
-export function reasoningFor(text: string, toolCalls: readonly ToolCall[], effort: string | undefined): { summary: string; tokens: number } {
+export function reasoningFor(
+  text: string,
+  toolCalls: readonly ToolCall[],
+  effort: string | undefined,
+): { summary: string; tokens: number } {
   const plan =
     toolCalls.length > 0
       ? `Next I will call ${toolCalls.map((c) => c.name).join(", ")} to make progress on the task.`

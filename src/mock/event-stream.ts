@@ -65,7 +65,8 @@ export function decodeFrames(bytes: Buffer): Frame[] {
     if (total < 16 || at + total > bytes.length) throw new Error(`event-stream: frame at byte ${at} claims ${total} bytes`);
     const frame = bytes.subarray(at, at + total);
     if (crc32(frame.subarray(0, 8)) !== frame.readUInt32BE(8)) throw new Error(`event-stream: prelude CRC mismatch at byte ${at}`);
-    if (crc32(frame.subarray(0, total - 4)) !== frame.readUInt32BE(total - 4)) throw new Error(`event-stream: message CRC mismatch at byte ${at}`);
+    if (crc32(frame.subarray(0, total - 4)) !== frame.readUInt32BE(total - 4))
+      throw new Error(`event-stream: message CRC mismatch at byte ${at}`);
     const headers: FrameHeaders = {};
     let h = PRELUDE;
     const end = PRELUDE + headLength;

@@ -166,7 +166,13 @@ export function httpFaultError(fault: HttpFault): MockErrorSpec {
 }
 
 function defaultError(status: number, code: string | null | undefined): MockErrorSpec {
-  const e = (message: string, type: string, c: string | null, param: string | null = null, headers: Record<string, string> = {}): MockErrorSpec => ({
+  const e = (
+    message: string,
+    type: string,
+    c: string | null,
+    param: string | null = null,
+    headers: Record<string, string> = {},
+  ): MockErrorSpec => ({
     status,
     message,
     type,

@@ -40,11 +40,13 @@ export interface MockFaultSettings {
 export function mockFaultSettings(flags: MockFaultFlags, prefix = "--mock-"): MockFaultSettings {
   const rate = (name: string, v: number | undefined): number => {
     if (v === undefined) return 0;
-    if (!(Number.isFinite(v) && v >= 0 && v <= 1)) throw new UsageError(`${prefix}${name}: expected a share from 0 to 1, got ${JSON.stringify(v)}`);
+    if (!(Number.isFinite(v) && v >= 0 && v <= 1))
+      throw new UsageError(`${prefix}${name}: expected a share from 0 to 1, got ${JSON.stringify(v)}`);
     return v;
   };
   const positive = (name: string, v: number | undefined): number | undefined => {
-    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new UsageError(`${prefix}${name}: expected a number above 0, got ${JSON.stringify(v)}`);
+    if (v !== undefined && !(Number.isFinite(v) && v > 0))
+      throw new UsageError(`${prefix}${name}: expected a number above 0, got ${JSON.stringify(v)}`);
     return v;
   };
   const seed = flags.seed ?? 1;
@@ -57,7 +59,10 @@ export function mockFaultSettings(flags: MockFaultFlags, prefix = "--mock-"): Mo
   if (cut > 0) rates.push({ fault: faults.cut(), rate: cut });
   const hang = rate("hang-rate", flags.hangRate);
   if (hang > 0) rates.push({ fault: faults.hang(), rate: hang });
-  if (fault + reset + cut + hang > 1) throw new UsageError(`${prefix}fault-rate, reset-rate, cut-rate and hang-rate: expected a sum of at most 1, got ${fault + reset + cut + hang}`);
+  if (fault + reset + cut + hang > 1)
+    throw new UsageError(
+      `${prefix}fault-rate, reset-rate, cut-rate and hang-rate: expected a sum of at most 1, got ${fault + reset + cut + hang}`,
+    );
   const rpm = positive("rpm", flags.rpm);
   const tpm = positive("tpm", flags.tpm);
   const windowMs = positive("quota-window-ms", flags.quotaWindowMs);

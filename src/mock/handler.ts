@@ -9,7 +9,17 @@ import { RESET_GRACE_MS, sleep, type Exchange } from "./exchange.js";
 import { httpFaultError, streamFaultError, type Fault, type FaultKind, type FaultPlan, type HttpFault, type ResetFault } from "./faults.js";
 import type { PolicyName } from "./policy-names.js";
 import type { MockQuota } from "./quota.js";
-import { MockHttpError, type CallContext, type HttpAnswer, type IncomingCall, type MockErrorSpec, type MockReply, type ParsedCall, type WireAdapter, type WireRoute } from "./wire.js";
+import {
+  MockHttpError,
+  type CallContext,
+  type HttpAnswer,
+  type IncomingCall,
+  type MockErrorSpec,
+  type MockReply,
+  type ParsedCall,
+  type WireAdapter,
+  type WireRoute,
+} from "./wire.js";
 
 export interface MockRequestRecord {
   /** 1-based arrival order. */
@@ -111,7 +121,12 @@ export class RequestHandler {
 
   async handle(ex: Exchange): Promise<void> {
     const [path = "/"] = ex.url.split("?");
-    const call: Call = { ex, record: this.#recordOf(ex, path), adapter: this.#s.adapters[0] as WireAdapter, ctx: { requestId: `req_${randomBytes(16).toString("hex")}`, now: this.#s.now() } };
+    const call: Call = {
+      ex,
+      record: this.#recordOf(ex, path),
+      adapter: this.#s.adapters[0] as WireAdapter,
+      ctx: { requestId: `req_${randomBytes(16).toString("hex")}`, now: this.#s.now() },
+    };
     const { record } = call;
     try {
       let route: WireRoute | undefined;
@@ -133,7 +148,14 @@ export class RequestHandler {
       }
       if (route === undefined) {
         bump(this.stats.byRoute, "unknown");
-        return this.#sendError(call, { status: 404, message: `Invalid URL (${record.method} ${path})`, type: "invalid_request_error", code: null, param: null, headers: {} });
+        return this.#sendError(call, {
+          status: 404,
+          message: `Invalid URL (${record.method} ${path})`,
+          type: "invalid_request_error",
+          code: null,
+          param: null,
+          headers: {},
+        });
       }
       record.route = route.name;
       bump(this.stats.byRoute, route.name);
@@ -155,7 +177,16 @@ export class RequestHandler {
   }
 
   #recordOf(ex: Exchange, path: string): MockRequestRecord {
-    const record: MockRequestRecord = { seq: ++this.#seq, at: this.#s.now(), method: ex.method, path, httpVersion: ex.httpVersion, route: undefined, headers: ex.headers(), body: undefined };
+    const record: MockRequestRecord = {
+      seq: ++this.#seq,
+      at: this.#s.now(),
+      method: ex.method,
+      path,
+      httpVersion: ex.httpVersion,
+      route: undefined,
+      headers: ex.headers(),
+      body: undefined,
+    };
     this.requests.push(record);
     if (this.requests.length > this.#s.logLimit) this.requests.splice(0, this.requests.length - this.#s.logLimit);
     this.stats.requests++;
@@ -206,7 +237,11 @@ export class RequestHandler {
 
     const parsed = route.parse(incoming, call.ctx);
     record.model = parsed.conversation.model;
-    const { reply, policy, task } = respond(parsed.conversation, { tasks: this.#s.tasks, defaultPolicy: this.#s.defaultPolicy, contextWindowTokens: this.#s.contextWindowTokens });
+    const { reply, policy, task } = respond(parsed.conversation, {
+      tasks: this.#s.tasks,
+      defaultPolicy: this.#s.defaultPolicy,
+      contextWindowTokens: this.#s.contextWindowTokens,
+    });
     record.policy = policy;
     this.#s.quota?.charge(reply.usage.completionTokens);
     bump(this.stats.byPolicy, policy);

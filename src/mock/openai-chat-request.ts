@@ -20,14 +20,22 @@ function textOf(content: unknown, param: string): string {
       })
       .join("");
   }
-  throw invalid(`Invalid type for '${param}': expected one of a string or array of objects, but got ${typeof content} instead.`, param, "invalid_type");
+  throw invalid(
+    `Invalid type for '${param}': expected one of a string or array of objects, but got ${typeof content} instead.`,
+    param,
+    "invalid_type",
+  );
 }
 
 /** User content: text parts and images (data: URLs become image parts; remote URLs stay as a text note). */
 function userParts(content: unknown, param: string): ContentPart[] {
   if (typeof content === "string") return [{ type: "text", text: content }];
   if (!Array.isArray(content)) {
-    throw invalid(`Invalid type for '${param}': expected one of a string or array of objects, but got ${typeof content} instead.`, param, "invalid_type");
+    throw invalid(
+      `Invalid type for '${param}': expected one of a string or array of objects, but got ${typeof content} instead.`,
+      param,
+      "invalid_type",
+    );
   }
   return content.map((part, i): ContentPart => {
     if (isObject(part) && part["type"] === "text" && typeof part["text"] === "string") return { type: "text", text: part["text"] };
@@ -46,11 +54,16 @@ const ROLES = ["system", "assistant", "user", "function", "tool", "developer"];
 /** An assistant message's `tool_calls` (absent or null: none). */
 function toolCallsOf(raw: unknown, param: string): ToolCall[] {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw invalid(`Invalid type for '${param}.tool_calls': expected an array.`, `${param}.tool_calls`, "invalid_type");
+  if (!Array.isArray(raw))
+    throw invalid(`Invalid type for '${param}.tool_calls': expected an array.`, `${param}.tool_calls`, "invalid_type");
   return raw.map((c, j): ToolCall => {
     const fn = isObject(c) ? c["function"] : undefined;
     if (!isObject(c) || typeof c["id"] !== "string" || !isObject(fn) || typeof fn["name"] !== "string") {
-      throw invalid(`Invalid value for '${param}.tool_calls[${j}]': expected {id, type: "function", function: {name, arguments}}.`, `${param}.tool_calls[${j}]`, "invalid_value");
+      throw invalid(
+        `Invalid value for '${param}.tool_calls[${j}]': expected {id, type: "function", function: {name, arguments}}.`,
+        `${param}.tool_calls[${j}]`,
+        "invalid_value",
+      );
     }
     return { id: c["id"], name: fn["name"], arguments: typeof fn["arguments"] === "string" ? fn["arguments"] : "" };
   });
@@ -63,7 +76,11 @@ export function toNeutralMessages(raw: unknown): { system: string; messages: Mes
     throw invalid(`Invalid type for 'messages': expected an array of objects, but got ${typeof raw} instead.`, "messages", "invalid_type");
   }
   if (raw.length === 0) {
-    throw invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
+    throw invalid(
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+      "messages",
+      "empty_array",
+    );
   }
   const system: string[] = [];
   const messages: Message[] = [];
@@ -110,15 +127,28 @@ export function toNeutralMessages(raw: unknown): { system: string; messages: Mes
         const id = m["tool_call_id"];
         const prev = messages[messages.length - 1];
         if (prev === undefined || (prev.role !== "tool" && !(prev.role === "assistant" && prev.toolCalls.length > 0))) {
-          throw invalid("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", `messages.[${i}].role`);
+          throw invalid(
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+            `messages.[${i}].role`,
+          );
         }
-        if (typeof id !== "string") throw invalid(`Missing required parameter: '${param}.tool_call_id'.`, `${param}.tool_call_id`, "missing_required_parameter");
+        if (typeof id !== "string")
+          throw invalid(`Missing required parameter: '${param}.tool_call_id'.`, `${param}.tool_call_id`, "missing_required_parameter");
         const name = open.get(id);
         if (name === undefined) {
-          throw invalid(`Invalid parameter: 'tool_call_id' of '${id}' not found in 'tool_calls' of previous message.`, `messages.[${i}].tool_call_id`);
+          throw invalid(
+            `Invalid parameter: 'tool_call_id' of '${id}' not found in 'tool_calls' of previous message.`,
+            `messages.[${i}].tool_call_id`,
+          );
         }
         open.delete(id);
-        messages.push({ role: "tool", toolCallId: id, toolName: name, content: [{ type: "text", text: textOf(m["content"], `${param}.content`) }], isError: false });
+        messages.push({
+          role: "tool",
+          toolCallId: id,
+          toolName: name,
+          content: [{ type: "text", text: textOf(m["content"], `${param}.content`) }],
+          isError: false,
+        });
         return;
       }
       default:
@@ -132,14 +162,16 @@ export function toNeutralMessages(raw: unknown): { system: string; messages: Mes
 
 function toNeutralTools(raw: unknown): ToolSpec[] {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw invalid(`Invalid type for 'tools': expected an array of objects, but got ${typeof raw} instead.`, "tools", "invalid_type");
+  if (!Array.isArray(raw))
+    throw invalid(`Invalid type for 'tools': expected an array of objects, but got ${typeof raw} instead.`, "tools", "invalid_type");
   return raw.map((t, i): ToolSpec => {
     const fn = isObject(t) ? t["function"] : undefined;
     if (!isObject(t) || t["type"] !== "function" || !isObject(fn)) {
       throw invalid(`Invalid value for 'tools[${i}]': expected {type: "function", function: {...}}.`, `tools[${i}]`, "invalid_value");
     }
     const name = fn["name"];
-    if (typeof name !== "string") throw invalid(`Missing required parameter: 'tools[${i}].function.name'.`, `tools[${i}].function.name`, "missing_required_parameter");
+    if (typeof name !== "string")
+      throw invalid(`Missing required parameter: 'tools[${i}].function.name'.`, `tools[${i}].function.name`, "missing_required_parameter");
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
       throw invalid(
         `Invalid 'tools[${i}].function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
@@ -162,14 +194,22 @@ function toNeutralToolChoice(raw: unknown): ToolChoice | undefined {
   if (isObject(raw) && raw["type"] === "function" && isObject(raw["function"]) && typeof raw["function"]["name"] === "string") {
     return { name: raw["function"]["name"] };
   }
-  throw invalid("Invalid value for 'tool_choice': expected 'none', 'auto', 'required', or a named function.", "tool_choice", "invalid_value");
+  throw invalid(
+    "Invalid value for 'tool_choice': expected 'none', 'auto', 'required', or a named function.",
+    "tool_choice",
+    "invalid_value",
+  );
 }
 
 function positiveInt(body: Json, key: string): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    throw invalid(`Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(v)} instead.`, key, "integer_below_min_value");
+    throw invalid(
+      `Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(v)} instead.`,
+      key,
+      "integer_below_min_value",
+    );
   }
   return v;
 }
@@ -191,7 +231,11 @@ export function parseChatRequest(body: Json): { conversation: MockConversation; 
   const maxTokens = positiveInt(body, "max_completion_tokens") ?? positiveInt(body, "max_tokens");
   const effort = body["reasoning_effort"];
   if (effort !== undefined && effort !== null && typeof effort !== "string") {
-    throw invalid(`Invalid type for 'reasoning_effort': expected a string, but got ${typeof effort} instead.`, "reasoning_effort", "invalid_type");
+    throw invalid(
+      `Invalid type for 'reasoning_effort': expected a string, but got ${typeof effort} instead.`,
+      "reasoning_effort",
+      "invalid_type",
+    );
   }
   return {
     conversation: {

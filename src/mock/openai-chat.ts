@@ -57,7 +57,11 @@ function renderBody(conversation: MockConversation, reply: MockReply, ctx: CallC
     annotations: [],
   };
   if (reply.toolCalls.length > 0) {
-    message["tool_calls"] = reply.toolCalls.map((c) => ({ id: wireCallId(c.id), type: "function", function: { name: c.name, arguments: c.arguments } }));
+    message["tool_calls"] = reply.toolCalls.map((c) => ({
+      id: wireCallId(c.id),
+      type: "function",
+      function: { name: c.name, arguments: c.arguments },
+    }));
   }
   const body = {
     id: `chatcmpl-${reply.id}`,

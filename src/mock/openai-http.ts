@@ -1,7 +1,16 @@
 // What both OpenAI wires (Chat Completions, Responses) share at the HTTP level, in OpenAI's own wording: Bearer auth,
 // the JSON body, a strict server's refusal of unknown parameters, the error body and the success headers.
 
-import { MockHttpError, isObject, type CallContext, type HttpAnswer, type IncomingCall, type Json, type MockErrorSpec, type MockUsage } from "./wire.js";
+import {
+  MockHttpError,
+  isObject,
+  type CallContext,
+  type HttpAnswer,
+  type IncomingCall,
+  type Json,
+  type MockErrorSpec,
+  type MockUsage,
+} from "./wire.js";
 
 /** Mock rate-limit budget advertised in x-ratelimit-* headers. */
 const RATE_LIMIT_REQUESTS = 10_000;
@@ -47,7 +56,12 @@ export function parseJsonBody(call: IncomingCall): Json {
       null,
     );
   }
-  if (!isObject(body)) throw invalid(`Invalid type for request body: expected an object, but got ${Array.isArray(body) ? "an array" : typeof body} instead.`, null, "invalid_type");
+  if (!isObject(body))
+    throw invalid(
+      `Invalid type for request body: expected an object, but got ${Array.isArray(body) ? "an array" : typeof body} instead.`,
+      null,
+      "invalid_type",
+    );
   return body;
 }
 
@@ -77,7 +91,10 @@ export function successHeaders(ctx: CallContext, usage: MockUsage, contentType: 
 }
 
 /** A model call's JSON body, after the checks both OpenAI routes make first: the API key, then the body, then unknown parameters. */
-export function readOpenAiBody(call: IncomingCall, options: { apiKey?: string | undefined; rejectParams?: readonly string[] | undefined }): Json {
+export function readOpenAiBody(
+  call: IncomingCall,
+  options: { apiKey?: string | undefined; rejectParams?: readonly string[] | undefined },
+): Json {
   checkAuth(call, options.apiKey);
   const body = parseJsonBody(call);
   rejectUnknownParams(body, options.rejectParams);

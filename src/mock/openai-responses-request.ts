@@ -12,7 +12,11 @@ export const PROVIDER = "openai-responses";
 function contentParts(content: unknown, param: string): ContentPart[] {
   if (typeof content === "string") return [{ type: "text", text: content }];
   if (!Array.isArray(content)) {
-    throw invalid(`Invalid type for '${param}': expected one of a string or array of input content, but got ${typeof content} instead.`, param, "invalid_type");
+    throw invalid(
+      `Invalid type for '${param}': expected one of a string or array of input content, but got ${typeof content} instead.`,
+      param,
+      "invalid_type",
+    );
   }
   return content.map((part, i): ContentPart => {
     const p = `${param}[${i}]`;
@@ -25,7 +29,8 @@ function contentParts(content: unknown, param: string): ContentPart[] {
       if (typeof url !== "string") return { type: "text", text: `[image: file ${String(part["file_id"] ?? "?")}]` };
       const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
       if (data) return { type: "image", mediaType: data[1] ?? "", data: data[2] ?? "" };
-      if (url.startsWith("data:")) throw invalid(`Invalid 'image_url' in '${p}': expected a base64-encoded data URL.`, `${p}.image_url`, "invalid_image_url");
+      if (url.startsWith("data:"))
+        throw invalid(`Invalid 'image_url' in '${p}': expected a base64-encoded data URL.`, `${p}.image_url`, "invalid_image_url");
       return { type: "text", text: `[image: ${url}]` };
     }
     throw invalid(
@@ -102,16 +107,26 @@ class InputItems {
   #message(item: Json, param: string): void {
     const role = item["role"];
     if (role === "assistant") {
-      this.#assistantTurn().text += contentParts(item["content"], `${param}.content`).map((p) => (p.type === "text" ? p.text : "")).join("");
+      this.#assistantTurn().text += contentParts(item["content"], `${param}.content`)
+        .map((p) => (p.type === "text" ? p.text : ""))
+        .join("");
       return;
     }
     this.#turn = undefined;
     if (role === "system" || role === "developer") {
-      this.system.push(contentParts(item["content"], `${param}.content`).map((p) => (p.type === "text" ? p.text : "")).join("\n"));
+      this.system.push(
+        contentParts(item["content"], `${param}.content`)
+          .map((p) => (p.type === "text" ? p.text : ""))
+          .join("\n"),
+      );
       return;
     }
     if (role !== "user") {
-      throw invalid(`Invalid value: '${String(role)}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`, `${param}.role`, "invalid_value");
+      throw invalid(
+        `Invalid value: '${String(role)}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`,
+        `${param}.role`,
+        "invalid_value",
+      );
     }
     this.messages.push({ role: "user", content: contentParts(item["content"], `${param}.content`) });
   }
@@ -135,8 +150,10 @@ class InputItems {
   #functionCall(item: Json, param: string): void {
     const callId = item["call_id"];
     const name = item["name"];
-    if (typeof callId !== "string" || callId === "") throw invalid(`Missing required parameter: '${param}.call_id'.`, `${param}.call_id`, "missing_required_parameter");
-    if (typeof name !== "string" || name === "") throw invalid(`Missing required parameter: '${param}.name'.`, `${param}.name`, "missing_required_parameter");
+    if (typeof callId !== "string" || callId === "")
+      throw invalid(`Missing required parameter: '${param}.call_id'.`, `${param}.call_id`, "missing_required_parameter");
+    if (typeof name !== "string" || name === "")
+      throw invalid(`Missing required parameter: '${param}.name'.`, `${param}.name`, "missing_required_parameter");
     this.#calls.set(callId, name);
     this.#assistantTurn().toolCalls.push({ id: callId, name, arguments: typeof item["arguments"] === "string" ? item["arguments"] : "" });
   }
@@ -144,11 +161,18 @@ class InputItems {
   #functionCallOutput(item: Json, param: string): void {
     this.#turn = undefined;
     const callId = item["call_id"];
-    if (typeof callId !== "string") throw invalid(`Missing required parameter: '${param}.call_id'.`, `${param}.call_id`, "missing_required_parameter");
+    if (typeof callId !== "string")
+      throw invalid(`Missing required parameter: '${param}.call_id'.`, `${param}.call_id`, "missing_required_parameter");
     const name = this.#calls.get(callId);
     if (name === undefined) throw invalid(`No tool call found for function call output with call_id ${callId}.`, "input");
     this.#answered.add(callId);
-    this.messages.push({ role: "tool", toolCallId: callId, toolName: name, content: contentParts(item["output"], `${param}.output`), isError: false });
+    this.messages.push({
+      role: "tool",
+      toolCallId: callId,
+      toolName: name,
+      content: contentParts(item["output"], `${param}.output`),
+      isError: false,
+    });
   }
 
   /** Every call answered; assistant turns carry reasoning only when there was some. */
@@ -175,11 +199,17 @@ function notStored(id: string): MockHttpError {
 export function toNeutralInput(raw: unknown, store: boolean): { system: string[]; messages: Message[] } {
   if (raw === undefined) throw invalid("Missing required parameter: 'input'.", "input", "missing_required_parameter");
   if (typeof raw === "string") return { system: [], messages: [{ role: "user", content: [{ type: "text", text: raw }] }] };
-  if (!Array.isArray(raw)) throw invalid(`Invalid type for 'input': expected one of a string or array of input items, but got ${typeof raw} instead.`, "input", "invalid_type");
+  if (!Array.isArray(raw))
+    throw invalid(
+      `Invalid type for 'input': expected one of a string or array of input items, but got ${typeof raw} instead.`,
+      "input",
+      "invalid_type",
+    );
   const items = new InputItems(store);
   raw.forEach((item, i) => {
     const param = `input[${i}]`;
-    if (!isObject(item)) throw invalid(`Invalid type for '${param}': expected an object, but got ${typeof item} instead.`, param, "invalid_type");
+    if (!isObject(item))
+      throw invalid(`Invalid type for '${param}': expected an object, but got ${typeof item} instead.`, param, "invalid_type");
     items.add(item, param);
   });
   return items.finish();
@@ -187,18 +217,28 @@ export function toNeutralInput(raw: unknown, store: boolean): { system: string[]
 
 function toNeutralTools(raw: unknown): { tools: ToolSpec[]; echo: Json[] } {
   if (raw === undefined || raw === null) return { tools: [], echo: [] };
-  if (!Array.isArray(raw)) throw invalid(`Invalid type for 'tools': expected an array of objects, but got ${typeof raw} instead.`, "tools", "invalid_type");
+  if (!Array.isArray(raw))
+    throw invalid(`Invalid type for 'tools': expected an array of objects, but got ${typeof raw} instead.`, "tools", "invalid_type");
   const tools: ToolSpec[] = [];
   const echo: Json[] = [];
   raw.forEach((t, i) => {
     if (!isObject(t) || t["type"] !== "function") {
-      throw invalid(`Invalid value for 'tools[${i}].type': only 'function' tools are available in this mock.`, `tools[${i}].type`, "invalid_value");
+      throw invalid(
+        `Invalid value for 'tools[${i}].type': only 'function' tools are available in this mock.`,
+        `tools[${i}].type`,
+        "invalid_value",
+      );
     }
     // A Chat Completions tool ({type, function: {...}}) lacks the top-level name, as the real API reports.
     const name = t["name"];
-    if (typeof name !== "string") throw invalid(`Missing required parameter: 'tools[${i}].name'.`, `tools[${i}].name`, "missing_required_parameter");
+    if (typeof name !== "string")
+      throw invalid(`Missing required parameter: 'tools[${i}].name'.`, `tools[${i}].name`, "missing_required_parameter");
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
-      throw invalid(`Invalid 'tools[${i}].name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`, `tools[${i}].name`, "invalid_value");
+      throw invalid(
+        `Invalid 'tools[${i}].name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
+        `tools[${i}].name`,
+        "invalid_value",
+      );
     }
     const description = typeof t["description"] === "string" ? t["description"] : "";
     const parameters = isObject(t["parameters"]) ? t["parameters"] : {};
@@ -213,14 +253,22 @@ function toNeutralToolChoice(raw: unknown): ToolChoice | undefined {
   if (raw === "auto" || raw === "none") return raw;
   if (raw === "required") return "any";
   if (isObject(raw) && raw["type"] === "function" && typeof raw["name"] === "string") return { name: raw["name"] };
-  throw invalid("Invalid value for 'tool_choice': expected 'none', 'auto', 'required', or {type: 'function', name}.", "tool_choice", "invalid_value");
+  throw invalid(
+    "Invalid value for 'tool_choice': expected 'none', 'auto', 'required', or {type: 'function', name}.",
+    "tool_choice",
+    "invalid_value",
+  );
 }
 
 function numberIn(body: Json, key: string, min: number, max: number, fallback: number): number {
   const v = body[key];
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "number" || v < min || v > max) {
-    throw invalid(`Invalid '${key}': expected a number between ${min} and ${max}, but got ${JSON.stringify(v)} instead.`, key, "invalid_value");
+    throw invalid(
+      `Invalid '${key}': expected a number between ${min} and ${max}, but got ${JSON.stringify(v)} instead.`,
+      key,
+      "invalid_value",
+    );
   }
   return v;
 }
@@ -228,11 +276,16 @@ function numberIn(body: Json, key: string, min: number, max: number, fallback: n
 /** A Responses request body -> the neutral conversation (throws MockHttpError like the real API). */
 export function parseResponsesRequest(body: Json): { conversation: MockConversation; options: ResponsesRequestOptions } {
   const model = body["model"];
-  if (typeof model !== "string" || model === "") throw invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter");
+  if (typeof model !== "string" || model === "")
+    throw invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter");
   const store = body["store"] !== false;
   const instructions = body["instructions"];
   if (instructions !== undefined && instructions !== null && typeof instructions !== "string") {
-    throw invalid(`Invalid type for 'instructions': expected a string, but got ${typeof instructions} instead.`, "instructions", "invalid_type");
+    throw invalid(
+      `Invalid type for 'instructions': expected a string, but got ${typeof instructions} instead.`,
+      "instructions",
+      "invalid_type",
+    );
   }
   const { system, messages } = toNeutralInput(body["input"], store);
   const { tools, echo } = toNeutralTools(body["tools"]);
@@ -246,7 +299,11 @@ export function parseResponsesRequest(body: Json): { conversation: MockConversat
   }
   const include = body["include"];
   if (include !== undefined && include !== null && !Array.isArray(include)) {
-    throw invalid(`Invalid type for 'include': expected an array of strings, but got ${typeof include} instead.`, "include", "invalid_type");
+    throw invalid(
+      `Invalid type for 'include': expected an array of strings, but got ${typeof include} instead.`,
+      "include",
+      "invalid_type",
+    );
   }
   const reasoningRaw = body["reasoning"];
   if (reasoningRaw !== undefined && reasoningRaw !== null && !isObject(reasoningRaw)) {

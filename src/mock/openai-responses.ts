@@ -72,7 +72,14 @@ function functionCallItem(call: ToolCall, status: string, args: string): Json {
   return { id: `fc_${call.id}`, type: "function_call", status, arguments: args, call_id: `call_${call.id}`, name: call.name };
 }
 
-function responseObject(conversation: MockConversation, options: ResponsesRequestOptions, reply: MockReply, ctx: CallContext, status: string, done: boolean): Json {
+function responseObject(
+  conversation: MockConversation,
+  options: ResponsesRequestOptions,
+  reply: MockReply,
+  ctx: CallContext,
+  status: string,
+  done: boolean,
+): Json {
   const incomplete = status === "incomplete";
   return {
     id: `resp_${reply.id}`,
@@ -139,10 +146,21 @@ function renderStream(conversation: MockConversation, options: ResponsesRequestO
       const part = { type: "summary_text", text: "" };
       push("response.reasoning_summary_part.added", { item_id: itemId, output_index, summary_index: 0, part });
       for (const delta of splitText(summary)) {
-        push("response.reasoning_summary_text.delta", { item_id: itemId, output_index, summary_index: 0, delta, obfuscation: "x".repeat(1 + (frames.length % 7)) });
+        push("response.reasoning_summary_text.delta", {
+          item_id: itemId,
+          output_index,
+          summary_index: 0,
+          delta,
+          obfuscation: "x".repeat(1 + (frames.length % 7)),
+        });
       }
       push("response.reasoning_summary_text.done", { item_id: itemId, output_index, summary_index: 0, text: summary });
-      push("response.reasoning_summary_part.done", { item_id: itemId, output_index, summary_index: 0, part: { type: "summary_text", text: summary } });
+      push("response.reasoning_summary_part.done", {
+        item_id: itemId,
+        output_index,
+        summary_index: 0,
+        part: { type: "summary_text", text: summary },
+      });
     }
     push("response.output_item.done", { output_index, item });
     index++;
@@ -151,13 +169,33 @@ function renderStream(conversation: MockConversation, options: ResponsesRequestO
     const item = finished[index]!;
     const itemId = String(item["id"]);
     const output_index = index;
-    push("response.output_item.added", { output_index, item: { id: itemId, type: "message", status: "in_progress", content: [], role: "assistant" } });
-    push("response.content_part.added", { item_id: itemId, output_index, content_index: 0, part: { type: "output_text", annotations: [], logprobs: [], text: "" } });
+    push("response.output_item.added", {
+      output_index,
+      item: { id: itemId, type: "message", status: "in_progress", content: [], role: "assistant" },
+    });
+    push("response.content_part.added", {
+      item_id: itemId,
+      output_index,
+      content_index: 0,
+      part: { type: "output_text", annotations: [], logprobs: [], text: "" },
+    });
     for (const delta of splitText(reply.text)) {
-      push("response.output_text.delta", { item_id: itemId, output_index, content_index: 0, delta, logprobs: [], obfuscation: "x".repeat(1 + (frames.length % 7)) });
+      push("response.output_text.delta", {
+        item_id: itemId,
+        output_index,
+        content_index: 0,
+        delta,
+        logprobs: [],
+        obfuscation: "x".repeat(1 + (frames.length % 7)),
+      });
     }
     push("response.output_text.done", { item_id: itemId, output_index, content_index: 0, text: reply.text, logprobs: [] });
-    push("response.content_part.done", { item_id: itemId, output_index, content_index: 0, part: { type: "output_text", annotations: [], logprobs: [], text: reply.text } });
+    push("response.content_part.done", {
+      item_id: itemId,
+      output_index,
+      content_index: 0,
+      part: { type: "output_text", annotations: [], logprobs: [], text: reply.text },
+    });
     push("response.output_item.done", { output_index, item });
     index++;
   }
@@ -167,7 +205,12 @@ function renderStream(conversation: MockConversation, options: ResponsesRequestO
     const output_index = index;
     push("response.output_item.added", { output_index, item: functionCallItem(call, "in_progress", "") });
     for (const delta of splitArguments(call.arguments)) {
-      push("response.function_call_arguments.delta", { item_id: itemId, output_index, delta, obfuscation: "x".repeat(1 + (frames.length % 7)) });
+      push("response.function_call_arguments.delta", {
+        item_id: itemId,
+        output_index,
+        delta,
+        obfuscation: "x".repeat(1 + (frames.length % 7)),
+      });
     }
     push("response.function_call_arguments.done", { item_id: itemId, output_index, name: call.name, arguments: call.arguments });
     push("response.output_item.done", { output_index, item });
@@ -191,9 +234,16 @@ function renderStreamError(
   let seq = framesSent;
   let out = "";
   if ((error.streamEvent ?? "error") === "error") {
-    out += frame({ type: "error", sequence_number: seq++, error: { type: error.type, code: error.code, message: error.message, param: error.param } });
+    out += frame({
+      type: "error",
+      sequence_number: seq++,
+      error: { type: error.type, code: error.code, message: error.message, param: error.param },
+    });
   }
-  const failed = { ...responseObject(conversation, options, reply, ctx, "failed", false), error: { code: error.code ?? "server_error", message: error.message } };
+  const failed = {
+    ...responseObject(conversation, options, reply, ctx, "failed", false),
+    error: { code: error.code ?? "server_error", message: error.message },
+  };
   out += frame({ type: "response.failed", sequence_number: seq, response: failed });
   return out;
 }
@@ -216,7 +266,13 @@ export function openAiResponsesAdapter(options: OpenAiResponsesAdapterOptions = 
             return renderStream(conversation, wire, reply, ctx);
           },
           streamError: (error, framesSent) => {
-            const reply = lastReply ?? { id: "failed", text: "", toolCalls: [], stopReason: "end_turn", usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 } };
+            const reply = lastReply ?? {
+              id: "failed",
+              text: "",
+              toolCalls: [],
+              stopReason: "end_turn",
+              usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 },
+            };
             return renderStreamError(conversation, wire, reply, ctx, error, framesSent ?? 0);
           },
         },

@@ -107,17 +107,16 @@ export function patchedFiles(patch: string): PatchedFile[] {
 
 export function isTestPath(path: string): boolean {
   const base = path.slice(path.lastIndexOf("/") + 1);
-  return (
-    /(^|\/)(tests?|testing|__tests__)\//.test(path) ||
-    /^(test_.*|.*_test\.[^.]+|.*\.(test|spec)\.[^.]+|conftest\.py)$/.test(base)
-  );
+  return /(^|\/)(tests?|testing|__tests__)\//.test(path) || /^(test_.*|.*_test\.[^.]+|.*\.(test|spec)\.[^.]+|conftest\.py)$/.test(base);
 }
 
 /** A one-line comment in the file's language; harmless wherever it is inserted at the top. */
 function commentLine(path: string): string {
   const text = "bench mock: reviewed this file";
   const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
-  if (["js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "java", "c", "h", "cc", "cpp", "hpp", "rs", "kt", "swift", "scala", "cs"].includes(ext)) {
+  if (
+    ["js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "java", "c", "h", "cc", "cpp", "hpp", "rs", "kt", "swift", "scala", "cs"].includes(ext)
+  ) {
     return `// ${text}`;
   }
   if (["sql", "lua", "hs"].includes(ext)) return `-- ${text}`;
@@ -132,7 +131,8 @@ function toolResultText(message: Message): string {
   return message.content.map((p) => (p.type === "text" ? p.text : "")).join("\n");
 }
 
-const APPLY_FAILED = /\berror:|\bfatal:|patch failed|does not apply|corrupt patch|no such file|command not found|exit (code|status):? *[1-9]/i;
+const APPLY_FAILED =
+  /\berror:|\bfatal:|patch failed|does not apply|corrupt patch|no such file|command not found|exit (code|status):? *[1-9]/i;
 
 /**
  * Whether the latest tool round that ran `git apply` reported a failure (an error result or
@@ -159,16 +159,12 @@ function missingTools(toolNames: readonly string[], needed: readonly string[]): 
   const missing = needed.filter((n) => !toolNames.includes(n));
   if (missing.length === 0) return undefined;
   const text = `I cannot work on this task: the tools I need (${missing.join(", ")}) are not offered.`;
-  return toolNames.includes("finish")
-    ? { text, toolCalls: [{ name: "finish", arguments: { message: text } }] }
-    : { text, toolCalls: [] };
+  return toolNames.includes("finish") ? { text, toolCalls: [{ name: "finish", arguments: { message: text } }] } : { text, toolCalls: [] };
 }
 
 function noTask(toolNames: readonly string[]): PolicyReply {
   const text = "I can't find the task: no known problem statement occurs in the first user message.";
-  return toolNames.includes("finish")
-    ? { text, toolCalls: [{ name: "finish", arguments: { message: text } }] }
-    : { text, toolCalls: [] };
+  return toolNames.includes("finish") ? { text, toolCalls: [{ name: "finish", arguments: { message: text } }] } : { text, toolCalls: [] };
 }
 
 const bash = (command: string): PolicyToolCall => ({ name: "bash", arguments: { command } });
@@ -206,10 +202,7 @@ export const oracle: Policy = ({ task, messages, toolNames }) => {
       if (editor) {
         return {
           text: "",
-          toolCalls: [
-            { name: "str_replace_editor", arguments: { command: "create", path: PATCH_FILE, file_text: patch } },
-            bash(apply),
-          ],
+          toolCalls: [{ name: "str_replace_editor", arguments: { command: "create", path: PATCH_FILE, file_text: patch } }, bash(apply)],
         };
       }
       return { text: "", toolCalls: [bash(`cat > ${PATCH_FILE} <<'BENCH_PATCH_EOF'\n${patch}BENCH_PATCH_EOF\n${apply}`)] };
@@ -341,5 +334,6 @@ export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = {
   lazy: "runs `ls` forever and never finishes",
   chatty: "only talks, never calls a tool",
   wrong: "makes a harmless edit that leaves the bug in place, then finishes",
-  hostile: "runs hostile commands (stdout flood, TERM-ignoring and over-long sleeps, a 5 GB write, binary output, a network call, a fork bomb), probes the workspace, then finishes",
+  hostile:
+    "runs hostile commands (stdout flood, TERM-ignoring and over-long sleeps, a 5 GB write, binary output, a network call, a fork bomb), probes the workspace, then finishes",
 };

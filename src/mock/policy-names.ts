@@ -12,6 +12,9 @@ export const DEFAULT_POLICY: PolicyName = "oracle";
  * undefined for a name that is no policy.
  */
 export function resolvePolicyName(model: string): PolicyName | undefined {
-  const base = model.slice(model.lastIndexOf("/") + 1).trim().toLowerCase();
+  const base = model
+    .slice(model.lastIndexOf("/") + 1)
+    .trim()
+    .toLowerCase();
   return (POLICY_NAMES as readonly string[]).includes(base) ? (base as PolicyName) : undefined;
 }

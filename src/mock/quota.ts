@@ -27,8 +27,13 @@ export class MockQuota {
 
   constructor(options: MockQuotaOptions, now: () => number = () => performance.now()) {
     const window = options.windowMs ?? 1000;
-    for (const [name, v] of [["rpm", options.rpm], ["tpm", options.tpm], ["windowMs", window]] as const) {
-      if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`mock quota: expected ${name} > 0, got ${JSON.stringify(v)}`);
+    for (const [name, v] of [
+      ["rpm", options.rpm],
+      ["tpm", options.tpm],
+      ["windowMs", window],
+    ] as const) {
+      if (v !== undefined && !(Number.isFinite(v) && v > 0))
+        throw new RangeError(`mock quota: expected ${name} > 0, got ${JSON.stringify(v)}`);
     }
     const bucket = (perMinute: number | undefined): TokenBucket | undefined =>
       perMinute === undefined ? undefined : new TokenBucket({ perMinute, capacity: Math.max(1, (perMinute * window) / 60_000), now });

@@ -87,7 +87,9 @@ function validateOptions(options: MockServerOptions): void {
   nonNegative("contextWindowTokens", options.contextWindowTokens);
   nonNegative("requestLogLimit", options.requestLogLimit);
   if (options.defaultPolicy !== undefined && resolvePolicyName(options.defaultPolicy) === undefined) {
-    throw new UsageError(`mock server: expected defaultPolicy one of ${POLICY_NAMES.join(", ")}, got ${JSON.stringify(options.defaultPolicy)}`);
+    throw new UsageError(
+      `mock server: expected defaultPolicy one of ${POLICY_NAMES.join(", ")}, got ${JSON.stringify(options.defaultPolicy)}`,
+    );
   }
 }
 

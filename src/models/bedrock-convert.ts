@@ -17,16 +17,7 @@ import type {
 } from "@aws-sdk/client-bedrock-runtime";
 import { modelTraits, type BedrockModelTraits } from "./bedrock-model-id.js";
 import type { ReasoningEffort } from "./generation.js";
-import type {
-  AssistantMessage,
-  ContentPart,
-  ImagePart,
-  Message,
-  ModelRequest,
-  ReasoningPart,
-  ToolChoice,
-  ToolSpec,
-} from "./types.js";
+import type { AssistantMessage, ContentPart, ImagePart, Message, ModelRequest, ReasoningPart, ToolChoice, ToolSpec } from "./types.js";
 
 /** A JSON document as the SDK types it (tool inputs, schemas, additional fields). */
 type DocumentType = NonNullable<ToolUseBlock["input"]>;
@@ -204,7 +195,9 @@ function toolResultBlocks(message: Extract<Message, { role: "tool" }>, rules: Me
   if (!rules.traits.toolUse) {
     counts.toolBlocksAsText++;
     const text = toolResultText(message);
-    return [{ text: `[result of tool call ${message.toolName}${message.isError ? " (error)" : ""}]\n${isBlank(text) ? "(no output)" : text}` }];
+    return [
+      { text: `[result of tool call ${message.toolName}${message.isError ? " (error)" : ""}]\n${isBlank(text) ? "(no output)" : text}` },
+    ];
   }
   const content: ToolResultContentBlock[] = [];
   for (const part of message.content) {
@@ -231,10 +224,7 @@ function toolResultBlocks(message: Extract<Message, { role: "tool" }>, rules: Me
  * neighbours merge (Bedrock wants strict alternation), blank text and emptied turns are dropped, tool results
  * lead their user turn (Claude requires it), and the first message is the user's.
  */
-export function toConverseMessages(
-  messages: Message[],
-  rules: MessageRules,
-): { messages: BedrockMessage[]; counts: Counts } {
+export function toConverseMessages(messages: Message[], rules: MessageRules): { messages: BedrockMessage[]; counts: Counts } {
   const counts: Counts = { droppedReasoning: 0, toolBlocksAsText: 0 };
   const out: { role: "user" | "assistant"; content: ContentBlock[] }[] = [];
   for (const message of messages) {
@@ -262,7 +252,8 @@ export function toConverseMessages(
   for (const m of out) {
     if (m.role !== "user") continue;
     const results = m.content.filter((b) => b.toolResult !== undefined);
-    if (results.length > 0 && results.length < m.content.length) m.content = [...results, ...m.content.filter((b) => b.toolResult === undefined)];
+    if (results.length > 0 && results.length < m.content.length)
+      m.content = [...results, ...m.content.filter((b) => b.toolResult === undefined)];
   }
   if (out[0]?.role !== "user") out.unshift({ role: "user", content: [{ text: PLACEHOLDER_USER_TEXT }] });
   return { messages: out, counts };
@@ -299,7 +290,8 @@ export function toConverseRequest(request: ModelRequest, options: ConverseOption
   const traits = modelTraits(options.modelId);
   const warnings: string[] = [];
   const where = `bedrock/${options.modelId}`;
-  const status = options.toolResultStatus === undefined || options.toolResultStatus === "auto" ? traits.toolResultStatus : options.toolResultStatus;
+  const status =
+    options.toolResultStatus === undefined || options.toolResultStatus === "auto" ? traits.toolResultStatus : options.toolResultStatus;
   const { messages, counts } = toConverseMessages(request.messages, { traits, status });
   const input: ConverseStreamRequest = { modelId: options.modelId, messages };
   const caching = options.promptCaching ?? false;
@@ -313,9 +305,12 @@ export function toConverseRequest(request: ModelRequest, options: ConverseOption
 
   if (!traits.toolUse) {
     if (request.tools.length > 0) {
-      warnings.push(`${where}: this model does not support tool use; ${request.tools.length} tool(s) stripped, the agent can only answer in text`);
+      warnings.push(
+        `${where}: this model does not support tool use; ${request.tools.length} tool(s) stripped, the agent can only answer in text`,
+      );
     }
-    if (counts.toolBlocksAsText > 0) warnings.push(`${where}: tool calls and results in the history were sent as text (the model does not support tool use)`);
+    if (counts.toolBlocksAsText > 0)
+      warnings.push(`${where}: tool calls and results in the history were sent as text (the model does not support tool use)`);
   } else {
     const offered = request.toolChoice === "none" ? [] : request.tools;
     const tools: Tool[] = offered.map(toBedrockTool);

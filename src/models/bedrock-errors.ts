@@ -61,7 +61,17 @@ const ON_DEMAND = /on-demand throughput isn.t supported/i;
 const CACHING_REJECTED = /prompt caching/i;
 
 /** Error codes and messages of a connection that died or stalled: the cached client is dropped before a retry. */
-const STALE_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "ECONNABORTED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+const STALE_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 const STALE_MESSAGES = [
   /socket hang up/i,
   /^aborted$/i,
@@ -113,7 +123,8 @@ export function bedrockRetryHintMs(headers: Record<string, string | undefined> |
 function modelAccessHint(ctx: BedrockErrorContext): string {
   const parsed = parseBedrockModelId(ctx.model);
   const base = parsed.baseModelId ?? ctx.model;
-  const profile = parsed.kind === "inference-profile" ? " (an inference profile needs access to the model in every region it routes to)" : "";
+  const profile =
+    parsed.kind === "inference-profile" ? " (an inference profile needs access to the model in every region it routes to)" : "";
   return (
     ` — model access: enable ${base} in the Bedrock console (Model access) for region ${ctx.region}, and allow ` +
     `bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on it${profile}`
@@ -146,14 +157,19 @@ export function classifyBedrockError(err: unknown, ctx: BedrockErrorContext): Mo
   if (name === "AbortError" || name === "TimeoutError") {
     return new ModelError("transient", `${where}: call timed out or was aborted (${text})`, { ...base, staleConnection: true });
   }
-  if (CONTEXT_OVERFLOW_PATTERNS.some((re) => re.test(text)) && (name === "ValidationException" || name === "ModelStreamErrorException" || status === 400)) {
+  if (
+    CONTEXT_OVERFLOW_PATTERNS.some((re) => re.test(text)) &&
+    (name === "ValidationException" || name === "ModelStreamErrorException" || status === 400)
+  ) {
     return new ModelError("context_overflow", msg, base);
   }
   if (THROTTLING.has(name)) return new ModelError("rate_limit", msg, { ...base, retryAfterMs: bedrockRetryHintMs(e.$response?.headers) });
   if (TRANSIENT.has(name)) return new ModelError("transient", msg, { ...base, retryAfterMs: bedrockRetryHintMs(e.$response?.headers) });
-  if (name === "ValidationException" && ON_DEMAND.test(text)) return new ModelError("invalid_request", `${msg}${inferenceProfileHint(ctx)}`, base);
+  if (name === "ValidationException" && ON_DEMAND.test(text))
+    return new ModelError("invalid_request", `${msg}${inferenceProfileHint(ctx)}`, base);
   if (name === "AccessDeniedException") {
-    if (CACHING_REJECTED.test(text)) return new ModelError("invalid_request", `${msg} — this model does not take cache points: turn prompt caching off for it`, base);
+    if (CACHING_REJECTED.test(text))
+      return new ModelError("invalid_request", `${msg} — this model does not take cache points: turn prompt caching off for it`, base);
     return new ModelError("auth", `${msg}${modelAccessHint(ctx)}`, base);
   }
   if (AUTH.has(name)) return new ModelError("auth", `${msg} — check the AWS credentials (${CREDENTIAL_OPTIONS})`, base);
@@ -161,8 +177,13 @@ export function classifyBedrockError(err: unknown, ctx: BedrockErrorContext): Mo
     return new ModelError("invalid_request", `${msg} — check that the model id is right and offered in ${ctx.region}`, base);
   }
   if (status === undefined && isStaleConnectionError(err)) {
-    const code = causes(err).map((c) => c.code).find((c): c is string => typeof c === "string");
-    return new ModelError("transient", `${where}: connection failed (${code ? `${code}: ` : ""}${text})`, { ...base, staleConnection: true });
+    const code = causes(err)
+      .map((c) => c.code)
+      .find((c): c is string => typeof c === "string");
+    return new ModelError("transient", `${where}: connection failed (${code ? `${code}: ` : ""}${text})`, {
+      ...base,
+      staleConnection: true,
+    });
   }
   if (status === 429) return new ModelError("rate_limit", msg, { ...base, retryAfterMs: bedrockRetryHintMs(e.$response?.headers) });
   if (status !== undefined && (status === 408 || status >= 500)) return new ModelError("transient", msg, base);

@@ -40,7 +40,10 @@ const providerOf = (modelId: string): string => {
  * The listing, pure: foundation models that are ACTIVE, output text and stream; ACTIVE inference profiles. Global
  * profiles first, then the other profiles, then foundation models, each by id.
  */
-export function selectBedrockModels(foundation: readonly FoundationModelSummary[], profiles: readonly InferenceProfileSummary[]): BedrockModelInfo[] {
+export function selectBedrockModels(
+  foundation: readonly FoundationModelSummary[],
+  profiles: readonly InferenceProfileSummary[],
+): BedrockModelInfo[] {
   const out: BedrockModelInfo[] = [];
   for (const p of profiles) {
     const id = p.inferenceProfileId?.trim();
@@ -140,18 +143,28 @@ interface CacheEntry {
 }
 
 function cacheFile(dir: string, settings: CatalogSettings): string {
-  const key = createHash("sha256").update(JSON.stringify([settings.region, settings.endpoint ?? ""])).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(JSON.stringify([settings.region, settings.endpoint ?? ""]))
+    .digest("hex")
+    .slice(0, 16);
   return path.join(dir, `bedrock-models-${settings.region}-${key}.json`);
 }
 
 /** Lists a region's models; `cached` says whether the answer came from the cache (fresh within the hour). */
-export async function listBedrockModels(options: ListModelsOptions): Promise<{ models: BedrockModelInfo[]; cached: boolean; fetchedAt: number }> {
+export async function listBedrockModels(
+  options: ListModelsOptions,
+): Promise<{ models: BedrockModelInfo[]; cached: boolean; fetchedAt: number }> {
   const now = options.now ?? Date.now;
   const file = options.cacheDir ? cacheFile(options.cacheDir, options) : undefined;
   if (file && !options.refresh) {
     try {
       const entry = JSON.parse(readFileSync(file, "utf8")) as CacheEntry;
-      if (Array.isArray(entry.models) && typeof entry.fetchedAt === "number" && now() - entry.fetchedAt >= 0 && now() - entry.fetchedAt < MODELS_CACHE_TTL_MS) {
+      if (
+        Array.isArray(entry.models) &&
+        typeof entry.fetchedAt === "number" &&
+        now() - entry.fetchedAt >= 0 &&
+        now() - entry.fetchedAt < MODELS_CACHE_TTL_MS
+      ) {
         return { models: entry.models, cached: true, fetchedAt: entry.fetchedAt };
       }
     } catch {
@@ -175,8 +188,12 @@ export async function listBedrockModels(options: ListModelsOptions): Promise<{ m
     // The class from the provider's classifier; the message about listing, not about calling a model.
     const classified = classifyBedrockError(err, { model: "-", region: options.region });
     const e = err as { name?: string; message?: string };
-    const detail = classified.errorClass === "auth" && /credentials/i.test(classified.message) ? classified.message.replace(/^bedrock\/-@\S+: /, "") : `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
-    const hint = e.name === "AccessDeniedException" ? " (listing needs bedrock:ListFoundationModels and bedrock:ListInferenceProfiles)" : "";
+    const detail =
+      classified.errorClass === "auth" && /credentials/i.test(classified.message)
+        ? classified.message.replace(/^bedrock\/-@\S+: /, "")
+        : `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
+    const hint =
+      e.name === "AccessDeniedException" ? " (listing needs bedrock:ListFoundationModels and bedrock:ListInferenceProfiles)" : "";
     throw new ModelError(classified.errorClass, `bedrock models in ${options.region}: ${detail}${hint}`, { cause: err });
   } finally {
     owned?.destroy();
@@ -185,7 +202,12 @@ export async function listBedrockModels(options: ListModelsOptions): Promise<{ m
 
 /** Fixed-width text table of a listing (stdout of `bench models`). */
 export function formatModelTable(models: readonly BedrockModelInfo[]): string {
-  const rows = models.map((m) => [m.id, m.kind === "inference-profile" ? "profile" : m.onDemand ? "on-demand" : "profile only", m.provider, m.name]);
+  const rows = models.map((m) => [
+    m.id,
+    m.kind === "inference-profile" ? "profile" : m.onDemand ? "on-demand" : "profile only",
+    m.provider,
+    m.name,
+  ]);
   const header = ["MODEL ID", "INVOKE", "PROVIDER", "NAME"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");

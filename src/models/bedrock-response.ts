@@ -48,7 +48,11 @@ export function fromConverseContent(content: ContentBlock[]): AssistantMessage {
   for (const block of content) {
     if (block.text !== undefined) texts.push(block.text);
     else if (block.toolUse !== undefined) {
-      toolCalls.push({ id: block.toolUse.toolUseId ?? "", name: block.toolUse.name ?? "", arguments: JSON.stringify(block.toolUse.input ?? {}) });
+      toolCalls.push({
+        id: block.toolUse.toolUseId ?? "",
+        name: block.toolUse.name ?? "",
+        arguments: JSON.stringify(block.toolUse.input ?? {}),
+      });
     } else if (block.reasoningContent !== undefined) {
       const r = block.reasoningContent;
       if (r.reasoningText !== undefined) {
@@ -75,7 +79,10 @@ export interface ConvertedResponse {
 }
 
 /** A Converse response → neutral message, stop reason and usage. */
-export function fromConverseResponse(response: Pick<ConverseResponse, "output" | "stopReason" | "usage" | "metrics">, where: string): ConvertedResponse {
+export function fromConverseResponse(
+  response: Pick<ConverseResponse, "output" | "stopReason" | "usage" | "metrics">,
+  where: string,
+): ConvertedResponse {
   const content = response.output?.message?.content;
   if (content === undefined) throw new ModelError("transient", `${where}: response held no message`);
   const message = fromConverseContent(content);
@@ -130,10 +137,9 @@ export class ConverseStreamAccumulator {
   #block<K extends Block["kind"]>(index: number, kind: K): Extract<Block, { kind: K }> {
     const existing = this.#blocks.get(index);
     if (existing?.kind === kind) return existing as Extract<Block, { kind: K }>;
-    const created = (kind === "text" ? { kind, text: "" } : kind === "tool" ? { kind, id: "", name: "", input: "" } : { kind, text: "", redacted: [] }) as Extract<
-      Block,
-      { kind: K }
-    >;
+    const created = (
+      kind === "text" ? { kind, text: "" } : kind === "tool" ? { kind, id: "", name: "", input: "" } : { kind, text: "", redacted: [] }
+    ) as Extract<Block, { kind: K }>;
     this.#blocks.set(index, created);
     return created;
   }
@@ -191,12 +197,22 @@ export class ConverseStreamAccumulator {
           reasoning.push(
             block.redacted.length > 0
               ? { type: "reasoning", text: "", redacted: base64(Buffer.concat(block.redacted)), provider: REASONING_PROVIDER }
-              : { type: "reasoning", text: block.text, ...(block.signature !== undefined ? { signature: block.signature } : {}), provider: REASONING_PROVIDER },
+              : {
+                  type: "reasoning",
+                  text: block.text,
+                  ...(block.signature !== undefined ? { signature: block.signature } : {}),
+                  provider: REASONING_PROVIDER,
+                },
           );
           break;
       }
     }
-    const message: AssistantMessage = { role: "assistant", text: texts.join("\n"), toolCalls, ...(reasoning.length > 0 ? { reasoning } : {}) };
+    const message: AssistantMessage = {
+      role: "assistant",
+      text: texts.join("\n"),
+      toolCalls,
+      ...(reasoning.length > 0 ? { reasoning } : {}),
+    };
     return {
       message,
       stopReason: mapStopReason(this.#stopReason, message.toolCalls.length > 0),

@@ -4,7 +4,12 @@
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, type ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { toConverseRequest, type ConverseOptions, type GuardrailOptions } from "./bedrock-convert.js";
 import { ConverseStreamAccumulator, fromConverseResponse } from "./bedrock-response.js";
-import { defaultBedrockClientCache, type BedrockClientCache, type Credentials, type RuntimeClientSettings } from "./bedrock-runtime-client.js";
+import {
+  defaultBedrockClientCache,
+  type BedrockClientCache,
+  type Credentials,
+  type RuntimeClientSettings,
+} from "./bedrock-runtime-client.js";
 import { classifyBedrockError, CREDENTIAL_OPTIONS } from "./bedrock-errors.js";
 import { regionMismatchWarning, resolveBedrockRegion } from "./bedrock-model-id.js";
 import { ModelError } from "./errors.js";
@@ -168,7 +173,10 @@ export class BedrockClient implements ModelClient {
     } catch (err) {
       const error =
         deadline.aborted && !(err instanceof ModelError)
-          ? new ModelError("transient", `${this.#where}: call deadline of ${this.#timeoutMs} ms exceeded`, { cause: err, staleConnection: true })
+          ? new ModelError("transient", `${this.#where}: call deadline of ${this.#timeoutMs} ms exceeded`, {
+              cause: err,
+              staleConnection: true,
+            })
           : classifyBedrockError(err, { model: this.model, region: this.region });
       // The next attempt must not reuse a connection that just failed under us.
       if (error.staleConnection) this.#cache.evict(lease);
@@ -209,13 +217,20 @@ async function* untilAborted(source: AsyncIterable<ConverseStreamOutput>, signal
  * Resolves credentials the way calls will (bearer token, else the default chain), so a run without any stops
  * before its first sandbox. Throws ModelError("auth") naming every option.
  */
-export async function checkBedrockCredentials(options: { region: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<"bearer" | "credentials"> {
+export async function checkBedrockCredentials(options: {
+  region: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}): Promise<"bearer" | "credentials"> {
   if (options.env["AWS_BEARER_TOKEN_BEDROCK"]?.trim()) return "bearer";
   const probe = new BedrockRuntimeClient({ region: options.region, maxAttempts: 1 });
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`credential lookup gave no answer within ${options.timeoutMs ?? 20_000} ms`)), options.timeoutMs ?? 20_000);
+      timer = setTimeout(
+        () => reject(new Error(`credential lookup gave no answer within ${options.timeoutMs ?? 20_000} ms`)),
+        options.timeoutMs ?? 20_000,
+      );
     });
     const credentials = await Promise.race([probe.config.credentials(), timeout]);
     if (!credentials.accessKeyId) throw new Error("the credential chain returned no access key");

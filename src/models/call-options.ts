@@ -25,13 +25,28 @@ export interface CallOptions {
 }
 
 export const CALL_OPTION_KEYS = [
-  "reasoningEffort", "temperature", "topP", "seed", "maxOutputTokens", "stopSequence", "additionalModelRequestFields",
-  "promptCaching", "guardrailId", "guardrailVersion", "guardrailTrace",
+  "reasoningEffort",
+  "temperature",
+  "topP",
+  "seed",
+  "maxOutputTokens",
+  "stopSequence",
+  "additionalModelRequestFields",
+  "promptCaching",
+  "guardrailId",
+  "guardrailVersion",
+  "guardrailTrace",
 ] as const satisfies readonly (keyof CallOptions)[];
 export type CallOptionKey = (typeof CALL_OPTION_KEYS)[number];
 
 /** The generation part every provider sends; a ModelRequest's own maxTokens / temperature / topP win over them. */
-export const GENERATION_KEYS = ["reasoningEffort", "temperature", "topP", "seed", "maxOutputTokens"] as const satisfies readonly CallOptionKey[];
+export const GENERATION_KEYS = [
+  "reasoningEffort",
+  "temperature",
+  "topP",
+  "seed",
+  "maxOutputTokens",
+] as const satisfies readonly CallOptionKey[];
 export type GenerationParams = Pick<CallOptions, (typeof GENERATION_KEYS)[number]>;
 
 /** The call options set in `o` (run options or a cell entry), or undefined when none is. */

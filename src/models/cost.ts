@@ -20,9 +20,7 @@ export function lookupPrice(
   const billing = provider === "openai-responses" ? "openai" : provider;
   const candidates = table.filter((p) => p.provider === billing && (p.model === model || p.model === "*"));
   const rank = (p: Price): number => (p.model === "*" ? 2 : p.region !== undefined ? 0 : 1);
-  return candidates
-    .filter((p) => p.region === undefined || p.region === region)
-    .sort((a, b) => rank(a) - rank(b))[0];
+  return candidates.filter((p) => p.region === undefined || p.region === region).sort((a, b) => rank(a) - rank(b))[0];
 }
 
 /**

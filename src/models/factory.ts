@@ -26,7 +26,14 @@ export interface ClientSettings {
 }
 
 /** Options that only the Bedrock provider sends (stop sequences also go to Chat Completions as `stop`). */
-const BEDROCK_ONLY = ["stopSequence", "additionalModelRequestFields", "promptCaching", "guardrailId", "guardrailVersion", "guardrailTrace"] as const;
+const BEDROCK_ONLY = [
+  "stopSequence",
+  "additionalModelRequestFields",
+  "promptCaching",
+  "guardrailId",
+  "guardrailVersion",
+  "guardrailTrace",
+] as const;
 
 /** A cell's effective call options: run-level call options < the cell's own. */
 export function effectiveCallOptions(cell: Pick<CellSpec, "options">, settings: Pick<ClientSettings, "callOptions">): CallOptions {
@@ -42,21 +49,32 @@ export function checkCallOptions(cells: CellSpec[], settings: Pick<ClientSetting
   for (const cell of cells) {
     const o = effectiveCallOptions(cell, settings);
     if ((o.guardrailId === undefined) !== (o.guardrailVersion === undefined)) {
-      throw new UsageError(`${cell.cell}: --guardrail-id and --guardrail-version go together (got only ${o.guardrailId === undefined ? "--guardrail-version" : "--guardrail-id"})`);
+      throw new UsageError(
+        `${cell.cell}: --guardrail-id and --guardrail-version go together (got only ${o.guardrailId === undefined ? "--guardrail-version" : "--guardrail-id"})`,
+      );
     }
-    if (o.guardrailTrace !== undefined && o.guardrailId === undefined) throw new UsageError(`${cell.cell}: --guardrail-trace needs --guardrail-id and --guardrail-version`);
+    if (o.guardrailTrace !== undefined && o.guardrailId === undefined)
+      throw new UsageError(`${cell.cell}: --guardrail-trace needs --guardrail-id and --guardrail-version`);
     if (cell.provider !== "bedrock") {
       const set = BEDROCK_ONLY.filter(
-        (k) => o[k] !== undefined && !(k === "promptCaching" && o[k] === false) && !(k === "stopSequence" && cell.provider !== "openai-responses"),
+        (k) =>
+          o[k] !== undefined &&
+          !(k === "promptCaching" && o[k] === false) &&
+          !(k === "stopSequence" && cell.provider !== "openai-responses"),
       );
-      if (set.length > 0) warnings.push(`${cell.cell}: ${set.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} not supported by this provider; not sent for this cell`);
+      if (set.length > 0)
+        warnings.push(
+          `${cell.cell}: ${set.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} not supported by this provider; not sent for this cell`,
+        );
     }
   }
   return warnings;
 }
 
 /** The BedrockClient fields of a cell's call options. */
-export function bedrockRequestOptions(o: CallOptions): Pick<BedrockClientOptions, "stopSequences" | "additionalModelRequestFields" | "promptCaching" | "guardrail"> {
+export function bedrockRequestOptions(
+  o: CallOptions,
+): Pick<BedrockClientOptions, "stopSequences" | "additionalModelRequestFields" | "promptCaching" | "guardrail"> {
   return {
     ...(o.stopSequence !== undefined && o.stopSequence.length > 0 ? { stopSequences: o.stopSequence } : {}),
     ...(o.additionalModelRequestFields !== undefined ? { additionalModelRequestFields: o.additionalModelRequestFields } : {}),

@@ -19,7 +19,12 @@ export function looksLikeReasoningModel(model: string): boolean {
  * 'temperature' …", LiteLLM's "… does not support parameters: ['seed']", "reasoning.effort"). Empty when it names none.
  */
 export function rejectedParamNames(sent: readonly string[], message: string, param?: string | null): string[] {
-  return sent.filter((name) => param === name || (typeof param === "string" && param.startsWith(`${name}.`)) || new RegExp(`(^|[^A-Za-z0-9_])${name}([^A-Za-z0-9_]|$)`).test(message));
+  return sent.filter(
+    (name) =>
+      param === name ||
+      (typeof param === "string" && param.startsWith(`${name}.`)) ||
+      new RegExp(`(^|[^A-Za-z0-9_])${name}([^A-Za-z0-9_]|$)`).test(message),
+  );
 }
 
 /**

@@ -14,16 +14,7 @@ import { ModelError } from "./errors.js";
 import { OptionalParamSwitch, type GenerationParams } from "./generation.js";
 import { chunkHasContent, fromChatUsage, mapFinishReason, StreamAccumulator } from "./openai-chat-stream.js";
 import { classifyOpenAIError, isUnsupportedParamError, rejectedParamOf } from "./openai-errors.js";
-import type {
-  AssistantMessage,
-  ContentPart,
-  Message,
-  ModelClient,
-  ModelRequest,
-  ModelResponse,
-  ToolChoice,
-  ToolSpec,
-} from "./types.js";
+import type { AssistantMessage, ContentPart, Message, ModelClient, ModelRequest, ModelResponse, ToolChoice, ToolSpec } from "./types.js";
 
 /**
  * Connections Node's fetch (undici, which the openai SDK calls) opened so far, by origin. fetch keeps connections
@@ -82,7 +73,10 @@ export class OpenAIChatClient implements ModelClient {
       timeout: options.timeoutMs ?? 300_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    this.#params = new OptionalParamSwitch(`${this.provider}/${this.model}`, options.log ?? ((line) => void process.stderr.write(`${line}\n`)));
+    this.#params = new OptionalParamSwitch(
+      `${this.provider}/${this.model}`,
+      options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
+    );
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
@@ -111,18 +105,29 @@ export class OpenAIChatClient implements ModelClient {
           });
         }
         // A server that rejects an optional parameter (drop_params): retried without it, then never sent again.
-        if (this.#params.shouldRetryWithout(isUnsupportedParamError(err), optionalChatParamsIn(body), (err as Error).message, rejectedParamOf(err))) continue;
+        if (
+          this.#params.shouldRetryWithout(
+            isUnsupportedParamError(err),
+            optionalChatParamsIn(body),
+            (err as Error).message,
+            rejectedParamOf(err),
+          )
+        )
+          continue;
         throw classifyOpenAIError(err, where);
       }
     }
   }
 
-  async #call(body: Omit<ChatCompletionCreateParams, "stream">, signal: AbortSignal, started: number, where: string): Promise<ModelResponse> {
+  async #call(
+    body: Omit<ChatCompletionCreateParams, "stream">,
+    signal: AbortSignal,
+    started: number,
+    where: string,
+  ): Promise<ModelResponse> {
     const stream = this.#options.stream ?? true;
     if (!stream) {
-      const { data, request_id } = await this.#client.chat.completions
-        .create({ ...body, stream: false }, { signal })
-        .withResponse();
+      const { data, request_id } = await this.#client.chat.completions.create({ ...body, stream: false }, { signal }).withResponse();
       const choice = data.choices[0];
       if (!choice) throw new ModelError("transient", `${where}: response had no choices`);
       const message: AssistantMessage = {
@@ -216,9 +221,7 @@ function dataUrl(part: { mediaType: string; data: string }): string {
 
 function toUserContent(parts: ContentPart[]): string | ChatCompletionContentPart[] {
   if (parts.every((p) => p.type === "text")) return parts.map((p) => (p as { text: string }).text).join("\n");
-  return parts.map((p) =>
-    p.type === "text" ? { type: "text", text: p.text } : { type: "image_url", image_url: { url: dataUrl(p) } },
-  );
+  return parts.map((p) => (p.type === "text" ? { type: "text", text: p.text } : { type: "image_url", image_url: { url: dataUrl(p) } }));
 }
 
 /**

@@ -43,7 +43,13 @@ export function parseDuration(text: string): number | undefined {
   return matched ? total : undefined;
 }
 
-const CONTEXT_PATTERNS = [/context_length_exceeded/i, /maximum context length/i, /context window/i, /too many tokens in the prompt/i, /prompt is too long/i];
+const CONTEXT_PATTERNS = [
+  /context_length_exceeded/i,
+  /maximum context length/i,
+  /context window/i,
+  /too many tokens in the prompt/i,
+  /prompt is too long/i,
+];
 
 export function classifyOpenAIError(err: unknown, where: string): ModelError {
   if (err instanceof ModelError) return err;
@@ -77,7 +83,10 @@ export function classifyOpenAIError(err: unknown, where: string): ModelError {
   }
   // A body cut short (non-stream JSON, or an SSE data line) fails to parse: the answer broke in transit.
   if (err instanceof SyntaxError) {
-    return new ModelError("transient", `${where}: malformed or truncated response body (${err.message})`, { cause: err, staleConnection: true });
+    return new ModelError("transient", `${where}: malformed or truncated response body (${err.message})`, {
+      cause: err,
+      staleConnection: true,
+    });
   }
   // Undici socket errors mid-body surface as TypeError("terminated") with a cause.
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
@@ -86,7 +95,10 @@ export function classifyOpenAIError(err: unknown, where: string): ModelError {
     return new ModelError("transient", `${where}: call deadline exceeded`, { cause: err, staleConnection: true });
   }
   if (code || e?.message === "terminated") {
-    return new ModelError("transient", `${where}: connection failed mid-response (${code ?? e.message})`, { cause: err, staleConnection: true });
+    return new ModelError("transient", `${where}: connection failed mid-response (${code ?? e.message})`, {
+      cause: err,
+      staleConnection: true,
+    });
   }
   return new ModelError("invalid_request", `${where}: ${e?.message ?? String(err)}`, { cause: err });
 }

@@ -134,7 +134,11 @@ export class ResponsesStreamAccumulator {
         throw classifyResponsesError(event.response.error, this.#where);
       case "error": {
         // openai@6 yields flat `error` events ({code, message, param}); the nested shape it throws itself.
-        const e = event as unknown as { code?: string | null; message?: string; error?: { code?: string | null; message?: string; type?: string } };
+        const e = event as unknown as {
+          code?: string | null;
+          message?: string;
+          error?: { code?: string | null; message?: string; type?: string };
+        };
         throw classifyResponsesError(e.error ?? e, this.#where);
       }
       default:
@@ -217,7 +221,13 @@ export class ResponsesStreamAccumulator {
         const summary = item.summary.length > 0 ? item.summary.map((s) => s.text) : (prev?.summary ?? []);
         const content = item.content && item.content.length > 0 ? item.content.map((c) => c.text) : (prev?.content ?? []);
         const encrypted = item.encrypted_content ?? prev?.encrypted;
-        this.#entries.set(index, { kind: "reasoning", id: item.id || prev?.id || "", summary, content, ...(encrypted ? { encrypted } : {}) });
+        this.#entries.set(index, {
+          kind: "reasoning",
+          id: item.id || prev?.id || "",
+          summary,
+          content,
+          ...(encrypted ? { encrypted } : {}),
+        });
         return;
       }
       default:

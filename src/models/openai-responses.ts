@@ -49,7 +49,10 @@ export class OpenAIResponsesClient implements ModelClient {
       timeout: options.timeoutMs ?? 300_000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    this.#params = new OptionalParamSwitch(`${this.provider}/${this.model}`, options.log ?? ((line) => void process.stderr.write(`${line}\n`)));
+    this.#params = new OptionalParamSwitch(
+      `${this.provider}/${this.model}`,
+      options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
+    );
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
@@ -68,7 +71,15 @@ export class OpenAIResponsesClient implements ModelClient {
       } catch (err) {
         // The SDK ends an aborted stream quietly, which reads as a cut stream: name the deadline instead.
         if (deadline.aborted && !(err instanceof ModelError && err.errorClass !== "transient")) throw deadlineError(err);
-        if (this.#params.shouldRetryWithout(isUnsupportedParamError(err), optionalParamsIn(body), (err as Error).message, rejectedParamOf(err))) continue;
+        if (
+          this.#params.shouldRetryWithout(
+            isUnsupportedParamError(err),
+            optionalParamsIn(body),
+            (err as Error).message,
+            rejectedParamOf(err),
+          )
+        )
+          continue;
         throw classifyOpenAIError(err, where);
       }
     }

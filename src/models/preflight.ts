@@ -47,7 +47,10 @@ function connectionProblem(err: unknown, timeoutSec: number): string {
  * server) and `bench grade` cells (no model) need none.
  * @throws InfraError naming the cells, the URL and what failed (connection refused, 401, timeout after N s).
  */
-export async function checkEndpoints(cells: readonly CellSpec[], settings: PreflightSettings & { bedrockEndpoint?: string }): Promise<void> {
+export async function checkEndpoints(
+  cells: readonly CellSpec[],
+  settings: PreflightSettings & { bedrockEndpoint?: string },
+): Promise<void> {
   await checkBedrockEndpoints(cells, settings);
   const openai = cells.filter((c) => c.provider === "openai" || c.provider === "openai-responses");
   if (openai.length === 0) return;
@@ -63,7 +66,10 @@ export async function checkEndpoints(cells: readonly CellSpec[], settings: Prefl
       signal: AbortSignal.timeout(timeoutSec * 1000),
     });
   } catch (err) {
-    throw new InfraError(`${names}: endpoint check failed: GET ${url}: ${connectionProblem(err, timeoutSec)}; is the server up and --base-url right?`, { cause: err });
+    throw new InfraError(
+      `${names}: endpoint check failed: GET ${url}: ${connectionProblem(err, timeoutSec)}; is the server up and --base-url right?`,
+      { cause: err },
+    );
   }
   const body = (await res.text().catch(() => "")).replace(/\s+/g, " ").trim().slice(0, 200);
   if (res.ok) return;
@@ -95,7 +101,10 @@ const BEDROCK_AUTH_ERRORS = new Set([
  * checks model access, then refuses it as invalid (ValidationException) before any model runs: no token is spent, and
  * that refusal proves the endpoint answers and accepts the credentials. Anything else stops the run naming the cell.
  */
-export async function checkBedrockEndpoints(cells: readonly CellSpec[], settings: PreflightSettings & { bedrockEndpoint?: string }): Promise<void> {
+export async function checkBedrockEndpoints(
+  cells: readonly CellSpec[],
+  settings: PreflightSettings & { bedrockEndpoint?: string },
+): Promise<void> {
   const timeoutSec = settings.timeoutSec ?? 10;
   const seen = new Set<string>();
   for (const cell of cells) {
@@ -112,23 +121,36 @@ export async function checkBedrockEndpoints(cells: readonly CellSpec[], settings
     });
     const where = settings.bedrockEndpoint ?? `bedrock-runtime.${cell.region}.amazonaws.com`;
     try {
-      await client.send(new ConverseCommand({ modelId: cell.model, messages: [] }), { abortSignal: AbortSignal.timeout(timeoutSec * 1000) });
+      await client.send(new ConverseCommand({ modelId: cell.model, messages: [] }), {
+        abortSignal: AbortSignal.timeout(timeoutSec * 1000),
+      });
       // A service that answered an empty conversation took it: reachable and authenticated all the same.
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string; cause?: unknown };
       const status = e.$metadata?.httpStatusCode;
       if (e.name === "ValidationException") continue;
       if (e.name !== undefined && BEDROCK_AUTH_ERRORS.has(e.name)) {
-        throw new InfraError(`${cell.cell}: endpoint check failed: Converse on ${where}: ${e.name} (credentials or model access refused) — ${(e.message ?? "").split("\n")[0]}`, { cause: err });
+        throw new InfraError(
+          `${cell.cell}: endpoint check failed: Converse on ${where}: ${e.name} (credentials or model access refused) — ${(e.message ?? "").split("\n")[0]}`,
+          { cause: err },
+        );
       }
       if (e.name === "ResourceNotFoundException") {
-        throw new InfraError(`${cell.cell}: endpoint check failed: Converse on ${where}: model ${cell.model} not found in ${cell.region} — ${(e.message ?? "").split("\n")[0]}`, { cause: err });
+        throw new InfraError(
+          `${cell.cell}: endpoint check failed: Converse on ${where}: model ${cell.model} not found in ${cell.region} — ${(e.message ?? "").split("\n")[0]}`,
+          { cause: err },
+        );
       }
       if (status !== undefined && (status === 429 || status >= 500)) {
-        settings.log?.(`warning: ${cell.cell}: endpoint check Converse on ${where} answered HTTP ${status} (${e.name}); going on (model calls retry)`);
+        settings.log?.(
+          `warning: ${cell.cell}: endpoint check Converse on ${where} answered HTTP ${status} (${e.name}); going on (model calls retry)`,
+        );
         continue;
       }
-      throw new InfraError(`${cell.cell}: endpoint check failed: Converse on ${where}: ${status === undefined ? connectionProblem(err, timeoutSec) : `HTTP ${status} ${e.name ?? ""}`}; is the endpoint (--bedrock-endpoint) and region right?`, { cause: err });
+      throw new InfraError(
+        `${cell.cell}: endpoint check failed: Converse on ${where}: ${status === undefined ? connectionProblem(err, timeoutSec) : `HTTP ${status} ${e.name ?? ""}`}; is the endpoint (--bedrock-endpoint) and region right?`,
+        { cause: err },
+      );
     } finally {
       client.destroy();
     }

@@ -17,11 +17,39 @@ export type CompareInput =
 
 /** compare.csv columns, in order (documented in docs/ARCHITECTURE.md; add at the end, never reorder). */
 export const COMPARE_COLUMNS = [
-  "kind", "label", "label_b", "run_id", "cell", "provider", "model", "region", "basis", "tasks",
-  "tasks_not_shared", "resolved", "unresolved", "errors", "resolve_rate", "resolve_rate_ci_low",
-  "resolve_rate_ci_high", "cost_usd_total", "cost_usd_mean", "cost_per_resolved", "input_tokens",
-  "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "llm_latency_s_p50",
-  "llm_latency_s_p95", "resolved_b", "only_a", "only_b", "mcnemar_p", "rate_diff", "rate_diff_ci_low",
+  "kind",
+  "label",
+  "label_b",
+  "run_id",
+  "cell",
+  "provider",
+  "model",
+  "region",
+  "basis",
+  "tasks",
+  "tasks_not_shared",
+  "resolved",
+  "unresolved",
+  "errors",
+  "resolve_rate",
+  "resolve_rate_ci_low",
+  "resolve_rate_ci_high",
+  "cost_usd_total",
+  "cost_usd_mean",
+  "cost_per_resolved",
+  "input_tokens",
+  "output_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "reasoning_tokens",
+  "llm_latency_s_p50",
+  "llm_latency_s_p95",
+  "resolved_b",
+  "only_a",
+  "only_b",
+  "mcnemar_p",
+  "rate_diff",
+  "rate_diff_ci_low",
   "rate_diff_ci_high",
 ] as const;
 
@@ -124,7 +152,15 @@ export function compareRuns(inputs: readonly CompareInput[], opts: CompareOption
   inputs.forEach((input, i) => {
     if (input.kind === "summary") {
       for (const row of input.cells) {
-        sources.push({ runId: input.runId, cell: row.cell, provider: row.provider, model: row.model, region: row.region, summary: row, input: i });
+        sources.push({
+          runId: input.runId,
+          cell: row.cell,
+          provider: row.provider,
+          model: row.model,
+          region: row.region,
+          summary: row,
+          input: i,
+        });
       }
       return;
     }
@@ -219,12 +255,32 @@ function cellRow(label: string, s: Source, row: SummaryRow, basis: CompareCellRo
 /** A result-backed cell that shares no task with the others: counts 0, rates unknown. */
 function emptyCellRow(label: string, s: Source, left: number): CompareCellRow {
   return {
-    kind: "cell", label, run_id: s.runId, cell: s.cell, provider: s.provider, model: s.model, region: s.region,
-    basis: "shared_tasks", tasks: 0, tasks_not_shared: left, resolved: 0, unresolved: 0, errors: 0,
-    resolve_rate: null, resolve_rate_ci_low: null, resolve_rate_ci_high: null,
-    cost_usd_total: 0, cost_usd_mean: null, cost_per_resolved: null,
-    input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0,
-    llm_latency_s_p50: null, llm_latency_s_p95: null,
+    kind: "cell",
+    label,
+    run_id: s.runId,
+    cell: s.cell,
+    provider: s.provider,
+    model: s.model,
+    region: s.region,
+    basis: "shared_tasks",
+    tasks: 0,
+    tasks_not_shared: left,
+    resolved: 0,
+    unresolved: 0,
+    errors: 0,
+    resolve_rate: null,
+    resolve_rate_ci_low: null,
+    resolve_rate_ci_high: null,
+    cost_usd_total: 0,
+    cost_usd_mean: null,
+    cost_per_resolved: null,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    llm_latency_s_p50: null,
+    llm_latency_s_p95: null,
   };
 }
 
@@ -286,7 +342,10 @@ export function formatCompareTable(comparison: Comparison): string {
     new Set([1, 2, 4, 5, 6, 7, 8, 9]),
   );
   const backed = comparison.cells.some((c) => c.basis === "shared_tasks");
-  const parts = [backed ? `cells (on the ${comparison.sharedTasks} task(s) every run-backed cell ran)` : "cells (from summary.json)", cellTable];
+  const parts = [
+    backed ? `cells (on the ${comparison.sharedTasks} task(s) every run-backed cell ran)` : "cells (from summary.json)",
+    cellTable,
+  ];
   if (comparison.pairs.length > 0) {
     parts.push(
       "",

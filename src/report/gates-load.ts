@@ -32,7 +32,9 @@ export function readBaseline(file: string, cwd = process.cwd()): { source: strin
   try {
     if (statSync(resolved).isDirectory()) resolved = path.join(resolved, SUMMARY_JSON);
   } catch (err) {
-    throw new UsageError(`--baseline ${file}: no such file or directory (expected a summary.json, a --json output or a run directory)`, { cause: err });
+    throw new UsageError(`--baseline ${file}: no such file or directory (expected a summary.json, a --json output or a run directory)`, {
+      cause: err,
+    });
   }
   let data: unknown;
   try {
@@ -43,7 +45,9 @@ export function readBaseline(file: string, cwd = process.cwd()): { source: strin
   const parsed = baselineSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`--baseline ${file}: not a summary.json: ${issue?.path.map(String).join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+    throw new UsageError(
+      `--baseline ${file}: not a summary.json: ${issue?.path.map(String).join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+    );
   }
   return { source: file, cells: parsed.data.cells.map((c) => ({ cell: c.cell, resolve_rate: c.resolve_rate })) };
 }

@@ -83,7 +83,9 @@ export function parseFailUnder(raw: string | number): FailUnderGate {
  */
 export function parseMaxInfraErrors(raw: string | number): InfraErrorLimit {
   const text = String(raw).trim();
-  const bad = new Error(`--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%), got ${JSON.stringify(raw)}`);
+  const bad = new Error(
+    `--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%), got ${JSON.stringify(raw)}`,
+  );
   if (typeof raw === "number" ? Number.isInteger(raw) : /^\d+$/.test(text)) {
     const max = Number(text);
     if (!Number.isSafeInteger(max) || max < 0) throw bad;
@@ -133,7 +135,14 @@ export function evaluateGates(summary: readonly SummaryRow[], cells: readonly st
     const threshold = thresholds.get(cell);
     if (threshold !== undefined) {
       if (!row) {
-        results.push({ gate: "fail_under", cell, passed: false, actual: null, threshold, message: `fail-under: ${cell} has no results (needs ${percentText(threshold)})` });
+        results.push({
+          gate: "fail_under",
+          cell,
+          passed: false,
+          actual: null,
+          threshold,
+          message: `fail-under: ${cell} has no results (needs ${percentText(threshold)})`,
+        });
       } else {
         const passed = row.resolve_rate >= threshold - EPSILON;
         const measured = `${cell} resolve rate ${percentText(row.resolve_rate)} (${row.resolved}/${row.tasks})`;
@@ -151,7 +160,8 @@ export function evaluateGates(summary: readonly SummaryRow[], cells: readonly st
     if (spec.baseline && base && row) {
       const drop = (base.resolve_rate - row.resolve_rate) * 100;
       const passed = drop <= allowed + EPSILON;
-      const change = drop > EPSILON ? `${drop.toFixed(1)} points below` : drop < -EPSILON ? `${(-drop).toFixed(1)} points above` : "equal to";
+      const change =
+        drop > EPSILON ? `${drop.toFixed(1)} points below` : drop < -EPSILON ? `${(-drop).toFixed(1)} points above` : "equal to";
       results.push({
         gate: "max_regression",
         cell,
@@ -171,7 +181,14 @@ export function evaluateGates(summary: readonly SummaryRow[], cells: readonly st
     const passed = actual <= limit.max + EPSILON;
     const measured = `${errors} of ${tasks} task(s) ended in error${limit.kind === "rate" ? ` (${percentText(actual)})` : ""}`;
     const cap = limit.kind === "count" ? `${limit.max}` : percentText(limit.max);
-    results.push({ gate: "max_infra_errors", cell: null, passed, actual, threshold: limit.max, message: `max-infra-errors: ${measured}, allowed at most ${cap}` });
+    results.push({
+      gate: "max_infra_errors",
+      cell: null,
+      passed,
+      actual,
+      threshold: limit.max,
+      message: `max-infra-errors: ${measured}, allowed at most ${cap}`,
+    });
   }
 
   const failed = results.filter((r) => !r.passed);
@@ -231,7 +248,11 @@ export function runFailures(results: readonly FailureInput[]): string[] {
     const counts = new Map<string, number>();
     for (const r of rs) counts.set(r.error_class ?? "unknown", (counts.get(r.error_class ?? "unknown") ?? 0) + 1);
     const [top] = [...counts].sort((a, b) => b[1] - a[1]);
-    const first = rs.find((r) => (r.error_class ?? "unknown") === top![0])?.error_message?.split("\n")[0]?.trim().slice(0, 160);
+    const first = rs
+      .find((r) => (r.error_class ?? "unknown") === top![0])
+      ?.error_message?.split("\n")[0]
+      ?.trim()
+      .slice(0, 160);
     const others = counts.size > 1 ? `; ${counts.size - 1} other class(es)` : "";
     const what = rs.length === 1 ? "its 1 attempted task" : `all ${rs.length} attempted tasks`;
     out.push(`cell ${cell}: ${what} ended in an infrastructure error (${top![0]}${first ? `: ${first}` : ""}${others})`);

@@ -47,7 +47,13 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   const cells = orderCells(input.summary, input.cellOrder);
   const tasks = gridTasks(results, compareText);
   const detail: Detail = input.detail ?? { source: "none", note: "This page was rendered without the run's task files." };
-  const data = buildViewData(input.runId, cells.map((c) => c.cell), results, tasks, detail);
+  const data = buildViewData(
+    input.runId,
+    cells.map((c) => c.cell),
+    results,
+    tasks,
+    detail,
+  );
   const script = pageScript();
   const lead =
     `${cells.length} cell(s) × ${tasks.length} task(s), ${results.length} result(s). Resolve-rate intervals are 95% Wilson; latency percentiles are exact over every model call.` +

@@ -18,7 +18,5 @@ export function latestResults(results: readonly TaskResult[]): TaskResult[] {
     // JSON of the pair: no separator character can make two different pairs collide.
     byKey.set(JSON.stringify([result.cell, result.instance_id]), result);
   }
-  return [...byKey.values()].sort(
-    (a, b) => compareText(a.cell, b.cell) || compareText(a.instance_id, b.instance_id),
-  );
+  return [...byKey.values()].sort((a, b) => compareText(a.cell, b.cell) || compareText(a.instance_id, b.instance_id));
 }

@@ -17,7 +17,10 @@ export const BOOTSTRAP_RESAMPLES = 10_000;
  * @throws RangeError when b or c is not a non-negative integer.
  */
 export function mcnemarExactP(b: number, c: number): number {
-  for (const [name, v] of [["b", b], ["c", c]] as const) {
+  for (const [name, v] of [
+    ["b", b],
+    ["c", c],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`mcnemarExactP: expected ${name} a non-negative integer, got ${v}`);
   }
   const n = b + c;
@@ -73,7 +76,8 @@ export function pairedBootstrap(a: readonly boolean[], b: readonly boolean[], op
   if (a.length !== b.length) throw new RangeError(`pairedBootstrap: expected arrays of equal length, got ${a.length} and ${b.length}`);
   const resamples = opts.resamples ?? BOOTSTRAP_RESAMPLES;
   const level = opts.level ?? 0.95;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`pairedBootstrap: expected resamples a positive integer, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new RangeError(`pairedBootstrap: expected resamples a positive integer, got ${resamples}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`pairedBootstrap: expected level in (0, 1), got ${level}`);
   const n = a.length;
   if (n === 0) return null;

@@ -129,7 +129,10 @@ function summarizeCell(tasks: readonly TaskResult[], opts: SummarizeOptions): Su
     throttle_wait_s: sumKnown(tasks.map((t) => t.throttle_wait_s)),
     llm_latency_s_p50: percentile(latencies, 50),
     llm_latency_s_p95: percentile(latencies, 95),
-    ttft_s_p50: percentile(tasks.flatMap((t) => t.ttfts_s), 50),
+    ttft_s_p50: percentile(
+      tasks.flatMap((t) => t.ttfts_s),
+      50,
+    ),
     wall_s_p50: percentile(walls, 50),
     wall_s_p95: percentile(walls, 95),
     run_wall_s: opts.runWallS,

@@ -42,7 +42,15 @@ export interface SwebenchRunReport {
  */
 export function swebenchRunReport(instanceIds: readonly string[], results: readonly TaskResult[]): SwebenchRunReport {
   const byId = new Map(results.map((r) => [r.instance_id, r]));
-  const ids = { completed: [] as string[], incomplete: [] as string[], empty: [] as string[], submitted: [] as string[], resolved: [] as string[], unresolved: [] as string[], error: [] as string[] };
+  const ids = {
+    completed: [] as string[],
+    incomplete: [] as string[],
+    empty: [] as string[],
+    submitted: [] as string[],
+    resolved: [] as string[],
+    unresolved: [] as string[],
+    error: [] as string[],
+  };
   for (const id of instanceIds) {
     const r = byId.get(id);
     if (r === undefined) {
@@ -87,7 +95,12 @@ export function swebenchReportName(cell: string, runId: string): string {
  * Writes predictions.jsonl (one line per result, the patch read from the task's patch.diff) and, per cell,
  * `swebench/<model>.<run_id>.json`. `instanceIds`: the run's tasks, in order. Returns the files written.
  */
-export async function writeSwebenchFiles(runDir: string, runId: string, results: readonly TaskResult[], instanceIds: readonly string[]): Promise<string[]> {
+export async function writeSwebenchFiles(
+  runDir: string,
+  runId: string,
+  results: readonly TaskResult[],
+  instanceIds: readonly string[],
+): Promise<string[]> {
   const lines: string[] = [];
   const byCell = new Map<string, TaskResult[]>();
   for (const r of results) {

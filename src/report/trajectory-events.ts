@@ -41,7 +41,11 @@ export interface StartEvent {
   /** The first user message: the task prompt (the issue inside `<issue>…</issue>`). */
   prompt: { role: "user"; content: RecordedPart[] };
 }
-export interface SandboxEvent { type: "sandbox"; container: string; start_s: number }
+export interface SandboxEvent {
+  type: "sandbox";
+  container: string;
+  start_s: number;
+}
 export interface ModelCallEvent {
   type: "model_call";
   iteration: number;
@@ -55,9 +59,25 @@ export interface ModelCallEvent {
   /** This call's price in USD; null when the cell has no price (absent in runs before it was recorded). */
   cost_usd?: number | null;
 }
-export interface RetryEvent { type: "retry"; attempt: number; error_class: string; message: string; delay_s: number }
-export interface ModelErrorEvent { type: "model_error"; iteration: number; error_class: string; message: string }
-export interface ToolCallEvent { type: "tool_call"; id: string; name: string; arguments: string }
+export interface RetryEvent {
+  type: "retry";
+  attempt: number;
+  error_class: string;
+  message: string;
+  delay_s: number;
+}
+export interface ModelErrorEvent {
+  type: "model_error";
+  iteration: number;
+  error_class: string;
+  message: string;
+}
+export interface ToolCallEvent {
+  type: "tool_call";
+  id: string;
+  name: string;
+  arguments: string;
+}
 export interface ObservationEvent {
   type: "observation";
   id: string;
@@ -66,15 +86,26 @@ export interface ObservationEvent {
   content: RecordedPart[];
   duration_s: number;
 }
-export interface FakeUserEvent { type: "fake_user"; count: number; text: string }
+export interface FakeUserEvent {
+  type: "fake_user";
+  count: number;
+  text: string;
+}
 export interface EndEvent {
   type: "end";
   end_reason: string;
   error?: { errorClass: string; message: string };
   finish_message?: string;
 }
-export interface PredictionEvent { type: "prediction"; patch_lines: number }
-export interface GradingEvent { type: "grading"; workspace: "new" | "reset"; reason?: string }
+export interface PredictionEvent {
+  type: "prediction";
+  patch_lines: number;
+}
+export interface GradingEvent {
+  type: "grading";
+  workspace: "new" | "reset";
+  reason?: string;
+}
 export interface GradingResultEvent {
   type: "grading_result";
   resolved: boolean;

@@ -56,14 +56,13 @@ export function requestedFile(urlPath: string): { file: string } | { status: 400
 
 /** The page for the run as it is now (results.jsonl re-read per request: a run in progress shows its progress). */
 async function renderPage(runDir: string): Promise<string> {
-  const [{ readResults, RESULTS_FILE }, { summarize, runWallSeconds }, { renderHtmlReport }, { runCellOrder }, { latestResults }] = await Promise.all([
-    import("./store.js"),
-    import("./summary.js"),
-    import("./html.js"),
-    import("./write.js"),
-    import("./latest.js"),
-  ]);
-  const run = JSON.parse(await readFile(path.join(runDir, "run.json"), "utf8")) as { run_id?: unknown; started_at?: string; finished_at?: string | null };
+  const [{ readResults, RESULTS_FILE }, { summarize, runWallSeconds }, { renderHtmlReport }, { runCellOrder }, { latestResults }] =
+    await Promise.all([import("./store.js"), import("./summary.js"), import("./html.js"), import("./write.js"), import("./latest.js")]);
+  const run = JSON.parse(await readFile(path.join(runDir, "run.json"), "utf8")) as {
+    run_id?: unknown;
+    started_at?: string;
+    finished_at?: string | null;
+  };
   const runId = String(run.run_id ?? path.basename(runDir));
   const { results } = await readResults(path.join(runDir, RESULTS_FILE)).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return { results: [] };
@@ -81,7 +80,12 @@ async function renderPage(runDir: string): Promise<string> {
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { "content-type": type, "x-content-type-options": "nosniff", "cache-control": "no-store", "content-security-policy": "default-src 'none'" });
+  res.writeHead(status, {
+    "content-type": type,
+    "x-content-type-options": "nosniff",
+    "cache-control": "no-store",
+    "content-security-policy": "default-src 'none'",
+  });
   res.end(body);
 }
 
@@ -92,7 +96,8 @@ function loopbackHosts(host: string, port: number): Set<string> | null {
 }
 
 async function handle(root: string, allowedHosts: Set<string> | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (allowedHosts !== null && !allowedHosts.has(String(req.headers.host ?? "").toLowerCase())) return send(res, 403, "text/plain; charset=utf-8", "forbidden host\n");
+  if (allowedHosts !== null && !allowedHosts.has(String(req.headers.host ?? "").toLowerCase()))
+    return send(res, 403, "text/plain; charset=utf-8", "forbidden host\n");
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "GET only\n");
   const url = req.url ?? "/";
   if (url === "/" || url.startsWith("/?") || url === "/index.html") {
@@ -102,7 +107,8 @@ async function handle(root: string, allowedHosts: Set<string> | null, req: Incom
     return;
   }
   const wanted = requestedFile(url);
-  if ("status" in wanted) return send(res, wanted.status, "text/plain; charset=utf-8", wanted.status === 403 ? "forbidden\n" : "bad request\n");
+  if ("status" in wanted)
+    return send(res, wanted.status, "text/plain; charset=utf-8", wanted.status === 403 ? "forbidden\n" : "bad request\n");
   let real: string;
   try {
     real = await realpath(path.join(root, wanted.file));
@@ -121,7 +127,9 @@ async function handle(root: string, allowedHosts: Set<string> | null, req: Incom
     "content-security-policy": "default-src 'none'",
   });
   if (req.method === "HEAD") return void res.end();
-  createReadStream(real).on("error", () => res.destroy()).pipe(res);
+  createReadStream(real)
+    .on("error", () => res.destroy())
+    .pipe(res);
 }
 
 /** Starts the server; rejects with a UsageError when the run directory has no run.json or the address is taken. */
@@ -143,8 +151,19 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
-      const why = { EADDRINUSE: "is already in use", EACCES: "needs privileges this user lacks", EADDRNOTAVAIL: "is not an address of this machine" }[err.code ?? ""];
-      reject(why ? new UsageError(`--port ${port}: ${host}:${port} ${why}; pick another --port (0: any free port)${err.code === "EADDRNOTAVAIL" ? " or --host" : ""}`, { cause: err }) : err);
+      const why = {
+        EADDRINUSE: "is already in use",
+        EACCES: "needs privileges this user lacks",
+        EADDRNOTAVAIL: "is not an address of this machine",
+      }[err.code ?? ""];
+      reject(
+        why
+          ? new UsageError(
+              `--port ${port}: ${host}:${port} ${why}; pick another --port (0: any free port)${err.code === "EADDRNOTAVAIL" ? " or --host" : ""}`,
+              { cause: err },
+            )
+          : err,
+      );
     });
     server.listen(port, host, resolve);
   });
@@ -153,9 +172,10 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${shown}:${address.port}/`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -64,11 +64,7 @@ export interface WrittenReports {
  * Writes report.csv, summary.csv and summary.json into `runDir`, each atomically.
  * For a byte-identical `bench report` later, pass `runWallS` from runWallSeconds(run.json times).
  */
-export async function writeReports(
-  runDir: string,
-  results: readonly TaskResult[],
-  opts: SummarizeOptions,
-): Promise<WrittenReports> {
+export async function writeReports(runDir: string, results: readonly TaskResult[], opts: SummarizeOptions): Promise<WrittenReports> {
   const rendered = renderReports(results, opts);
   const paths = {
     reportCsv: join(runDir, REPORT_CSV),
@@ -176,4 +172,3 @@ export async function runCellOrder(runDir: string): Promise<string[]> {
   if (!Array.isArray(cells)) return [];
   return cells.map((c: unknown) => (typeof c === "string" ? c : String((c as { cell?: unknown })?.cell ?? ""))).filter((c) => c !== "");
 }
-

@@ -11,7 +11,12 @@ import { InfraError, UsageError, errorMessage } from "../errors.js";
  * Every sandbox image a task names must already be on each Docker host: bench builds only its own recipes and never
  * pulls. Fails with an InfraError naming the image, the first task that wants it and the dataset file.
  */
-export async function checkTaskImages(dockers: readonly Docker[], tasks: readonly Task[], datasetFile: string, why = "--pull never"): Promise<void> {
+export async function checkTaskImages(
+  dockers: readonly Docker[],
+  tasks: readonly Task[],
+  datasetFile: string,
+  why = "--pull never",
+): Promise<void> {
   const wanted = new Map<string, string>();
   for (const t of tasks) if (t.image !== undefined && !wanted.has(t.image)) wanted.set(t.image, t.instance_id);
   for (const [image, instance] of wanted) {
@@ -45,8 +50,12 @@ export function checkRunDirPath(runDir: string, outputDir: string, given: string
       continue;
     }
     if (stats.isDirectory()) return;
-    if (probe === runDir) throw new UsageError(`--run-id ${path.basename(runDir)}: ${runDir} is a file, not a run directory; pick another --run-id or --output-dir`);
-    if (probe === outputDir) throw new UsageError(`--output-dir ${given}: ${outputDir} is a file, not a directory; give a folder for run directories`);
+    if (probe === runDir)
+      throw new UsageError(
+        `--run-id ${path.basename(runDir)}: ${runDir} is a file, not a run directory; pick another --run-id or --output-dir`,
+      );
+    if (probe === outputDir)
+      throw new UsageError(`--output-dir ${given}: ${outputDir} is a file, not a directory; give a folder for run directories`);
     throw new UsageError(`--output-dir ${given}: ${probe} is a file, not a directory, so ${outputDir} cannot be created`);
   }
 }
@@ -60,7 +69,9 @@ export function checkDiskSpace(dir: string, env: NodeJS.ProcessEnv): void {
       const stats = statfsSync(probe);
       const freeMb = (stats.bavail * stats.bsize) / 1024 / 1024;
       if (freeMb < minMb) {
-        throw new InfraError(`only ${Math.floor(freeMb)} MB free under ${probe}; bench needs at least ${minMb} MB (set BENCH_MIN_FREE_MB to change)`);
+        throw new InfraError(
+          `only ${Math.floor(freeMb)} MB free under ${probe}; bench needs at least ${minMb} MB (set BENCH_MIN_FREE_MB to change)`,
+        );
       }
       return;
     } catch (err) {

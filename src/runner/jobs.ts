@@ -106,20 +106,27 @@ export async function runJobs(input: JobsInput): Promise<JobsOutcome> {
   // --deadline counts from the image check; --max-cost counts what a resumed run already spent.
   const limits = new RunLimits({
     maxCost: options.maxCost,
-    deadlineSec: options.deadline === undefined ? undefined : Math.max(0.001, options.deadline - (performance.now() - input.imageCheckAt) / 1000),
+    deadlineSec:
+      options.deadline === undefined ? undefined : Math.max(0.001, options.deadline - (performance.now() - input.imageCheckAt) / 1000),
     spentUsd: input.existing.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
     log,
   });
   const startedAt = runStartedAt(input.previous);
   const runJson = runJsonAtStart({ ...input, startedAt, image });
   await writeJsonAtomic(path.join(runDir, "run.json"), runJson);
-  log(`run ${runId}: ${input.tasks.length} task(s) × ${cells.length} cell(s), ${jobs.length} to run, concurrency ${options.concurrency} → ${runDir}`);
+  log(
+    `run ${runId}: ${input.tasks.length} task(s) × ${cells.length} cell(s), ${jobs.length} to run, concurrency ${options.concurrency} → ${runDir}`,
+  );
 
   // Connections the model clients open from here on (run.json → connections): a handshake per call would show here.
   const connectionsBefore = connectionCounts();
   const needsMock = jobs.length > 0 && !input.predictions && cells.some((c) => c.provider === "mock");
   const mock = needsMock
-    ? await (await import("../mock/server.js")).startMockServer({ tasks: input.dataset.tasks, latencyMs: options.mockLatencyMs, ...mockSettingsOf(options) })
+    ? await (await import("../mock/server.js")).startMockServer({
+        tasks: input.dataset.tasks,
+        latencyMs: options.mockLatencyMs,
+        ...mockSettingsOf(options),
+      })
     : undefined;
   const sandboxes = startSandboxes(input);
   const clients = createClients(input, mock ? `${mock.url}/v1` : undefined);
@@ -128,9 +135,19 @@ export async function runJobs(input: JobsInput): Promise<JobsOutcome> {
     log(`warning: ${name} has no price: --max-budget-per-task and --max-cost are not enforced for it`);
   }
   // One limiter per endpoint (provider + account + region + model), shared by every task and cell on it.
-  const limiters = new LimiterRegistry({ max: options.concurrency, ...(options.rpm ? { rpm: options.rpm } : {}), ...(options.tpm ? { tpm: options.tpm } : {}), log });
+  const limiters = new LimiterRegistry({
+    max: options.concurrency,
+    ...(options.rpm ? { rpm: options.rpm } : {}),
+    ...(options.tpm ? { tpm: options.tpm } : {}),
+    log,
+  });
   const limiterOf = (cell: CellSpec) =>
-    limiters.get(endpointKey({ ...cell, account: accountIdentity(cell.provider, { baseUrl: options.baseUrl, apiKeyEnv: options.apiKeyEnv, env: envr.env }) }));
+    limiters.get(
+      endpointKey({
+        ...cell,
+        account: accountIdentity(cell.provider, { baseUrl: options.baseUrl, apiKeyEnv: options.apiKeyEnv, env: envr.env }),
+      }),
+    );
   const gradingSlots = options.gradingConcurrency ?? options.concurrency;
   // Agents at once: --concurrency (with --docker-host, as many as the hosts hold together). A task leaves its agent
   // slot once its patch is taken, so the next task's agent starts while it is graded (the grading queue bounds that).
@@ -140,10 +157,24 @@ export async function runJobs(input: JobsInput): Promise<JobsOutcome> {
   envr.signal?.addEventListener("abort", onAbort, { once: true });
   limits.onStop(() => queue.clear());
   const pulls = RunPulls.forRun(envr.docker, jobs, options, agentSlots, envr.env, log, input.pool !== undefined);
-  const scope: RunScope = { input, image, limits, sandboxes, clients, priceOverride, limiterOf, agents: new Gate(agentSlots), gradingQueue: new PQueue({ concurrency: gradingSlots }), pulls };
+  const scope: RunScope = {
+    input,
+    image,
+    limits,
+    sandboxes,
+    clients,
+    priceOverride,
+    limiterOf,
+    agents: new Gate(agentSlots),
+    gradingQueue: new PQueue({ concurrency: gradingSlots }),
+    pulls,
+  };
   const results: TaskResult[] = [];
   const recorded = new Set<number>();
-  envr.progress?.begin(cells.map((c) => ({ cell: c.cell, total: input.tasks.length })), jobs.length > 0 ? input.existing : []);
+  envr.progress?.begin(
+    cells.map((c) => ({ cell: c.cell, total: input.tasks.length })),
+    jobs.length > 0 ? input.existing : [],
+  );
   try {
     for (const [index, job] of jobs.entries()) {
       void queue.add(async () => {
@@ -168,7 +199,16 @@ export async function runJobs(input: JobsInput): Promise<JobsOutcome> {
   const interrupted = envr.signal?.aborted ?? false;
   const finishedAt = new Date();
   const notRun = jobs.filter((_, i) => !recorded.has(i)).map(({ cell, task }) => ({ cell: cell.cell, instance_id: task.instance_id }));
-  await writeRunEnd(input, { runJson, finishedAt, interrupted, notRun, limits, limiters, connections: connectionsSince(connectionsBefore), pulls });
+  await writeRunEnd(input, {
+    runJson,
+    finishedAt,
+    interrupted,
+    notRun,
+    limits,
+    limiters,
+    connections: connectionsSince(connectionsBefore),
+    pulls,
+  });
   const summary = await writeRunReports(input, (finishedAt.getTime() - startedAt.getTime()) / 1000);
   return { runId, runDir, results, summary, interrupted };
 }
@@ -186,7 +226,9 @@ async function builtinImageOf(input: JobsInput): Promise<string> {
 function startSandboxes(input: JobsInput): TrackingProvider {
   const { envr, runId } = input;
   const providerOptions = { runId, ownerPid: process.pid, host: os.hostname() };
-  const sandboxes = new TrackingProvider(input.pool ? input.pool.bind(providerOptions) : new DockerSandboxProvider(envr.docker, providerOptions));
+  const sandboxes = new TrackingProvider(
+    input.pool ? input.pool.bind(providerOptions) : new DockerSandboxProvider(envr.docker, providerOptions),
+  );
   envr.onSandboxes?.(sandboxes);
   return sandboxes;
 }
@@ -254,14 +296,17 @@ async function runJob(scope: RunScope, index: number, job: Job): Promise<TaskRes
     // An attempt cut short by an interrupt is not a result: resume runs it again.
     if (envr.signal?.aborted) return undefined;
     // A Docker host that died under the task: re-queued elsewhere, whatever --task-retries says.
-    const lost = input.pool && isInfrastructureError(result) && !limits.stopped ? await input.pool.lostHostOf(cell.cell, task.instance_id) : null;
+    const lost =
+      input.pool && isInfrastructureError(result) && !limits.stopped ? await input.pool.lostHostOf(cell.cell, task.instance_id) : null;
     if (lost && input.pool!.healthyCount > 0) {
       envr.log(`${cell.cell} ${task.instance_id}: docker host ${lost} failed during attempt ${attempt}; re-queued on another host`);
       requeued++;
       continue;
     }
     if (attempt - requeued > options.taskRetries || !isInfrastructureError(result) || limits.stopped) return result;
-    envr.log(`${cell.cell} ${task.instance_id}: attempt ${attempt} ended in an infrastructure error (${result.error_class}); running it again in a fresh workspace`);
+    envr.log(
+      `${cell.cell} ${task.instance_id}: attempt ${attempt} ended in an infrastructure error (${result.error_class}); running it again in a fresh workspace`,
+    );
     try {
       await sleep(taskRetryDelayMs(attempt), envr.signal ? AbortSignal.any([envr.signal, limits.deadline]) : limits.deadline);
     } catch {
@@ -339,7 +384,12 @@ async function writeRunEnd(
   const { limits, notRun, pulls } = end;
   // Tasks never started (or cut short by an interrupt) are no failures: no result line, so --resume runs them.
   if (notRun.length > 0) {
-    const why = limits.stopped?.reason === "max_cost" ? "--max-cost reached" : limits.stopped?.reason === "deadline" ? "--deadline passed" : "interrupted";
+    const why =
+      limits.stopped?.reason === "max_cost"
+        ? "--max-cost reached"
+        : limits.stopped?.reason === "deadline"
+          ? "--deadline passed"
+          : "interrupted";
     envr.log(`${notRun.length} of ${jobs.length} task(s) not run (${why}); \`bench run --resume ${runDir}\` runs them`);
   }
   end.limiters.flushLogs();
@@ -363,7 +413,12 @@ async function writeRunReports(input: JobsInput, runWallS: number): Promise<Summ
   const { envr, runDir, runId } = input;
   const { results: all } = await input.store.read();
   const written = await writeReports(runDir, all, { runId, runWallS });
-  await writeSwebenchFiles(runDir, runId, all, input.tasks.map((t) => t.instance_id));
+  await writeSwebenchFiles(
+    runDir,
+    runId,
+    all,
+    input.tasks.map((t) => t.instance_id),
+  );
   envr.log(`reports: ${path.relative(envr.cwd, written.reportCsv) || written.reportCsv}, ${path.relative(envr.cwd, written.summaryCsv)}`);
   return written.summary;
 }

@@ -44,7 +44,11 @@ export interface LimiterOptions {
 }
 
 /** How a call that held a permit ended; only rate_limit cuts, transient pauses growth, other is neutral. */
-export type CallOutcome = { kind: "ok"; tokens: number } | { kind: "rate_limit"; hintMs?: number } | { kind: "transient" } | { kind: "other" };
+export type CallOutcome =
+  | { kind: "ok"; tokens: number }
+  | { kind: "rate_limit"; hintMs?: number }
+  | { kind: "transient" }
+  | { kind: "other" };
 
 export interface Permit {
   /** How long the call waited for admission, ms (0 when admitted at once). */
@@ -121,7 +125,8 @@ export class EndpointLimiter {
 
   constructor(key: string, options: LimiterOptions) {
     const int = (name: string, v: number, lo: number): number => {
-      if (!(Number.isInteger(v) && v >= lo)) throw new RangeError(`limiter: expected ${name} to be an integer >= ${lo}, got ${JSON.stringify(v)}`);
+      if (!(Number.isInteger(v) && v >= lo))
+        throw new RangeError(`limiter: expected ${name} to be an integer >= ${lo}, got ${JSON.stringify(v)}`);
       return v;
     };
     this.key = key;
@@ -142,7 +147,10 @@ export class EndpointLimiter {
     this.#logEveryMs = options.logEveryMs ?? 30_000;
     this.#rpm = options.rpm !== undefined ? new TokenBucket({ perMinute: options.rpm, now: this.#now }) : undefined;
     // One second of tokens as the burst; a call larger than that waits for a full bucket and leaves it in debt.
-    this.#tpm = options.tpm !== undefined ? new TokenBucket({ perMinute: options.tpm, capacity: Math.max(options.tpm / 60, 1), now: this.#now }) : undefined;
+    this.#tpm =
+      options.tpm !== undefined
+        ? new TokenBucket({ perMinute: options.tpm, capacity: Math.max(options.tpm / 60, 1), now: this.#now })
+        : undefined;
     this.#pacer = options.pace === false ? undefined : new RatePacer({ now: this.#now });
   }
 
@@ -234,7 +242,9 @@ export class EndpointLimiter {
       const paced = this.#pacer?.admit(this.#waiters.length > 0);
       this.#inFlight++;
       this.#roundPeak = Math.max(this.#roundPeak, this.#inFlight);
-      head.resolve(this.#permit(head.tokens, this.#epoch, head.queuedAt === undefined ? 0 : Math.max(0, this.#now() - head.queuedAt), paced));
+      head.resolve(
+        this.#permit(head.tokens, this.#epoch, head.queuedAt === undefined ? 0 : Math.max(0, this.#now() - head.queuedAt), paced),
+      );
     }
   }
 
@@ -272,7 +282,8 @@ export class EndpointLimiter {
         this.#throttleEvents++;
         const now = this.#now();
         // The server said when it will have room: nobody on the key starts a call before that.
-        if (outcome.hintMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(outcome.hintMs, this.#o.maxHintMs));
+        if (outcome.hintMs !== undefined)
+          this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(outcome.hintMs, this.#o.maxHintMs));
         // One burst counts once: calls admitted before the last cut, or inside the cool-down, do not cut again.
         if (!wasPaced && epoch === this.#epoch && now >= this.#cooldownUntil) {
           const to = Math.max(this.min, Math.floor(this.#limit * this.#o.decrease));
@@ -327,7 +338,10 @@ export class EndpointLimiter {
   /** Logs the changes not yet named in a line (the run's end): `limiter K: in-flight limit N at the end; M change(s) later not shown (…)`. */
   flushLog(): void {
     const unlogged = this.#log ? this.#takeUnlogged() : undefined;
-    if (unlogged) this.#log!(`limiter ${this.key}: in-flight limit ${this.#limit} at the end; ${unlogged.text} later not shown (${unlogged.detail}; all in run.json)`);
+    if (unlogged)
+      this.#log!(
+        `limiter ${this.key}: in-flight limit ${this.#limit} at the end; ${unlogged.text} later not shown (${unlogged.detail}; all in run.json)`,
+      );
   }
 }
 

@@ -26,11 +26,24 @@ export interface ShardRun {
  * what it measured. Every other option must be the same in all shards.
  */
 export const PER_SHARD_OPTIONS: ReadonlySet<string> = new Set([
-  "shard", "runId", "outputDir", "resume", "rerunErrors", "json", "quiet", "concurrency", "gradingConcurrency",
-  "failUnder", "baseline", "maxRegression", "maxInfraErrors", "dockerHost",
+  "shard",
+  "runId",
+  "outputDir",
+  "resume",
+  "rerunErrors",
+  "json",
+  "quiet",
+  "concurrency",
+  "gradingConcurrency",
+  "failUnder",
+  "baseline",
+  "maxRegression",
+  "maxInfraErrors",
+  "dockerHost",
 ]);
 
-const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const record = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 function withoutKeys(o: Record<string, unknown>, drop: (k: string) => boolean): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => !drop(k)));
@@ -72,7 +85,9 @@ export function checkShards(runs: readonly ShardRun[]): ShardCheck {
       return;
     }
     if (firstShard && shard.count !== firstShard.count) {
-      problems.push(`${run.dir}: shard ${shardText(shard)} is not one of ${firstShard.count} shards like ${first.dir} (${shardText(firstShard)})`);
+      problems.push(
+        `${run.dir}: shard ${shardText(shard)} is not one of ${firstShard.count} shards like ${first.dir} (${shardText(firstShard)})`,
+      );
       return;
     }
     byIndex.set(shard.index, [...(byIndex.get(shard.index) ?? []), run.dir]);
@@ -100,7 +115,9 @@ export function checkShards(runs: readonly ShardRun[]): ShardCheck {
   }
   if (overlaps.length > 0) {
     const shown = overlaps.slice(0, 10).join(", ");
-    problems.push(`overlapping results, ${overlaps.length} (cell, instance_id) in more than one run: ${shown}${overlaps.length > 10 ? ", …" : ""}`);
+    problems.push(
+      `overlapping results, ${overlaps.length} (cell, instance_id) in more than one run: ${shown}${overlaps.length > 10 ? ", …" : ""}`,
+    );
   }
 
   if (problems.length === 0 && firstShard) {
@@ -109,7 +126,10 @@ export function checkShards(runs: readonly ShardRun[]): ShardCheck {
     }
     for (const run of runs) {
       const status = run.runJson["status"];
-      if (status !== "completed") warnings.push(`${run.dir}: shard ${shardText(shardOfRun(run)!)} is ${String(status)}, not completed: its missing tasks are not in the merged run`);
+      if (status !== "completed")
+        warnings.push(
+          `${run.dir}: shard ${shardText(shardOfRun(run)!)} is ${String(status)}, not completed: its missing tasks are not in the merged run`,
+        );
     }
   }
   return { problems, warnings };

@@ -33,7 +33,11 @@ export function planRun(cells: CellSpec[], tasks: Task[]): RunPlan {
 }
 
 export function defaultRunId(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace("T", "-");
+  return now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")
+    .replace("T", "-");
 }
 
 /**
@@ -41,10 +45,18 @@ export function defaultRunId(now = new Date()): string {
  * (labels, per-cell options), else --model. A bedrock model with no region runs in `defaultRegion` (the
  * environment's), named in its cell; --region expands each model over several.
  */
-export function planCells(options: Pick<RunOptions, "cells" | "model" | "region">, predictions: Predictions | undefined, defaultRegion: string): CellSpec[] {
+export function planCells(
+  options: Pick<RunOptions, "cells" | "model" | "region">,
+  predictions: Predictions | undefined,
+  defaultRegion: string,
+): CellSpec[] {
   if (predictions) return [...predictions.byModel.keys()].map((name) => ({ cell: name, provider: PREDICTIONS_PROVIDER, model: name }));
   if (options.cells) return expandConfiguredCells(options.cells, options.region, defaultRegion);
-  return expandCells(options.model.map((m) => parseModelSpec(m)), options.region, defaultRegion);
+  return expandCells(
+    options.model.map((m) => parseModelSpec(m)),
+    options.region,
+    defaultRegion,
+  );
 }
 
 /** What a resume must find unchanged: the options that change a result, the dataset, predictions, images and specs. */
@@ -63,8 +75,15 @@ export function fingerprintOf(
 }
 
 /** --input-cost-per-token and friends, when any is given. */
-export function priceOverrideOf(options: Pick<RunOptions, "inputCostPerToken" | "outputCostPerToken" | "cacheReadCostPerToken" | "cacheWriteCostPerToken">): PriceOverride | undefined {
-  const { inputCostPerToken: input, outputCostPerToken: output, cacheReadCostPerToken: cacheRead, cacheWriteCostPerToken: cacheWrite } = options;
+export function priceOverrideOf(
+  options: Pick<RunOptions, "inputCostPerToken" | "outputCostPerToken" | "cacheReadCostPerToken" | "cacheWriteCostPerToken">,
+): PriceOverride | undefined {
+  const {
+    inputCostPerToken: input,
+    outputCostPerToken: output,
+    cacheReadCostPerToken: cacheRead,
+    cacheWriteCostPerToken: cacheWrite,
+  } = options;
   return [input, output, cacheRead, cacheWrite].some((v) => v !== undefined) ? { input, output, cacheRead, cacheWrite } : undefined;
 }
 

@@ -56,7 +56,18 @@ export function etaSeconds(remaining: number, finishedNow: number, elapsedS: num
 }
 
 function totals(cells: readonly CellProgress[]): CellProgress {
-  const t: CellProgress = { cell: "all", total: 0, done: 0, running: 0, grading: 0, resolved: 0, errors: 0, cost: 0, costUnknown: 0, finishedNow: 0 };
+  const t: CellProgress = {
+    cell: "all",
+    total: 0,
+    done: 0,
+    running: 0,
+    grading: 0,
+    resolved: 0,
+    errors: 0,
+    cost: 0,
+    costUnknown: 0,
+    finishedNow: 0,
+  };
   for (const c of cells) {
     t.total += c.total;
     t.done += c.done;
@@ -104,7 +115,12 @@ function cellColumn(cells: readonly CellProgress[], max: number): string[] {
  * `width` characters so no line wraps (a wrapped line would break the redraw). Long cell names are
  * abbreviated (to a third of the width, a quarter in the compact form), so the figures stay on screen.
  */
-export function renderStatusBlock(cells: readonly CellProgress[], elapsedS: number, width: number, compact = !fullBlockFits(cells, elapsedS, width)): string[] {
+export function renderStatusBlock(
+  cells: readonly CellProgress[],
+  elapsedS: number,
+  width: number,
+  compact = !fullBlockFits(cells, elapsedS, width),
+): string[] {
   return blockLines(cells, elapsedS, width, compact).map((l) => clip(l, width));
 }
 
@@ -206,7 +222,12 @@ export class ProgressReporter implements ProgressSink {
   };
 
   begin(cells: readonly { cell: string; total: number }[], existing: readonly TaskResult[]): void {
-    this.#cells = new Map(cells.map(({ cell, total }) => [cell, { cell, total, done: 0, running: 0, grading: 0, resolved: 0, errors: 0, cost: 0, costUnknown: 0, finishedNow: 0 }]));
+    this.#cells = new Map(
+      cells.map(({ cell, total }) => [
+        cell,
+        { cell, total, done: 0, running: 0, grading: 0, resolved: 0, errors: 0, cost: 0, costUnknown: 0, finishedNow: 0 },
+      ]),
+    );
     const latest = new Map<string, TaskResult>();
     for (const r of existing) latest.set(JSON.stringify([r.cell, r.instance_id]), r);
     for (const r of latest.values()) this.#count(r, false);

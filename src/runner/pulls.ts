@@ -25,7 +25,15 @@ export class RunPulls {
    * A puller when some job names an image and images may be pulled (not --pull never, not --docker-host, whose images
    * are checked up front); else undefined.
    */
-  static forRun(docker: Docker, jobs: readonly Job[], options: Pick<RunOptions, "pull" | "pullAhead" | "removeImages">, agentSlots: number, env: NodeJS.ProcessEnv, log: (line: string) => void, pool: boolean): RunPulls | undefined {
+  static forRun(
+    docker: Docker,
+    jobs: readonly Job[],
+    options: Pick<RunOptions, "pull" | "pullAhead" | "removeImages">,
+    agentSlots: number,
+    env: NodeJS.ProcessEnv,
+    log: (line: string) => void,
+    pool: boolean,
+  ): RunPulls | undefined {
     if (pool || options.pull === "never" || !jobs.some((j) => j.task.image !== undefined)) return undefined;
     const puller = new ImagePuller(docker, { policy: options.pull, onProgress: log, ...(loadDockerConfigQuietly(env, log) ?? {}) });
     return new RunPulls(puller, jobs, { removeImages: options.removeImages, depth: options.pullAhead ?? agentSlots, agentSlots });

@@ -32,7 +32,9 @@ export function runFingerprint(options: RunOptions, datasetHash: string, cells: 
     // Only when not the default, so runs recorded before --grading-workspace existed still resume.
     ...(options.gradingWorkspace === "fresh" ? { grading_workspace: "fresh" } : {}),
     // Config cells' own options (labels are the cell names above); only when some cell has them, so older runs still resume.
-    ...(cells.some((c) => c.options) ? { cell_options: Object.fromEntries(cells.filter((c) => c.options).map((c) => [c.cell, c.options])) } : {}),
+    ...(cells.some((c) => c.options)
+      ? { cell_options: Object.fromEntries(cells.filter((c) => c.options).map((c) => [c.cell, c.options])) }
+      : {}),
   };
 }
 
@@ -45,7 +47,11 @@ export function fingerprintDiff(before: Record<string, unknown>, after: Record<s
 }
 
 /** Jobs without a final result; with rerunErrors, jobs whose latest result is an error run again. */
-export function pendingJobs<J extends { cell: CellSpec; task: Task }>(jobs: J[], existing: readonly TaskResult[], rerunErrors: boolean): J[] {
+export function pendingJobs<J extends { cell: CellSpec; task: Task }>(
+  jobs: J[],
+  existing: readonly TaskResult[],
+  rerunErrors: boolean,
+): J[] {
   const latest = new Map<string, TaskResult>();
   for (const r of existing) latest.set(`${r.cell}\0${r.instance_id}`, r);
   return jobs.filter(({ cell, task }) => {
@@ -53,7 +59,6 @@ export function pendingJobs<J extends { cell: CellSpec; task: Task }>(jobs: J[],
     return !r || (rerunErrors && r.status === "error");
   });
 }
-
 
 /**
  * Takes `<runDir>/.lock` (pid and host). A lock held by a live process on this host is refused;
@@ -135,7 +140,9 @@ export function checkResumePlan(
     const dropped = recordedIds.filter((id) => !now.has(id)).length;
     const added = plannedIds.filter((id) => !before.has(id)).length;
     if (dropped === 0 && added === 0) return;
-    const change = [dropped > 0 ? `${dropped} planned task(s) left out` : "", added > 0 ? `${added} task(s) not in the plan added` : ""].filter(Boolean).join(", ");
+    const change = [dropped > 0 ? `${dropped} planned task(s) left out` : "", added > 0 ? `${added} task(s) not in the plan added` : ""]
+      .filter(Boolean)
+      .join(", ");
     throw new UsageError(
       `cannot resume ${runDir}: it was planned with ${selectionText(recorded)} (${recordedIds.length} task(s)); ${selectionText(given)} selects ${plannedIds.length} task(s) (${change}). ${hint}`,
     );

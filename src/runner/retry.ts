@@ -63,7 +63,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function outcomeOf(err: ModelError): CallOutcome {
-  if (err.errorClass === "rate_limit") return err.retryAfterMs !== undefined ? { kind: "rate_limit", hintMs: err.retryAfterMs } : { kind: "rate_limit" };
+  if (err.errorClass === "rate_limit")
+    return err.retryAfterMs !== undefined ? { kind: "rate_limit", hintMs: err.retryAfterMs } : { kind: "rate_limit" };
   return err.errorClass === "transient" ? { kind: "transient" } : { kind: "other" };
 }
 
@@ -111,7 +112,10 @@ export async function generateWithRetry(
       const delay = backoffDelay(policy, attempt, err.retryAfterMs, random);
       const elapsed = now() - started;
       if (policy.timeoutMs !== undefined && elapsed + delay > policy.timeoutMs) {
-        throw exhausted(err, `${attempt + 1} attempt(s) in ${(elapsed / 1000).toFixed(1)} s, the next wait would pass --llm-retry-timeout ${policy.timeoutMs / 1000} s`);
+        throw exhausted(
+          err,
+          `${attempt + 1} attempt(s) in ${(elapsed / 1000).toFixed(1)} s, the next wait would pass --llm-retry-timeout ${policy.timeoutMs / 1000} s`,
+        );
       }
       hooks.onRetry?.(err, attempt + 1, delay);
       await wait(delay, request.signal);

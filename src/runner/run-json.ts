@@ -46,14 +46,30 @@ export function runJsonAtStart(s: RunJsonStart): Record<string, unknown> {
     host: os.hostname(),
     pid: process.pid,
     versions: { node: process.version, docker: s.dockerVersion },
-    dataset: { name: dataset.name, file: dataset.file, hash: dataset.hash, tasks: s.tasks.length, instance_ids: s.tasks.map((t) => t.instance_id), ...(dataset.source ? { source: dataset.source } : {}) },
-    predictions: s.predictions ? { source: s.predictions.source, hash: s.predictions.hash, models: [...s.predictions.byModel.keys()] } : null,
+    dataset: {
+      name: dataset.name,
+      file: dataset.file,
+      hash: dataset.hash,
+      tasks: s.tasks.length,
+      instance_ids: s.tasks.map((t) => t.instance_id),
+      ...(dataset.source ? { source: dataset.source } : {}),
+    },
+    predictions: s.predictions
+      ? { source: s.predictions.source, hash: s.predictions.hash, models: [...s.predictions.byModel.keys()] }
+      : null,
     pull: { policy: options.pull, image_template: options.imageTemplate ?? DEFAULT_IMAGE_TEMPLATE, remove_images: options.removeImages },
     // `I/N` for one shard of a run (dataset.tasks counts this shard's tasks); `bench merge` joins the shards.
     shard: options.shard ? shardText(parseShard(options.shard)) : null,
     image: s.image,
     // A config cell's label and own call options (over the run-level ones in `config`).
-    cells: s.cells.map(({ cell, provider, model, region, label, options: own }) => ({ cell, provider, model, region: region ?? null, label: label ?? null, options: own ?? null })),
+    cells: s.cells.map(({ cell, provider, model, region, label, options: own }) => ({
+      cell,
+      provider,
+      model,
+      region: region ?? null,
+      label: label ?? null,
+      options: own ?? null,
+    })),
     fingerprint: s.fingerprint,
     resumes: [...((previous?.["resumes"] as unknown[]) ?? []), ...(previous ? [{ at: new Date().toISOString(), pid: process.pid }] : [])],
     // Options hold no secrets: keys are read from the environment by name (api_key_env), never stored.
@@ -67,8 +83,13 @@ export function runStartedAt(previous: Record<string, unknown> | null, now = new
 }
 
 /** The image pulls of a run as run.json records them (images), null when nothing could be pulled. */
-export function pullsJson(stats: { pulls: number; bytes: number; pullMs: number; waitedMs: number } | undefined, pulled: Iterable<string>): Record<string, unknown> | null {
-  return stats ? { pulled: [...pulled], pulls: stats.pulls, bytes: stats.bytes, pull_s: stats.pullMs / 1000, waited_s: stats.waitedMs / 1000 } : null;
+export function pullsJson(
+  stats: { pulls: number; bytes: number; pullMs: number; waitedMs: number } | undefined,
+  pulled: Iterable<string>,
+): Record<string, unknown> | null {
+  return stats
+    ? { pulled: [...pulled], pulls: stats.pulls, bytes: stats.bytes, pull_s: stats.pullMs / 1000, waited_s: stats.waitedMs / 1000 }
+    : null;
 }
 
 /** Options as recorded in run.json: values only; any field that could hold a credential is masked. */

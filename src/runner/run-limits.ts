@@ -50,7 +50,10 @@ export class RunLimits {
     this.deadline = this.#controller.signal;
     if (options.deadlineSec !== undefined) {
       this.#timer = setTimeout(() => {
-        this.#stop("deadline", `--deadline ${options.deadlineSec} s reached: no new tasks; running tasks stop now (task_timeout) and are graded`);
+        this.#stop(
+          "deadline",
+          `--deadline ${options.deadlineSec} s reached: no new tasks; running tasks stop now (task_timeout) and are graded`,
+        );
         this.#controller.abort(new Error(`run deadline of ${options.deadlineSec} s reached`));
       }, options.deadlineSec * 1000);
       this.#timer.unref?.();
@@ -110,7 +113,9 @@ export function mockSettingsOf(options: RunOptions): MockFaultSettings {
 /** Checks across options that the schema cannot make; UsageError (exit 2) before anything starts. */
 export function checkLimitOptions(options: RunOptions): void {
   if (options.llmBackoffCapMs < options.llmBackoffBaseMs) {
-    throw new UsageError(`--llm-backoff-cap-ms: expected at least --llm-backoff-base-ms (${options.llmBackoffBaseMs}), got ${options.llmBackoffCapMs}`);
+    throw new UsageError(
+      `--llm-backoff-cap-ms: expected at least --llm-backoff-base-ms (${options.llmBackoffBaseMs}), got ${options.llmBackoffCapMs}`,
+    );
   }
   mockSettingsOf(options);
 }

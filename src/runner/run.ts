@@ -66,9 +66,14 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   const inputs = await readInputs(options, envr);
   const { pool, dataset, tasks, cells, predictions, shard, plan } = inputs;
   const gateSpec = await checkBeforeRun(options, envr, inputs);
-  const runDir = options.resume ? path.resolve(envr.cwd, options.resume) : path.resolve(envr.cwd, options.outputDir, options.runId ?? defaultRunId());
+  const runDir = options.resume
+    ? path.resolve(envr.cwd, options.resume)
+    : path.resolve(envr.cwd, options.outputDir, options.runId ?? defaultRunId());
   const runId = path.basename(runDir);
-  const fingerprint = fingerprintOf(options, dataset, cells, { ...(predictions ? { predictions } : {}), ...(inputs.specs ? { specs: inputs.specs } : {}) });
+  const fingerprint = fingerprintOf(options, dataset, cells, {
+    ...(predictions ? { predictions } : {}),
+    ...(inputs.specs ? { specs: inputs.specs } : {}),
+  });
   const previous = checkRunDir(options, envr, runDir, fingerprint, tasks);
 
   checkDiskSpace(path.dirname(runDir), envr.env);
@@ -79,7 +84,8 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
   // --pull never: every task image must be there now; otherwise missing images are pulled as tasks need them.
   if (options.pull === "never" || pool) await checkTaskImages(dockers, tasks, dataset.file, pool ? "--docker-host" : "--pull never");
   const ensure = (docker: Docker) => ensureImage(docker, "python", { onProgress: log });
-  const builtinImage = !previous && tasks.some((t) => t.image === undefined) ? await (pool ? pool.ensureImage(ensure) : ensure(envr.docker)) : undefined;
+  const builtinImage =
+    !previous && tasks.some((t) => t.image === undefined) ? await (pool ? pool.ensureImage(ensure) : ensure(envr.docker)) : undefined;
   mkdirSync(runDir, { recursive: true });
   const releaseLock = acquireRunLock(runDir);
   try {
@@ -91,8 +97,34 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
     const jobs = pendingJobs(plan.jobs, existing.results, options.rerunErrors);
     if (previous) log(`resuming ${runId}: ${plan.jobs.length - jobs.length} of ${plan.jobs.length} attempt(s) already done`);
     if (shard) log(`shard ${shardText(shard)}: ${tasks.length} of ${inputs.selected.length} task(s)`);
-    const outcome = await runJobs({ options, envr, dataset, tasks, cells, jobs, ...(predictions ? { predictions } : {}), total: plan.jobs.length, runId, runDir, store, existing: existing.results, previous, fingerprint, dockerVersion: inputs.dockerVersion, imageCheckAt, ...(builtinImage !== undefined ? { builtinImage } : {}), ...(pool ? { pool } : {}) });
-    const gates = hasGates(gateSpec) && !outcome.interrupted ? evaluateGates(outcome.summary, cells.map((c) => c.cell), gateSpec) : null;
+    const outcome = await runJobs({
+      options,
+      envr,
+      dataset,
+      tasks,
+      cells,
+      jobs,
+      ...(predictions ? { predictions } : {}),
+      total: plan.jobs.length,
+      runId,
+      runDir,
+      store,
+      existing: existing.results,
+      previous,
+      fingerprint,
+      dockerVersion: inputs.dockerVersion,
+      imageCheckAt,
+      ...(builtinImage !== undefined ? { builtinImage } : {}),
+      ...(pool ? { pool } : {}),
+    });
+    const gates =
+      hasGates(gateSpec) && !outcome.interrupted
+        ? evaluateGates(
+            outcome.summary,
+            cells.map((c) => c.cell),
+            gateSpec,
+          )
+        : null;
     // The exit rule: judged on every latest result (earlier attempts of a resumed run included), like the summary; not after an interrupt.
     const failures = outcome.interrupted ? [] : runFailures((await store.read()).results);
     return { ...outcome, shard: shard ? shardText(shard) : null, gates, failures };
@@ -104,10 +136,15 @@ export async function executeRun(options: RunOptions, envr: RunEnvironment): Pro
 /** Docker (or the --docker-host pool), then the dataset, predictions, shard and cells, and the plan. */
 async function readInputs(options: RunOptions, envr: RunEnvironment): Promise<RunInputs> {
   // --docker-host: every host must answer now; one that fails mid-run is taken out and its tasks re-queued.
-  const pool = options.dockerHost.length > 0
-    ? await DockerHostPool.open(options.dockerHost.map(parseDockerHost), { defaultCapacity: options.concurrency, log: envr.log })
-    : undefined;
-  const dockerVersion = pool ? Object.entries(pool.versions()).map(([h, v]) => `${h} ${v}`).join(", ") : await pingDocker(envr.docker);
+  const pool =
+    options.dockerHost.length > 0
+      ? await DockerHostPool.open(options.dockerHost.map(parseDockerHost), { defaultCapacity: options.concurrency, log: envr.log })
+      : undefined;
+  const dockerVersion = pool
+    ? Object.entries(pool.versions())
+        .map(([h, v]) => `${h} ${v}`)
+        .join(", ")
+    : await pingDocker(envr.docker);
   const specs = options.specs !== undefined ? loadSpecsFile(path.resolve(envr.cwd, options.specs)) : undefined;
   // Each task's grading is resolved as the dataset loads (a row that cannot be graded is a usage error naming it).
   const dataset = await openDataset(options.dataset, envr.cwd, {
@@ -119,11 +156,12 @@ async function readInputs(options: RunOptions, envr: RunEnvironment): Promise<Ru
   });
   const selected = selectTasks(dataset, options.instances, options.limit);
   // bench grade: one cell per model_name_or_path of the predictions (`gold`: the dataset's patches), no agent.
-  const predictions = options.predictions === undefined
-    ? undefined
-    : options.predictions === GOLD_MODEL
-      ? goldPredictions(dataset.tasks)
-      : loadPredictions(options.predictions, new Set(dataset.tasks.map((t) => t.instance_id)), envr.cwd);
+  const predictions =
+    options.predictions === undefined
+      ? undefined
+      : options.predictions === GOLD_MODEL
+        ? goldPredictions(dataset.tasks)
+        : loadPredictions(options.predictions, new Set(dataset.tasks.map((t) => t.instance_id)), envr.cwd);
   // A shard runs its hash-partition of the selected tasks (--instances/--limit apply first, so every shard of a run agrees on the whole).
   const shard = options.shard ? parseShard(options.shard) : undefined;
   const tasks = shard ? shardTasks(selected, shard) : selected;
@@ -134,18 +172,32 @@ async function readInputs(options: RunOptions, envr: RunEnvironment): Promise<Ru
 }
 
 /** Options, gates, credentials and endpoints, with their warnings; resolves with the gate spec. */
-async function checkBeforeRun(options: RunOptions, envr: RunEnvironment, { cells, predictions }: RunInputs): Promise<ReturnType<typeof loadGateSpec>> {
+async function checkBeforeRun(
+  options: RunOptions,
+  envr: RunEnvironment,
+  { cells, predictions }: RunInputs,
+): Promise<ReturnType<typeof loadGateSpec>> {
   const { log } = envr;
   for (const warning of checkCallOptions(cells, { callOptions: pickCellOptions(options) ?? {} })) log(`warning: ${warning}`);
   checkLimitOptions(options);
-  const gateSpec = loadGateSpec(options, cells.map((c) => c.cell), envr.cwd);
+  const gateSpec = loadGateSpec(
+    options,
+    cells.map((c) => c.cell),
+    envr.cwd,
+  );
   const modelCells = cells.filter((c) => c.provider !== PREDICTIONS_PROVIDER);
   // Before the first AWS SDK client (the credential probe): its 9-line Node-version warning becomes one line of ours.
   if (modelCells.some((c) => c.provider === "bedrock")) {
     const notice = awsSdkNodeNotice(process.version, process.env);
     if (notice) log(notice);
   }
-  await checkCredentials(modelCells, { apiKeyEnv: options.apiKeyEnv, stream: options.stream, timeoutMs: options.llmTimeout * 1000, env: envr.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  await checkCredentials(modelCells, {
+    apiKeyEnv: options.apiKeyEnv,
+    stream: options.stream,
+    timeoutMs: options.llmTimeout * 1000,
+    env: envr.env,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  });
   // One token-free call per endpoint: a dead endpoint or a rejected key is exit 1 now, not N `error` results later.
   await checkEndpoints(modelCells, {
     apiKeyEnv: options.apiKeyEnv,
@@ -160,22 +212,37 @@ async function checkBeforeRun(options: RunOptions, envr: RunEnvironment, { cells
   }
   // Once per model, before anything runs: its cost columns will be blank (cost_source unknown), never 0.
   for (const name of unpricedModels(modelCells, priceOverrideOf(options))) {
-    log(`warning: no price for ${name}: cost_usd will be blank (cost_source unknown); give --input-cost-per-token and --output-cost-per-token to price it`);
+    log(
+      `warning: no price for ${name}: cost_usd will be blank (cost_source unknown); give --input-cost-per-token and --output-cost-per-token to price it`,
+    );
   }
   return gateSpec;
 }
 
 /** A new run's directory must be creatable; a resumed one must hold a run of the same configuration. Its run.json. */
-function checkRunDir(options: RunOptions, envr: RunEnvironment, runDir: string, fingerprint: Record<string, unknown>, tasks: readonly Task[]): Record<string, unknown> | null {
+function checkRunDir(
+  options: RunOptions,
+  envr: RunEnvironment,
+  runDir: string,
+  fingerprint: Record<string, unknown>,
+  tasks: readonly Task[],
+): Record<string, unknown> | null {
   if (!options.resume) checkRunDirPath(runDir, path.resolve(envr.cwd, options.outputDir), options.outputDir);
   const previous = readRunJson(runDir);
   if (options.resume && !previous) throw new UsageError(`--resume ${options.resume}: not a run directory (no run.json in ${runDir})`);
   if (previous) {
     const differences = fingerprintDiff((previous["fingerprint"] ?? {}) as Record<string, unknown>, fingerprint);
     if (differences.length > 0) {
-      throw new UsageError(`cannot resume ${runDir}: the run's configuration differs:\n  ${differences.join("\n  ")}\nUse a new --run-id for a different configuration.`);
+      throw new UsageError(
+        `cannot resume ${runDir}: the run's configuration differs:\n  ${differences.join("\n  ")}\nUse a new --run-id for a different configuration.`,
+      );
     }
-    checkResumePlan(previous, options, tasks.map((t) => t.instance_id), runDir);
+    checkResumePlan(
+      previous,
+      options,
+      tasks.map((t) => t.instance_id),
+      runDir,
+    );
   }
   return previous;
 }

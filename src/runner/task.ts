@@ -212,9 +212,16 @@ async function agentPhase(a: Attempt): Promise<AgentPhase> {
     const workspace = await starting;
     patch = await extractPatch(workspace);
     writeFileSync(path.join(a.dir, "patch.diff"), patch);
-    if (outcome.endReason !== "error" && reusableForGrading(ctx.task, workspace, ctx.gradingWorkspace)) kept = new WorkspaceLease(workspace);
+    if (outcome.endReason !== "error" && reusableForGrading(ctx.task, workspace, ctx.gradingWorkspace))
+      kept = new WorkspaceLease(workspace);
   } catch (err) {
-    return { ...(outcome ? { outcome } : {}), patch, agentS, sandboxStartS, failure: { errorClass: started ? "sandbox" : "sandbox_start", message: errorMessage(err) } };
+    return {
+      ...(outcome ? { outcome } : {}),
+      patch,
+      agentS,
+      sandboxStartS,
+      failure: { errorClass: started ? "sandbox" : "sandbox_start", message: errorMessage(err) },
+    };
   } finally {
     // Whatever the agent's end, a workspace still starting is waited for and removed (unless kept for grading).
     if (kept === undefined) await pending.remove().catch(() => undefined);
@@ -226,7 +233,9 @@ async function agentPhase(a: Attempt): Promise<AgentPhase> {
 /** The agent run to its end: every model call through the retry layer and the endpoint's limiter. */
 function callAgent(a: Attempt, tools: ReturnType<typeof defaultTools>, workspace: Promise<Sandbox>): Promise<AgentOutcome> {
   const { ctx, counters, trajectory } = a;
-  const timers = [ctx.taskTimeoutSec !== undefined ? AbortSignal.timeout(ctx.taskTimeoutSec * 1000) : undefined, ctx.deadline].filter((s) => s !== undefined);
+  const timers = [ctx.taskTimeoutSec !== undefined ? AbortSignal.timeout(ctx.taskTimeoutSec * 1000) : undefined, ctx.deadline].filter(
+    (s) => s !== undefined,
+  );
   const deadline = timers.length > 1 ? AbortSignal.any(timers) : timers[0];
   return runAgent({
     task: ctx.task,
@@ -258,7 +267,9 @@ function callAgent(a: Attempt, tools: ReturnType<typeof defaultTools>, workspace
 async function extractPatch(workspace: Sandbox): Promise<string> {
   const diff = await workspace.exec("git add -A && git diff --cached --binary HEAD", { timeoutSec: 120, maxOutputBytes: 20_000_000 });
   if (diff.exitCode !== 0 || diff.truncatedBytes > 0) {
-    throw new Error(`could not extract the patch (exit ${diff.exitCode}${diff.truncatedBytes ? ", patch over 20 MB" : ""}): ${diff.stderr.slice(0, 500)}`);
+    throw new Error(
+      `could not extract the patch (exit ${diff.exitCode}${diff.truncatedBytes ? ", patch over 20 MB" : ""}): ${diff.stderr.slice(0, 500)}`,
+    );
   }
   return diff.stdout;
 }
@@ -290,7 +301,13 @@ async function gradingPhase(a: Attempt, patch: string, kept: WorkspaceLease | un
   try {
     const grade = await (ctx.grading ? ctx.grading(work) : work());
     writeGradingFiles(a.dir, grade);
-    trajectory.write({ type: "grading_result", resolved: grade.resolved, patch_applied: grade.patchApplied, failure: grade.failure?.class ?? null, tests: grade.tests });
+    trajectory.write({
+      type: "grading_result",
+      resolved: grade.resolved,
+      patch_applied: grade.patchApplied,
+      failure: grade.failure?.class ?? null,
+      tests: grade.tests,
+    });
     return { grade, gradingS: seconds(performance.now() - tg) };
   } catch (err) {
     // A grading workspace that could not start (its image cannot be pulled, Docker refused it) is the same

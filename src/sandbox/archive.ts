@@ -66,14 +66,20 @@ export async function writeFileViaArchive(container: Docker.Container, write: Ar
   pack.entry({ name: target.slice(1), mode: fileMode & 0o7777, size: write.content.length, mtime: new Date(), ...owner }, write.content);
   pack.finalize();
   try {
-    await container.putArchive(await collect(Readable.from(pack)), { path: "/", ...(write.ownerIds !== undefined ? { copyUIDGID: true } : {}) });
+    await container.putArchive(await collect(Readable.from(pack)), {
+      path: "/",
+      ...(write.ownerIds !== undefined ? { copyUIDGID: true } : {}),
+    });
   } catch (err) {
     throw fileError(err, target, "write");
   }
 }
 
 /** What Docker's archive HEAD says about a path; undefined when it does not exist. */
-async function statPath(container: Docker.Container, target: string): Promise<{ mode: number; isDirectory: boolean; linkTarget?: string } | undefined> {
+async function statPath(
+  container: Docker.Container,
+  target: string,
+): Promise<{ mode: number; isDirectory: boolean; linkTarget?: string } | undefined> {
   let res: { headers?: Record<string, string | undefined> };
   try {
     res = (await container.infoArchive({ path: target })) as typeof res;
@@ -89,9 +95,9 @@ async function statPath(container: Docker.Container, target: string): Promise<{ 
   // Go's os.FileMode: type bits at the top (ModeDir 1<<31, ModeSymlink 1<<27), Unix permission bits at the bottom.
   const result: { mode: number; isDirectory: boolean; linkTarget?: string } = {
     mode: goMode & 0o777,
-    isDirectory: (goMode & 2 ** 31) !== 0,
+    isDirectory: (goMode & (2 ** 31)) !== 0,
   };
-  if ((goMode & 2 ** 27) !== 0 && stat.linkTarget) result.linkTarget = stat.linkTarget;
+  if ((goMode & (2 ** 27)) !== 0 && stat.linkTarget) result.linkTarget = stat.linkTarget;
   return result;
 }
 

@@ -40,7 +40,12 @@ export async function acquireLock(name: string, timeoutMs: number, what = name):
       // (a waiter beside us took over first and made a fresh lock), put it back. Losing this race costs at
       // worst a duplicate build of the same tag, never a broken image.
       const grave = `${file}.stale-${process.pid}`;
-      if (await fs.rename(file, grave).then(() => true, () => false)) {
+      if (
+        await fs.rename(file, grave).then(
+          () => true,
+          () => false,
+        )
+      ) {
         const moved = await fs.readFile(grave, "utf8").catch(() => stale);
         if (moved !== stale) await fs.link(grave, file).catch(() => {});
         await fs.rm(grave, { force: true });

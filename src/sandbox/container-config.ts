@@ -89,7 +89,9 @@ export function containerOptions(spec: WorkspaceSpec, owner: ContainerOwner, tar
       AutoRemove: true,
       NetworkMode: spec.network === true ? "bridge" : "none",
       // `docker-default` (SWE-bench's grading container): Docker's own defaults, no limit nor dropped capability.
-      ...(spec.isolation === "docker-default" ? {} : limits(spec, user !== undefined ? [...new Set([...owner.capAdd, ...ENTRYPOINT_CAPS])] : owner.capAdd)),
+      ...(spec.isolation === "docker-default"
+        ? {}
+        : limits(spec, user !== undefined ? [...new Set([...owner.capAdd, ...ENTRYPOINT_CAPS])] : owner.capAdd)),
       LogConfig: { Type: "none", Config: {} }, // the entrypoint's output comes through the attach stream
     },
   };

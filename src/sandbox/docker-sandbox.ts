@@ -142,7 +142,8 @@ export class DockerSandbox implements Sandbox {
   }
 
   async reset(repoDir: string): Promise<void> {
-    if (this.#user === undefined) throw new InfraError("reset: only a workspace with a non-root user can be reset (a root agent could have changed anything)");
+    if (this.#user === undefined)
+      throw new InfraError("reset: only a workspace with a non-root user can be reset (a root agent could have changed anything)");
     if (this.#removal !== undefined) throw new InfraError(`reset: sandbox ${this.id.slice(0, 12)} is being removed`);
     // Its shells die with the user's processes: forget them, the next command opens new ones.
     for (const shell of this.#shells) void shell.close();
@@ -183,7 +184,11 @@ export class DockerSandbox implements Sandbox {
   }
 
   #shellOptions(): { workdir: string; user?: string; env?: string[] } {
-    return { workdir: this.workdir, ...(this.#user !== undefined ? { user: this.#user } : {}), ...(this.#env.length > 0 ? { env: this.#env } : {}) };
+    return {
+      workdir: this.workdir,
+      ...(this.#user !== undefined ? { user: this.#user } : {}),
+      ...(this.#env.length > 0 ? { env: this.#env } : {}),
+    };
   }
 
   #resolve(filePath: string): string {

@@ -35,9 +35,14 @@ export class DockerSandboxProvider implements SandboxProvider {
   readonly #hostCommit = new Map<string, Promise<boolean>>();
 
   constructor(docker: Docker, options: DockerSandboxProviderOptions) {
-    if (options.runId === "") throw new UsageError("DockerSandboxProvider runId: expected a non-empty string, got \"\"");
+    if (options.runId === "") throw new UsageError('DockerSandboxProvider runId: expected a non-empty string, got ""');
     this.#docker = docker;
-    this.#owner = { runId: options.runId, ownerPid: options.ownerPid ?? process.pid, host: options.host ?? os.hostname(), capAdd: options.capAdd ?? [] };
+    this.#owner = {
+      runId: options.runId,
+      ownerPid: options.ownerPid ?? process.pid,
+      host: options.host ?? os.hostname(),
+      capAdd: options.capAdd ?? [],
+    };
   }
 
   #hostCommitPossible(repoDir: string): Promise<boolean> {
@@ -49,7 +54,10 @@ export class DockerSandboxProvider implements SandboxProvider {
     // A numeric user gets the repository from tar directly (owner in every entry); a named one through `chown -R`.
     // Only with the base commit built on the host: git committing as root could not write into the user's tree.
     const ids = user !== undefined ? /^(\d+):(\d+)$/.exec(user) : null;
-    const owner = ids && spec.repoDir !== undefined && (await this.#hostCommitPossible(spec.repoDir)) ? { uid: Number(ids[1]), gid: Number(ids[2]) } : undefined;
+    const owner =
+      ids && spec.repoDir !== undefined && (await this.#hostCommitPossible(spec.repoDir))
+        ? { uid: Number(ids[1]), gid: Number(ids[2]) }
+        : undefined;
     let container: Docker.Container | undefined;
     let lifeline: Duplex | undefined;
     let step = "create container";

@@ -110,14 +110,17 @@ export function baseCommitEntries(files: readonly BaseFile[], options: BaseCommi
   const when = `${Math.floor(options.date.getTime() / 1000)} +0000`;
   const commitId = store(
     "commit",
-    Buffer.from(`tree ${treeId.toString("hex")}\nauthor ${identity} ${when}\ncommitter ${identity} ${when}\n\n${options.message ?? "base"}\n`),
+    Buffer.from(
+      `tree ${treeId.toString("hex")}\nauthor ${identity} ${when}\ncommitter ${identity} ${when}\n\n${options.message ?? "base"}\n`,
+    ),
   ).toString("hex");
 
   const entries: GitEntry[] = [];
   const dir = (name: string): void => void entries.push({ name, type: "directory", mode: 0o755 });
   const file = (name: string, content: Buffer | string, mode = 0o644): void =>
     void entries.push({ name, type: "file", mode, content: typeof content === "string" ? Buffer.from(content) : content });
-  for (const d of [".git", ".git/objects", ".git/objects/info", ".git/objects/pack", ".git/refs", ".git/refs/heads", ".git/refs/tags"]) dir(d);
+  for (const d of [".git", ".git/objects", ".git/objects/info", ".git/objects/pack", ".git/refs", ".git/refs/heads", ".git/refs/tags"])
+    dir(d);
   file(".git/HEAD", `ref: refs/heads/${branch}\n`);
   file(".git/config", "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n");
   file(`.git/refs/heads/${branch}`, `${commitId}\n`);

@@ -22,7 +22,11 @@ function quietSshUrlWarning(): void {
   const emit = process.emitWarning.bind(process);
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === "string" ? warning : warning.message;
-    if (text.startsWith("The URL ssh:") && rest.some((r) => r === "DEP0170" || (typeof r === "object" && r !== null && (r as { code?: unknown }).code === "DEP0170"))) return;
+    if (
+      text.startsWith("The URL ssh:") &&
+      rest.some((r) => r === "DEP0170" || (typeof r === "object" && r !== null && (r as { code?: unknown }).code === "DEP0170"))
+    )
+      return;
     (emit as (...args: unknown[]) => void)(warning, ...rest);
   }) as typeof process.emitWarning;
 }
@@ -37,7 +41,8 @@ export function dockerOptionsFor(spec: DockerHostSpec, env: NodeJS.ProcessEnv = 
     }
   };
   // Explicit undefined fields: dockerode fills whatever is missing from DOCKER_HOST and friends.
-  if (spec.kind === "unix") return { socketPath: spec.socketPath!, host: undefined, port: undefined, protocol: undefined } as Docker.DockerOptions;
+  if (spec.kind === "unix")
+    return { socketPath: spec.socketPath!, host: undefined, port: undefined, protocol: undefined } as Docker.DockerOptions;
   if (spec.kind === "tcp") {
     const tls = spec.tls;
     return {
@@ -91,7 +96,6 @@ export interface HostPoolOptions {
   recheckAfterMs?: number;
 }
 
-
 export class DockerHostPool implements SandboxProvider {
   readonly #hosts: HostState[];
   readonly #log: (line: string) => void;
@@ -131,7 +135,8 @@ export class DockerHostPool implements SandboxProvider {
     }));
     const answers = await Promise.allSettled(hosts.map((h) => dockerVersion(h.docker, options.pingTimeoutMs ?? 10_000)));
     const down = answers.flatMap((a, i) => (a.status === "rejected" ? [`${hosts[i]!.name} (${errorMessage(a.reason)})`] : []));
-    if (down.length > 0) throw new InfraError(`Docker host(s) not reachable: ${down.join("; ")}. Start the engine there, or leave the host out.`);
+    if (down.length > 0)
+      throw new InfraError(`Docker host(s) not reachable: ${down.join("; ")}. Start the engine there, or leave the host out.`);
     answers.forEach((a, i) => {
       if (a.status === "fulfilled") hosts[i]!.version = a.value;
     });
@@ -159,7 +164,13 @@ export class DockerHostPool implements SandboxProvider {
 
   /** Per host: capacity, whether it is still in, workspaces created, why it was taken out. */
   snapshot(): { host: string; capacity: number; healthy: boolean; workspaces: number; failure: string | null }[] {
-    return this.#hosts.map((h) => ({ host: h.name, capacity: h.capacity, healthy: h.healthy, workspaces: h.workspaces, failure: h.failure }));
+    return this.#hosts.map((h) => ({
+      host: h.name,
+      capacity: h.capacity,
+      healthy: h.healthy,
+      workspaces: h.workspaces,
+      failure: h.failure,
+    }));
   }
 
   /**
@@ -171,12 +182,23 @@ export class DockerHostPool implements SandboxProvider {
     if (!first) throw new UsageError("--docker-host: no hosts");
     const tag = await ensure(first.docker);
     for (const h of rest) {
-      if (await h.docker.getImage(tag).inspect().then(() => true, () => false)) continue;
+      if (
+        await h.docker
+          .getImage(tag)
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          )
+      )
+        continue;
       this.#log(`docker host ${h.name}: copying ${tag} from ${first.name}`);
       try {
         const tar = await first.docker.getImage(tag).get();
         const progress = await h.docker.loadImage(tar);
-        await new Promise<void>((resolve, reject) => h.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          h.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve())),
+        );
         await h.docker.getImage(tag).inspect();
       } catch (err) {
         this.#log(`docker host ${h.name}: copy failed (${errorMessage(err)}); building the image there`);

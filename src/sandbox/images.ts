@@ -125,7 +125,13 @@ export async function listImages(docker: Docker, sandboxesDir = defaultSandboxes
       const recipe = match[1] as string;
       const hash = match[2] as string;
       if (!currentHashes.has(recipe)) {
-        currentHashes.set(recipe, await resolveRecipe(recipe, sandboxesDir).then((r) => r.hash, () => undefined));
+        currentHashes.set(
+          recipe,
+          await resolveRecipe(recipe, sandboxesDir).then(
+            (r) => r.hash,
+            () => undefined,
+          ),
+        );
       }
       out.push({
         tag,
@@ -222,13 +228,7 @@ export async function imageExists(docker: Docker, tag: string): Promise<boolean>
   }
 }
 
-async function buildRecipe(
-  docker: Docker,
-  recipeName: string,
-  recipe: Recipe,
-  options: ImageOptions,
-  force = false,
-): Promise<string> {
+async function buildRecipe(docker: Docker, recipeName: string, recipe: Recipe, options: ImageOptions, force = false): Promise<string> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => {});
   const base = baseTag(recipeName, recipe.hash);

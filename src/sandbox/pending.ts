@@ -8,7 +8,10 @@ export class PendingSandbox implements Sandbox {
   #sandbox: Sandbox | undefined;
 
   /** `workdir`: the workdir the workspace will have (its spec's), known before it starts. */
-  constructor(ready: Promise<Sandbox>, readonly workdir: string) {
+  constructor(
+    ready: Promise<Sandbox>,
+    readonly workdir: string,
+  ) {
     this.#ready = ready;
     ready.then(
       (sandbox) => {

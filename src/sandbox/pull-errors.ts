@@ -69,9 +69,11 @@ export function classifyPullError(message: string, statusCode?: number): PullErr
   return "transient";
 }
 
-const NOT_FOUND = /manifest unknown|repository does not exist|pull access denied|name unknown|manifest for .* not found|not found: manifest/;
+const NOT_FOUND =
+  /manifest unknown|repository does not exist|pull access denied|name unknown|manifest for .* not found|not found: manifest/;
 const LOCAL_FATAL = /no space left|read-only file system|invalid reference format|failed to register layer|permission denied/;
-const AUTH = /unauthorized|authentication required|no basic auth credentials|incorrect username or password|access to the resource is denied/;
+const AUTH =
+  /unauthorized|authentication required|no basic auth credentials|incorrect username or password|access to the resource is denied/;
 
 /** The engine's own message (`{"message": …}` body) rather than dockerode's "(HTTP code 500) server error - …" wrapper. */
 export function dockerMessage(err: unknown): string {

@@ -14,7 +14,15 @@ export interface ProgressEvent {
 }
 
 /** Layer states in the engine's pull events (ids of other events are tags or digests, not layers). */
-const LAYER_STATUSES = new Set(["Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum", "Download complete", "Extracting", "Pull complete"]);
+const LAYER_STATUSES = new Set([
+  "Pulling fs layer",
+  "Waiting",
+  "Downloading",
+  "Verifying Checksum",
+  "Download complete",
+  "Extracting",
+  "Pull complete",
+]);
 
 export interface AttemptFailure {
   message: string;
@@ -109,7 +117,13 @@ export function readPullStream(stream: NodeJS.ReadableStream, options: PullStrea
     const armStall = () => {
       clearTimeout(stall);
       stall = setTimeout(() => {
-        finish(new PullFailure({ message: `no progress for ${Math.round(options.stallTimeoutMs / 1000)}s (timeout)`, engine: false, cause: undefined }));
+        finish(
+          new PullFailure({
+            message: `no progress for ${Math.round(options.stallTimeoutMs / 1000)}s (timeout)`,
+            engine: false,
+            cause: undefined,
+          }),
+        );
         (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       }, options.stallTimeoutMs);
       stall.unref?.();

@@ -324,7 +324,10 @@ export class ImagePuller {
           const size = await this.#docker
             .getImage(image)
             .inspect()
-            .then((info) => info.Size, () => undefined);
+            .then(
+              (info) => info.Size,
+              () => undefined,
+            );
           const seconds = ((performance.now() - started) / 1000).toFixed(1);
           const retried = attempt > 0 ? ` after ${attempt} retr${attempt === 1 ? "y" : "ies"}` : "";
           return `pulled ${image}: ${formatBytes(bytes)} downloaded${size !== undefined ? `, ${formatBytes(size)} unpacked` : ""}, ${seconds}s${retried}`;
@@ -347,10 +350,13 @@ export class ImagePuller {
           );
         }
         if (kind === "auth") throw new RegistryAuthError(image, registry, auth !== undefined, failure.message, { cause: failure.cause });
-        if (kind === "fatal") throw new InfraError(`pulling ${image} from ${registry} failed: ${failure.message}`, { cause: failure.cause });
+        if (kind === "fatal")
+          throw new InfraError(`pulling ${image} from ${registry} failed: ${failure.message}`, { cause: failure.cause });
         if (attempt >= this.#retries) throw new RegistryError(image, registry, attempt + 1, failure.message, { cause: failure.cause });
         const delay = backoffDelay(this.#backoffMs, attempt);
-        this.#onProgress(`pulling ${image} failed (${failure.message}); retry ${attempt + 1}/${this.#retries} in ${(delay / 1000).toFixed(1)}s`);
+        this.#onProgress(
+          `pulling ${image} failed (${failure.message}); retry ${attempt + 1}/${this.#retries} in ${(delay / 1000).toFixed(1)}s`,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     } finally {
@@ -382,4 +388,3 @@ export function backoffDelay(baseMs: number, attempt: number, random: () => numb
   const step = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt);
   return Math.round(step * (0.5 + random() / 2));
 }
-

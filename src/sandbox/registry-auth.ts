@@ -27,9 +27,7 @@ export function registryOf(image: string): string {
 }
 
 /** What the engine's `X-Registry-Auth` header carries: basic credentials, or an OAuth identity (refresh) token. */
-export type RegistryAuth =
-  | { username: string; password: string; serveraddress: string }
-  | { identitytoken: string; serveraddress: string };
+export type RegistryAuth = { username: string; password: string; serveraddress: string } | { identitytoken: string; serveraddress: string };
 
 /** The parts of `~/.docker/config.json` this module reads. */
 export interface DockerConfigFile {
@@ -111,7 +109,9 @@ function fromAuthsEntry(entry: unknown, registry: string, serveraddress: string)
     const decoded = Buffer.from(auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 0) {
-      throw new InfraError(`the Docker config's "auth" for ${registry} is not base64 of user:password: run \`docker login ${registry}\` again`);
+      throw new InfraError(
+        `the Docker config's "auth" for ${registry} is not base64 of user:password: run \`docker login ${registry}\` again`,
+      );
     }
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress };
   }
@@ -137,7 +137,8 @@ function runCredentialHelper(helper: string, serverAddress: string, registry: st
         { cause: result.error },
       );
     }
-    const what = code === "ETIMEDOUT" ? `did not answer within ${CREDENTIAL_HELPER_TIMEOUT_MS / 1000}s` : `could not run (${result.error.message})`;
+    const what =
+      code === "ETIMEDOUT" ? `did not answer within ${CREDENTIAL_HELPER_TIMEOUT_MS / 1000}s` : `could not run (${result.error.message})`;
     throw new InfraError(`credential helper ${bin} ${what} for ${registry}`, { cause: result.error });
   }
   if (result.status !== 0) {

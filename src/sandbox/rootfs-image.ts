@@ -118,7 +118,7 @@ function runMmdebstrap(packages: readonly string[], sources: readonly string[], 
   const args = [
     `--variant=${DEBIAN_VARIANT}`,
     `--include=${packages.join(",")}`,
-    "--aptopt=Apt::Install-Recommends \"false\"",
+    '--aptopt=Apt::Install-Recommends "false"',
     ...DPKG_EXCLUDES.map((opt) => `--dpkgopt=${opt}`),
     DEBIAN_SUITE,
     tarball,

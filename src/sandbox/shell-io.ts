@@ -34,7 +34,9 @@ export async function execInShell(shell: ShellSession, command: string, options:
     maxOutputBytes: options.maxOutputBytes,
   });
   if (result.shellEnded && !result.timedOut) {
-    throw new InfraError(`lost the command shell of sandbox ${shell.containerId.slice(0, 12)} while a command ran (exit ${result.exitCode})`);
+    throw new InfraError(
+      `lost the command shell of sandbox ${shell.containerId.slice(0, 12)} while a command ran (exit ${result.exitCode})`,
+    );
   }
   return {
     exitCode: result.exitCode,
@@ -64,7 +66,10 @@ export async function readFileInShell(shell: ShellSession, target: string, maxBy
     case 5:
       throw fsError(target, "EISDIR", `is a ${result.stderr.trim()}, not a file`);
     default:
-      throw pathError(target, result.stderr) ?? new InfraError(`cannot read ${target} in sandbox: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+      throw (
+        pathError(target, result.stderr) ??
+        new InfraError(`cannot read ${target} in sandbox: ${result.stderr.trim() || `exit ${result.exitCode}`}`)
+      );
   }
 }
 
@@ -86,5 +91,8 @@ export async function writeFileInShell(shell: ShellSession, target: string, cont
   if (result.exitCode === 0) return;
   if (result.exitCode === 3) throw fsError(target, "EISDIR", "is a directory");
   if (result.exitCode === 20) throw fsError(target, "ENOTDIR", "a parent is not a directory");
-  throw pathError(target, result.stderr) ?? new InfraError(`cannot write ${target} in sandbox: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  throw (
+    pathError(target, result.stderr) ??
+    new InfraError(`cannot write ${target} in sandbox: ${result.stderr.trim() || `exit ${result.exitCode}`}`)
+  );
 }

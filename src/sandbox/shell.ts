@@ -239,4 +239,3 @@ export const newId = (): string => randomUUID().replace(/-/g, "");
 function stripDriverTrace(stderr: string): string {
   return stderr.includes("__bench_") ? stderr.replace(DRIVER_TRACE, "") : stderr;
 }
-

@@ -36,7 +36,12 @@ export async function prepareWorkspace(
   );
   switch (outcome.kind) {
     case "marker":
-      return { stage: outcome.match[1] as PrepareVerdict["stage"], exitCode: Number(outcome.match[2]), output: outcome.output, timedOut: false };
+      return {
+        stage: outcome.match[1] as PrepareVerdict["stage"],
+        exitCode: Number(outcome.match[2]),
+        output: outcome.output,
+        timedOut: false,
+      };
     case "timeout":
       return { stage: "copy", exitCode: 124, output: outcome.output, timedOut: true };
     case "ended":
@@ -55,7 +60,12 @@ const PROCESS_VARIABLES = new Set(["PWD", "OLDPWD", "SHLVL", "_", "HOSTNAME"]);
  * commands then run inside that environment, activation scripts (conda's activate.d) included, for one exec per
  * workspace instead of one per command.
  */
-export async function activatedEnvironment(container: Docker.Container, activate: string, workdir: string, user: string | undefined): Promise<string[]> {
+export async function activatedEnvironment(
+  container: Docker.Container,
+  activate: string,
+  workdir: string,
+  user: string | undefined,
+): Promise<string[]> {
   const exec = await container.exec({
     Cmd: ["bash", "-c", `${activate} >/dev/null 2>&1 || { echo "activation failed: exit $?" >&2; exit 1; }\nenv -0`],
     AttachStdout: true,

@@ -22,7 +22,8 @@ export class TokenBucket {
       throw new RangeError(`token bucket: expected perMinute > 0, got ${JSON.stringify(options.perMinute)}`);
     }
     const capacity = options.capacity ?? Math.max(1, options.perMinute / 60);
-    if (!(Number.isFinite(capacity) && capacity > 0)) throw new RangeError(`token bucket: expected capacity > 0, got ${JSON.stringify(capacity)}`);
+    if (!(Number.isFinite(capacity) && capacity > 0))
+      throw new RangeError(`token bucket: expected capacity > 0, got ${JSON.stringify(capacity)}`);
     this.perMinute = options.perMinute;
     this.capacity = capacity;
     this.#now = options.now ?? (() => performance.now());

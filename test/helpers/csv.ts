@@ -29,7 +29,8 @@ export function parseCsv(text: string): string[][] {
       if (c === '"') {
         quoted = false;
         const next = text[i + 1];
-        if (next !== undefined && next !== "," && next !== "\n" && next !== "\r") throw new Error(`csv: text after a closing quote at offset ${i + 1}`);
+        if (next !== undefined && next !== "," && next !== "\n" && next !== "\r")
+          throw new Error(`csv: text after a closing quote at offset ${i + 1}`);
       } else field += c;
       i++;
       continue;

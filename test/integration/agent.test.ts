@@ -20,7 +20,11 @@ afterAll(async () => {
 
 async function agentRun(policy: string, limits = { maxIterations: 20, maxFakeResponses: 4 }, stream = true) {
   const sandboxes = provider(`test-agent-${policy}-${process.pid}`);
-  const sandbox = await sandboxes.create({ image: sandboxImage(), labels: { "bench.task-id": MINI_TASK.instance_id }, repoDir: MINI_TASK.repoDir! });
+  const sandbox = await sandboxes.create({
+    image: sandboxImage(),
+    labels: { "bench.task-id": MINI_TASK.instance_id },
+    repoDir: MINI_TASK.repoDir!,
+  });
   try {
     const client = new OpenAIChatClient({ provider: "mock", model: policy, apiKey: "k", baseURL: `${mock.url}/v1`, stream });
     const trajectory = new MemoryTrajectory();
@@ -52,7 +56,10 @@ describe("agent loop against the mock", () => {
     for (let i = 0; i < seq.length; i++) {
       if (seq[i]!.type !== "model_call") continue;
       const ids = (seq[i] as unknown as { response: { tool_calls: { id: string }[] } }).response.tool_calls.map((c) => c.id);
-      const answered = seq.slice(i + 1, i + 1 + ids.length * 2).filter((e) => e.type === "observation").map((e) => e["id"]);
+      const answered = seq
+        .slice(i + 1, i + 1 + ids.length * 2)
+        .filter((e) => e.type === "observation")
+        .map((e) => e["id"]);
       expect(answered).toEqual(ids);
     }
     expect(outcome.usage.inputTokens).toBeGreaterThan(0);
@@ -61,7 +68,12 @@ describe("agent loop against the mock", () => {
     expect(outcome.ttftsS).toHaveLength(outcome.iterations);
     expect(patch).toContain("+        return high");
     const grade = await gradeTask(MINI_TASK, patch, provider(`test-grade-${process.pid}`), { image: sandboxImage(), labels: {} });
-    expect(grade).toMatchObject({ resolved: true, patchApplied: true, failToPass: { passed: 1, total: 1 }, passToPass: { passed: 2, total: 2 } });
+    expect(grade).toMatchObject({
+      resolved: true,
+      patchApplied: true,
+      failToPass: { passed: 1, total: 1 },
+      passToPass: { passed: 2, total: 2 },
+    });
   });
 
   it("oracle without streaming reaches the same end", async () => {
@@ -76,7 +88,12 @@ describe("agent loop against the mock", () => {
     expect(outcome.fakeUserResponses).toBe(4);
     expect(outcome.iterations).toBe(5);
     const texts = events.filter((e) => e.type === "fake_user").map((e) => e["text"]);
-    expect(texts).toEqual([FAKE_USER_RESPONSE, FAKE_USER_RESPONSE, `${FAKE_USER_RESPONSE} ${GIVE_UP_HINT}`, `${FAKE_USER_RESPONSE} ${GIVE_UP_HINT}`]);
+    expect(texts).toEqual([
+      FAKE_USER_RESPONSE,
+      FAKE_USER_RESPONSE,
+      `${FAKE_USER_RESPONSE} ${GIVE_UP_HINT}`,
+      `${FAKE_USER_RESPONSE} ${GIVE_UP_HINT}`,
+    ]);
   });
 
   it("lazy: ends at max_iterations", async () => {
@@ -111,18 +128,38 @@ describe("grader", () => {
     const p = provider(`test-grade-e-${process.pid}`);
     // As SWE-bench: an empty patch is not run at all.
     const empty = await gradeTask(MINI_TASK, "", p, { image: sandboxImage(), labels: {} });
-    expect(empty).toMatchObject({ resolved: false, patchApplied: false, failure: { class: "empty_patch" }, failToPass: { passed: 0, total: 1 }, passToPass: { passed: 0, total: 2 } });
+    expect(empty).toMatchObject({
+      resolved: false,
+      patchApplied: false,
+      failure: { class: "empty_patch" },
+      failToPass: { passed: 0, total: 1 },
+      passToPass: { passed: 0, total: 2 },
+    });
     expect(empty.evalScript).toBeUndefined();
     // bench datasets validate runs it anyway: the FAIL_TO_PASS test really fails at base, PASS_TO_PASS pass.
     const ran = await gradeTask(MINI_TASK, "", p, { image: sandboxImage(), labels: {}, runEmpty: true });
-    expect(ran).toMatchObject({ resolved: false, patchApplied: true, failToPass: { passed: 0, total: 1 }, passToPass: { passed: 2, total: 2 } });
+    expect(ran).toMatchObject({
+      resolved: false,
+      patchApplied: true,
+      failToPass: { passed: 0, total: 1 },
+      passToPass: { passed: 2, total: 2 },
+    });
     expect(ran.failure).toBeUndefined();
-    const junk = await gradeTask(MINI_TASK, "diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-x\n+y\n", p, { image: sandboxImage(), labels: {} });
+    const junk = await gradeTask(MINI_TASK, "diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-x\n+y\n", p, {
+      image: sandboxImage(),
+      labels: {},
+    });
     expect(junk.patchApplied).toBe(false);
     expect(junk.resolved).toBe(false);
     expect(junk.log).toContain(">>>>> Patch Apply Failed");
     expect(junk.failure).toMatchObject({ class: "patch_apply" });
-    for (const step of ["git apply --verbose /tmp/patch.diff", "git apply --check --reverse /tmp/patch.diff", "git apply --verbose --3way /tmp/patch.diff", "git apply --verbose --reject /tmp/patch.diff", "patch --batch --forward --fuzz=5 -p1 -i /tmp/patch.diff"]) {
+    for (const step of [
+      "git apply --verbose /tmp/patch.diff",
+      "git apply --check --reverse /tmp/patch.diff",
+      "git apply --verbose --3way /tmp/patch.diff",
+      "git apply --verbose --reject /tmp/patch.diff",
+      "patch --batch --forward --fuzz=5 -p1 -i /tmp/patch.diff",
+    ]) {
       expect(junk.log).toContain(`$ ${step}`);
     }
   });
@@ -138,7 +175,10 @@ describe("grader", () => {
  
  def test_clamp_inside():
 `;
-    const grade = await gradeTask(MINI_TASK, cheat + MINI_TASK.patch, provider(`test-grade-c-${process.pid}`), { image: sandboxImage(), labels: {} });
+    const grade = await gradeTask(MINI_TASK, cheat + MINI_TASK.patch, provider(`test-grade-c-${process.pid}`), {
+      image: sandboxImage(),
+      labels: {},
+    });
     expect(grade.resolved).toBe(true);
   });
 });

@@ -33,9 +33,14 @@ function bench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number |
 function fakeAwsEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_")) env[k] = v;
-  return { ...env, AWS_ACCESS_KEY_ID: "AKIDMOCKE2E", AWS_SECRET_ACCESS_KEY: "mock-secret", AWS_EC2_METADATA_DISABLED: "true", OPENAI_API_KEY: "" };
+  return {
+    ...env,
+    AWS_ACCESS_KEY_ID: "AKIDMOCKE2E",
+    AWS_SECRET_ACCESS_KEY: "mock-secret",
+    AWS_EC2_METADATA_DISABLED: "true",
+    OPENAI_API_KEY: "",
+  };
 }
-
 
 let server: MockServer;
 beforeAll(async () => {
@@ -49,8 +54,22 @@ afterAll(async () => {
 describe("bench run --model bedrock/... --region ×2 --bedrock-endpoint <mock>", () => {
   it("resolves every task in both cells, with tokens, latency and TTFT per cell", async () => {
     const r = await bench(
-      ["run", "--dataset", "swe-lite", "--limit", "3", "--model", `bedrock/${MODEL}`, ...REGIONS.flatMap((x) => ["--region", x]),
-        "--bedrock-endpoint", server.url, "--output-dir", out, "--run-id", "bedrock"],
+      [
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--limit",
+        "3",
+        "--model",
+        `bedrock/${MODEL}`,
+        ...REGIONS.flatMap((x) => ["--region", x]),
+        "--bedrock-endpoint",
+        server.url,
+        "--output-dir",
+        out,
+        "--run-id",
+        "bedrock",
+      ],
       fakeAwsEnv(),
     );
     expect(r.stderr).toContain("run bedrock:");
@@ -98,8 +117,12 @@ describe("bench run --model bedrock/... --region ×2 --bedrock-endpoint <mock>",
     // Every call went through the real SDK: HTTP/2, SigV4 scoped to the cell's region, SDK retries off.
     const calls = server.requests.filter((q) => q.route === "bedrock.converse-stream");
     expect(calls).toHaveLength(2 * 3 * 5);
-    expect(new Set(calls.map((q) => [q.status, q.httpVersion, q.headers["amz-sdk-request"]].join(" ")))).toEqual(new Set(["200 2.0 attempt=1; max=1"]));
-    const scopes = calls.map((q) => /Credential=AKIDMOCKE2E\/\d{8}\/([a-z0-9-]+)\/bedrock\/aws4_request/.exec(q.headers["authorization"] ?? "")?.[1]);
+    expect(new Set(calls.map((q) => [q.status, q.httpVersion, q.headers["amz-sdk-request"]].join(" ")))).toEqual(
+      new Set(["200 2.0 attempt=1; max=1"]),
+    );
+    const scopes = calls.map(
+      (q) => /Credential=AKIDMOCKE2E\/\d{8}\/([a-z0-9-]+)\/bedrock\/aws4_request/.exec(q.headers["authorization"] ?? "")?.[1],
+    );
     expect(REGIONS.map((region) => scopes.filter((x) => x === region).length)).toEqual([15, 15]);
 
     // run.json keeps option values only: the endpoint, never a key.
@@ -122,7 +145,21 @@ describe("bench run --model bedrock/... --region ×2 --bedrock-endpoint <mock>",
     const home = mkdtempSync(path.join(os.tmpdir(), "bench-nohome-"));
     const before = server.requests.length;
     const r = await bench(
-      ["run", "--dataset", "swe-lite", "--limit", "1", "--model", `bedrock/${MODEL}@us-east-1`, "--bedrock-endpoint", server.url, "--output-dir", out, "--run-id", "nocreds"],
+      [
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--limit",
+        "1",
+        "--model",
+        `bedrock/${MODEL}@us-east-1`,
+        "--bedrock-endpoint",
+        server.url,
+        "--output-dir",
+        out,
+        "--run-id",
+        "nocreds",
+      ],
       { ...env, HOME: home, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent" },
     );
     expect(r.code).toBe(1);

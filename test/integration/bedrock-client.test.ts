@@ -18,7 +18,8 @@ const TASK: Task = {
   instance_id: "calc__calc-1",
   repo: "bench/calc",
   problem_statement: "add() returns the difference of its arguments instead of their sum.",
-  patch: "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n",
+  patch:
+    "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n",
   test_patch: "",
   FAIL_TO_PASS: ["tests/test_ops.py::test_add"],
   PASS_TO_PASS: [],
@@ -31,7 +32,11 @@ const CREDENTIALS = { accessKeyId: "AKIDMOCK", secretAccessKey: "mock-secret" };
 const obj = (properties: Record<string, unknown>) => ({ type: "object", properties });
 const TOOLS: ToolSpec[] = [
   { name: "bash", description: "Run a command", parameters: obj({ command: { type: "string" } }) },
-  { name: "str_replace_editor", description: "View and edit files", parameters: obj({ command: { type: "string" }, path: { type: "string" } }) },
+  {
+    name: "str_replace_editor",
+    description: "View and edit files",
+    parameters: obj({ command: { type: "string" }, path: { type: "string" } }),
+  },
   { name: "finish", description: "Finish", parameters: obj({ message: { type: "string" } }) },
 ];
 const FIRST: Message = { role: "user", content: [{ type: "text", text: `Fix this issue:\n\n${TASK.problem_statement}\n` }] };
@@ -41,7 +46,15 @@ let server: MockServer;
 const cache = new BedrockClientCache();
 const logs: string[] = [];
 const client = (extra: Partial<BedrockClientOptions> = {}): BedrockClient =>
-  new BedrockClient({ model: MODEL, region: REGION, endpoint: server.url, credentials: CREDENTIALS, cache, log: (l) => logs.push(l), ...extra });
+  new BedrockClient({
+    model: MODEL,
+    region: REGION,
+    endpoint: server.url,
+    credentials: CREDENTIALS,
+    cache,
+    log: (l) => logs.push(l),
+    ...extra,
+  });
 const failure = async (p: Promise<unknown>): Promise<ModelError> => {
   const err = await p.then(
     () => undefined,
@@ -61,7 +74,8 @@ async function playOracle(c: BedrockClient): Promise<ModelResponse[]> {
     messages.push(res.message);
     if (res.message.toolCalls.some((t) => t.name === "finish")) break;
     if (res.message.toolCalls.length === 0) messages.push({ role: "user", content: [{ type: "text", text: "Please continue." }] });
-    for (const call of res.message.toolCalls) messages.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: [{ type: "text", text: "ok" }], isError: false });
+    for (const call of res.message.toolCalls)
+      messages.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: [{ type: "text", text: "ok" }], isError: false });
   }
   return responses;
 }
@@ -148,10 +162,15 @@ describe("errors, retries and connections", () => {
     server.faults.push(faults.rateLimit());
     const first = server.requests.length;
     const retries: [string, string][] = [];
-    const res = await generateWithRetry(client(), request([FIRST]), { ...DEFAULT_RETRY_POLICY, maxRetries: 2 }, {
-      sleep: async () => undefined,
-      onRetry: (err) => retries.push([err.errorClass, err.message]),
-    });
+    const res = await generateWithRetry(
+      client(),
+      request([FIRST]),
+      { ...DEFAULT_RETRY_POLICY, maxRetries: 2 },
+      {
+        sleep: async () => undefined,
+        onRetry: (err) => retries.push([err.errorClass, err.message]),
+      },
+    );
     expect(res.message.text).toBe("Let me look at the repository first.");
     expect(retries).toEqual([["rate_limit", `${WHERE}: ThrottlingException: Too many tokens, please wait before trying again.`]]);
     expect(server.requests.slice(first).map((r) => [r.status, r.headers["amz-sdk-request"]])).toEqual([
@@ -164,16 +183,27 @@ describe("errors, retries and connections", () => {
     server.faults.push(faults.streamError(1));
     const e = await failure(client().generate(request([FIRST])));
     expect(e.errorClass).toBe("transient");
-    expect(e.message).toBe(`${WHERE}: ModelStreamErrorException: The model stream had an error while processing the request. Try your request again.`);
+    expect(e.message).toBe(
+      `${WHERE}: ModelStreamErrorException: The model stream had an error while processing the request. Try your request again.`,
+    );
     expect(e.staleConnection).toBe(false);
-    server.faults.push({ kind: "stream-error", afterChunks: 2, errorType: "ThrottlingException", message: "Too many tokens, please wait before trying again." });
+    server.faults.push({
+      kind: "stream-error",
+      afterChunks: 2,
+      errorType: "ThrottlingException",
+      message: "Too many tokens, please wait before trying again.",
+    });
     expect((await failure(client().generate(request([FIRST])))).errorClass).toBe("rate_limit");
   });
 
   it("a stream cut cleanly before messageStop is transient, never a silent success", async () => {
     server.faults.push(faults.cut());
     const e = await failure(client().generate(request([FIRST])));
-    expect(e).toMatchObject({ errorClass: "transient", message: `${WHERE}: stream ended without messageStop (cut off mid-answer)`, staleConnection: false });
+    expect(e).toMatchObject({
+      errorClass: "transient",
+      message: `${WHERE}: stream ended without messageStop (cut off mid-answer)`,
+      staleConnection: false,
+    });
   });
 
   it("a connection reset evicts the region's client: the retry opens a new connection with a fresh client", async () => {
@@ -182,7 +212,10 @@ describe("errors, retries and connections", () => {
     const before = { created: cache.created, evictions: cache.evictions, connections: server.stats.connections };
     server.faults.push(faults.reset());
     const retries: ModelError[] = [];
-    const res = await generateWithRetry(c, request([FIRST]), DEFAULT_RETRY_POLICY, { sleep: async () => undefined, onRetry: (err) => retries.push(err) });
+    const res = await generateWithRetry(c, request([FIRST]), DEFAULT_RETRY_POLICY, {
+      sleep: async () => undefined,
+      onRetry: (err) => retries.push(err),
+    });
     expect(res.message.text).toBe("Let me look at the repository first.");
     expect(retries.map((r) => [r.errorClass, r.staleConnection])).toEqual([["transient", true]]);
     expect(retries[0]!.message).toMatch(new RegExp(`^${WHERE.replace(/[.]/g, "\\.")}: `));
@@ -212,7 +245,12 @@ describe("errors, retries and connections", () => {
     server.faults.push(
       faults.contextLengthExceeded(),
       faults.unauthorized(),
-      { kind: "http", status: 400, errorType: "ValidationException", message: "Invocation of model ID anthropic.claude-3-5-sonnet-20241022-v2:0 with on-demand throughput isn’t supported." },
+      {
+        kind: "http",
+        status: 400,
+        errorType: "ValidationException",
+        message: "Invocation of model ID anthropic.claude-3-5-sonnet-20241022-v2:0 with on-demand throughput isn’t supported.",
+      },
       faults.overloaded(),
     );
     const errors = [];
@@ -224,7 +262,9 @@ describe("errors, retries and connections", () => {
       ["transient", 503],
     ]);
     expect(errors[0]!.message).toBe(`${WHERE}: ValidationException: Input is too long for requested model.`);
-    expect(errors[1]!.message).toMatch(/AccessDeniedException: You don't have access to the model with the specified model ID\. — model access: enable anthropic\.claude-sonnet-4/);
+    expect(errors[1]!.message).toMatch(
+      /AccessDeniedException: You don't have access to the model with the specified model ID\. — model access: enable anthropic\.claude-sonnet-4/,
+    );
     expect(errors[2]!.message).toMatch(/use --model bedrock\/us\.anthropic\.claude-sonnet-4-20250514-v1:0/);
     expect(errors.map((e) => e.requestId)).toEqual(errors.map(() => expect.stringMatching(/^[0-9a-f-]{36}$/)));
   });
@@ -320,7 +360,9 @@ describe("no credentials anywhere", () => {
     process.env["AWS_SECRET_ACCESS_KEY"] = "env-secret";
     try {
       const cell = { provider: "bedrock" as const, model: MODEL, region: REGION, cell: `bedrock/${MODEL}@${REGION}` };
-      await expect(checkCredentials([cell], { apiKeyEnv: "OPENAI_API_KEY", stream: true, timeoutMs: 1000, env: process.env })).resolves.toBeUndefined();
+      await expect(
+        checkCredentials([cell], { apiKeyEnv: "OPENAI_API_KEY", stream: true, timeoutMs: 1000, env: process.env }),
+      ).resolves.toBeUndefined();
       await client({ credentials: undefined }).generate(request([FIRST]));
       expect(server.requests.at(-1)!.headers["authorization"]).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\//);
     } finally {

@@ -34,11 +34,17 @@ function bench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number |
 function fakeAwsEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_")) env[k] = v;
-  return { ...env, AWS_ACCESS_KEY_ID: "AKIDMOCKMATRIX", AWS_SECRET_ACCESS_KEY: "mock-secret", AWS_EC2_METADATA_DISABLED: "true", OPENAI_API_KEY: "" };
+  return {
+    ...env,
+    AWS_ACCESS_KEY_ID: "AKIDMOCKMATRIX",
+    AWS_SECRET_ACCESS_KEY: "mock-secret",
+    AWS_EC2_METADATA_DISABLED: "true",
+    OPENAI_API_KEY: "",
+  };
 }
 
-
-const regionOf = (q: MockRequestRecord) => /Credential=AKIDMOCKMATRIX\/\d{8}\/([a-z0-9-]+)\/bedrock\/aws4_request/.exec(q.headers["authorization"] ?? "")?.[1];
+const regionOf = (q: MockRequestRecord) =>
+  /Credential=AKIDMOCKMATRIX\/\d{8}\/([a-z0-9-]+)\/bedrock\/aws4_request/.exec(q.headers["authorization"] ?? "")?.[1];
 const bodyOf = (q: MockRequestRecord) => q.body as Record<string, unknown> & { system?: unknown[]; toolConfig?: { tools?: unknown[] } };
 
 let server: MockServer;
@@ -68,7 +74,10 @@ describe("bench run with config cells: 2 Bedrock profiles × 2 regions", () => {
         "",
       ].join("\n"),
     );
-    const r = await bench(["run", "--config", config, "--limit", "2", "--bedrock-endpoint", server.url, "--output-dir", out, "--run-id", "matrix"], fakeAwsEnv());
+    const r = await bench(
+      ["run", "--config", config, "--limit", "2", "--bedrock-endpoint", server.url, "--output-dir", out, "--run-id", "matrix"],
+      fakeAwsEnv(),
+    );
     expect(r.stderr).toContain("run matrix: 2 task(s) × 4 cell(s)");
     expect(r.code).toBe(0);
 
@@ -89,7 +98,11 @@ describe("bench run with config cells: 2 Bedrock profiles × 2 regions", () => {
       const cell = col(row, "cell");
       const model = cell.startsWith("s45-geo") ? GEO : GLOBAL;
       expect([col(row, "provider"), col(row, "model"), col(row, "region"), col(row, "status"), col(row, "cost_source")]).toEqual([
-        "bedrock", model, cell.slice(cell.indexOf("@") + 1), "resolved", "price_table",
+        "bedrock",
+        model,
+        cell.slice(cell.indexOf("@") + 1),
+        "resolved",
+        "price_table",
       ]);
       const price = lookupPrice("bedrock", model, col(row, "region"))!;
       const tokens = (name: string) => Number(col(row, name));
@@ -111,11 +124,16 @@ describe("bench run with config cells: 2 Bedrock profiles × 2 regions", () => {
     const [sHeader, ...summary] = readCsv(path.join(dir, "summary.csv"));
     expect(sHeader).toEqual([...SUMMARY_COLUMNS]);
     const s = (row: string[], name: string) => row[SUMMARY_COLUMNS.indexOf(name as never)] ?? "";
-    expect(summary.map((row) => [s(row, "cell"), s(row, "tasks"), s(row, "resolved")])).toEqual([...cellNames].sort().map((c) => [c, "2", "2"]));
+    expect(summary.map((row) => [s(row, "cell"), s(row, "tasks"), s(row, "resolved")])).toEqual(
+      [...cellNames].sort().map((c) => [c, "2", "2"]),
+    );
     for (const row of summary) expect(Number(s(row, "cost_usd_total"))).toBe(formatNumber("cost_usd_total", totals.get(s(row, "cell"))!));
 
     // run.json: each cell's label and own options; the fingerprint carries them.
-    const runJson = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8")) as { cells: unknown[]; fingerprint: Record<string, unknown> };
+    const runJson = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8")) as {
+      cells: unknown[];
+      fingerprint: Record<string, unknown>;
+    };
     expect(runJson.cells).toEqual(
       ["s45-geo", "s45-global"].flatMap((label) =>
         REGIONS.map((region) => ({
@@ -136,7 +154,9 @@ describe("bench run with config cells: 2 Bedrock profiles × 2 regions", () => {
     });
 
     // Each cell's calls carried its own options only, signed for its region.
-    const calls = server.requests.filter((q) => q.route === "bedrock.converse-stream" && q.headers["authorization"]?.includes("AKIDMOCKMATRIX"));
+    const calls = server.requests.filter(
+      (q) => q.route === "bedrock.converse-stream" && q.headers["authorization"]?.includes("AKIDMOCKMATRIX"),
+    );
     expect(calls).toHaveLength(4 * 2 * 5);
     for (const model of [GEO, GLOBAL]) {
       const mine = calls.filter((q) => q.model === model);
@@ -167,12 +187,32 @@ describe("bench run --stop-sequence --additional-model-request-fields --prompt-c
     const before = server.requests.length;
     const r = await bench(
       [
-        "run", "--dataset", "swe-lite", "--limit", "1", "--model", "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2",
-        "--stop-sequence", "<<HALT-A>>", "--stop-sequence", "<<HALT-B>>",
-        "--additional-model-request-fields", '{"top_k": 40}',
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--limit",
+        "1",
+        "--model",
+        "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2",
+        "--stop-sequence",
+        "<<HALT-A>>",
+        "--stop-sequence",
+        "<<HALT-B>>",
+        "--additional-model-request-fields",
+        '{"top_k": 40}',
         "--prompt-caching",
-        "--guardrail-id", "gr-mock-1", "--guardrail-version", "3", "--guardrail-trace", "enabled_full",
-        "--bedrock-endpoint", server.url, "--output-dir", out, "--run-id", "flags",
+        "--guardrail-id",
+        "gr-mock-1",
+        "--guardrail-version",
+        "3",
+        "--guardrail-trace",
+        "enabled_full",
+        "--bedrock-endpoint",
+        server.url,
+        "--output-dir",
+        out,
+        "--run-id",
+        "flags",
       ],
       fakeAwsEnv(),
     );
@@ -188,12 +228,29 @@ describe("bench run --stop-sequence --additional-model-request-fields --prompt-c
       expect(body.toolConfig?.tools?.at(-1)).toEqual({ cachePoint: { type: "default" } });
     }
     const config = (JSON.parse(readFileSync(path.join(out, "flags", "run.json"), "utf8")) as { config: Record<string, unknown> }).config;
-    expect(config).toMatchObject({ stopSequence: ["<<HALT-A>>", "<<HALT-B>>"], additionalModelRequestFields: { top_k: 40 }, promptCaching: true, guardrailId: "gr-mock-1" });
+    expect(config).toMatchObject({
+      stopSequence: ["<<HALT-A>>", "<<HALT-B>>"],
+      additionalModelRequestFields: { top_k: 40 },
+      promptCaching: true,
+      guardrailId: "gr-mock-1",
+    });
   }, 600_000);
 
   it("exits 2 naming the flag on invalid JSON", async () => {
     const r = await bench(
-      ["run", "--dataset", "swe-lite", "--model", "bedrock/x@us-west-2", "--additional-model-request-fields", "{thinking:", "--bedrock-endpoint", server.url, "--output-dir", out],
+      [
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--model",
+        "bedrock/x@us-west-2",
+        "--additional-model-request-fields",
+        "{thinking:",
+        "--bedrock-endpoint",
+        server.url,
+        "--output-dir",
+        out,
+      ],
       fakeAwsEnv(),
     );
     expect(r.code).toBe(2);

@@ -52,7 +52,13 @@ describe("bench models (CLI)", () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "bench-models-xdg-"));
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_")) env[k] = v;
-    Object.assign(env, { AWS_ACCESS_KEY_ID: "AKIDCLI", AWS_SECRET_ACCESS_KEY: "x", AWS_EC2_METADATA_DISABLED: "true", AWS_REGION: "us-west-2", XDG_CACHE_HOME: cache });
+    Object.assign(env, {
+      AWS_ACCESS_KEY_ID: "AKIDCLI",
+      AWS_SECRET_ACCESS_KEY: "x",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_REGION: "us-west-2",
+      XDG_CACHE_HOME: cache,
+    });
     const bench = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], { cwd: repoRoot, env });
@@ -65,7 +71,10 @@ describe("bench models (CLI)", () => {
     const before = server.requests.length;
     const first = await bench(["models", "--provider", "bedrock", "--bedrock-endpoint", server.url, "--json"]);
     expect(first.code).toBe(0);
-    const lines = first.stdout.trim().split("\n").map((l) => JSON.parse(l) as { region: string; id: string });
+    const lines = first.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { region: string; id: string });
     expect(lines.map((l) => l.region)).toEqual(lines.map(() => "us-west-2"));
     expect(lines.map((l) => l.id).slice(0, 4)).toEqual([
       "global.anthropic.claude-sonnet-4-20250514-v1:0",

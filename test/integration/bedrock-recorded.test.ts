@@ -30,9 +30,21 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses through the r
   const cache = new BedrockClientCache();
   const REQUEST: ModelRequest = { system: "", messages: [{ role: "user", content: [{ type: "text", text: "Hello" }] }], tools: [] };
   const cassette = (name: string) =>
-    (parseYaml(readFileSync(path.join(RECORDED, name), "utf8")) as { interactions: { response: { parsed_body?: unknown; body?: { string: Uint8Array } } }[] }).interactions;
+    (
+      parseYaml(readFileSync(path.join(RECORDED, name), "utf8")) as {
+        interactions: { response: { parsed_body?: unknown; body?: { string: Uint8Array } } }[];
+      }
+    ).interactions;
   const client = (model: string, stream: boolean) =>
-    new BedrockClient({ model, region: "us-east-1", endpoint: url, credentials: { accessKeyId: "AKIDMOCK", secretAccessKey: "x" }, stream, cache, log: () => undefined });
+    new BedrockClient({
+      model,
+      region: "us-east-1",
+      endpoint: url,
+      credentials: { accessKeyId: "AKIDMOCK", secretAccessKey: "x" },
+      stream,
+      cache,
+      log: () => undefined,
+    });
 
   beforeAll(async () => {
     // Prior-knowledge h2c, as the SDK's default handler speaks it to an http:// endpoint.
@@ -40,7 +52,11 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses through the r
       paths.push(req.url);
       req.resume();
       req.on("end", () => {
-        const a = answers.shift() ?? { status: 500, headers: { "content-type": "application/json" }, body: Buffer.from('{"message":"no answer queued"}') };
+        const a = answers.shift() ?? {
+          status: 500,
+          headers: { "content-type": "application/json" },
+          body: Buffer.from('{"message":"no answer queued"}'),
+        };
         res.writeHead(a.status, a.headers);
         res.end(a.body);
       });
@@ -55,7 +71,11 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses through the r
 
   it("ConverseStream: Claude reasoning with its signature, then text", async () => {
     const [only] = cassette("bedrock-conversestream-raw-reasoning.pydantic-pydantic-ai.yaml");
-    answers.push({ status: 200, headers: { "content-type": "application/vnd.amazon.eventstream" }, body: Buffer.from(only!.response.body!.string) });
+    answers.push({
+      status: 200,
+      headers: { "content-type": "application/vnd.amazon.eventstream" },
+      body: Buffer.from(only!.response.body!.string),
+    });
     const res = await client("us.anthropic.claude-sonnet-4-20250514-v1:0", true).generate(REQUEST);
     expect(paths.at(-1)).toBe("/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/converse-stream");
     expect(res.message).toEqual({
@@ -78,9 +98,15 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses through the r
 
   it("ConverseStream: Nova text, then a tool call", async () => {
     const [first] = cassette("bedrock-conversestream-raw-tooluse.pydantic-pydantic-ai.yaml");
-    answers.push({ status: 200, headers: { "content-type": "application/vnd.amazon.eventstream" }, body: Buffer.from(first!.response.body!.string) });
+    answers.push({
+      status: 200,
+      headers: { "content-type": "application/vnd.amazon.eventstream" },
+      body: Buffer.from(first!.response.body!.string),
+    });
     const res = await client("us.amazon.nova-micro-v1:0", true).generate(REQUEST);
-    expect(res.message.toolCalls).toEqual([{ id: "tooluse_lAG_zP8QRHmSYOwZzzaCqA", name: "get_temperature", arguments: '{"city":"Paris"}' }]);
+    expect(res.message.toolCalls).toEqual([
+      { id: "tooluse_lAG_zP8QRHmSYOwZzzaCqA", name: "get_temperature", arguments: '{"city":"Paris"}' },
+    ]);
     expect(res.stopReason).toBe("tool_use");
     expect(res.usage).toMatchObject({ inputTokens: 471, outputTokens: 91 });
   });
@@ -88,19 +114,34 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses through the r
   it("a recorded stream cut before messageStop is a transient error", async () => {
     const [first] = cassette("bedrock-conversestream-raw-tooluse.pydantic-pydantic-ai.yaml");
     // The recorded frames, byte for byte, up to (not including) messageStop and metadata.
-    const frames = decodeFrames(Buffer.from(first!.response.body!.string)).filter((f) => !["messageStop", "metadata"].includes(f.headers[":event-type"] ?? ""));
+    const frames = decodeFrames(Buffer.from(first!.response.body!.string)).filter(
+      (f) => !["messageStop", "metadata"].includes(f.headers[":event-type"] ?? ""),
+    );
     const cut = Buffer.concat(frames.map((f) => encodeFrame(f.headers, f.payload)));
     answers.push({ status: 200, headers: { "content-type": "application/vnd.amazon.eventstream" }, body: cut });
-    const err = await client("us.amazon.nova-micro-v1:0", true).generate(REQUEST).catch((e: unknown) => e);
+    const err = await client("us.amazon.nova-micro-v1:0", true)
+      .generate(REQUEST)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
-    expect(err).toMatchObject({ errorClass: "transient", message: "bedrock/us.amazon.nova-micro-v1:0@us-east-1: stream ended without messageStop (cut off mid-answer)" });
+    expect(err).toMatchObject({
+      errorClass: "transient",
+      message: "bedrock/us.amazon.nova-micro-v1:0@us-east-1: stream ended without messageStop (cut off mid-answer)",
+    });
   });
 
   it("Converse: tool use with cache reads (Claude Sonnet 4.5)", async () => {
     const [first] = cassette("bedrock-converse-tooluse-cacheread.pydantic-pydantic-ai.yaml");
-    answers.push({ status: 200, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(first!.response.parsed_body)) });
+    answers.push({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify(first!.response.parsed_body)),
+    });
     const res = await client("us.anthropic.claude-sonnet-4-5-20250929-v1:0", false).generate(REQUEST);
-    expect(res.message).toEqual({ role: "assistant", text: "", toolCalls: [{ id: "tooluse_fiDf7dcHRcLMA5qJHOZR2U", name: "catalog_lookup", arguments: "{}" }] });
+    expect(res.message).toEqual({
+      role: "assistant",
+      text: "",
+      toolCalls: [{ id: "tooluse_fiDf7dcHRcLMA5qJHOZR2U", name: "catalog_lookup", arguments: "{}" }],
+    });
     expect(res.usage).toEqual({ inputTokens: 433, outputTokens: 16, cacheReadTokens: 2752, cacheWriteTokens: 0, reasoningTokens: 0 });
   });
 
@@ -112,7 +153,9 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses through the r
       modelId: string;
     };
     answers.push({ status: recorded.status, headers: recorded.headers, body: Buffer.from(JSON.stringify(recorded.body)) });
-    const err = await client(recorded.modelId, true).generate(REQUEST).catch((e: unknown) => e);
+    const err = await client(recorded.modelId, true)
+      .generate(REQUEST)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({
       errorClass: "invalid_request",
       status: 400,

@@ -20,7 +20,11 @@ let url = "";
 let stderr = "";
 
 /** A raw GET (the path sent as given: no client-side normalisation of `..`). */
-function rawGet(pathname: string, method = "GET", headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
+function rawGet(
+  pathname: string,
+  method = "GET",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; type: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path: pathname, method, headers }, (res) => {
@@ -36,7 +40,9 @@ function rawGet(pathname: string, method = "GET", headers: Record<string, string
 
 beforeAll(async () => {
   results = writeSyntheticRun(dir, { tasks: 30, cells, seed: 3 });
-  server = spawn(process.execPath, [path.join(repoRoot, "bin/bench.js"), "view", dir, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  server = spawn(process.execPath, [path.join(repoRoot, "bin/bench.js"), "view", dir, "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   server.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -64,7 +70,16 @@ describe("bench view", () => {
   });
 
   it("refuses path traversal, raw or percent-encoded, and anything outside the run directory", async () => {
-    for (const p of ["/../run.json", "/tasks/../../etc/passwd", "/%2e%2e/run.json", "/tasks/%2E%2E/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd", "/tasks%2f..%2f..%2fetc%2fpasswd", "/%00", "/./run.json"]) {
+    for (const p of [
+      "/../run.json",
+      "/tasks/../../etc/passwd",
+      "/%2e%2e/run.json",
+      "/tasks/%2E%2E/%2e%2e/etc/passwd",
+      "/..%2f..%2fetc%2fpasswd",
+      "/tasks%2f..%2f..%2fetc%2fpasswd",
+      "/%00",
+      "/./run.json",
+    ]) {
       const r = await rawGet(p);
       expect([403, 404], `${p} → ${r.status}`).toContain(r.status);
       expect(r.body).not.toContain("root:");
@@ -87,21 +102,35 @@ describe("bench view", () => {
       await page.goto(url);
       await page.waitFor("document.getElementById('filter-count')?.textContent");
       expect(await page.evaluate("document.querySelectorAll('#task-grid tbody tr').length")).toBe(30);
-      const before = await page.evaluate<number>("performance.getEntriesByType('resource').filter((e) => e.name.includes('/tasks/')).length");
+      const before = await page.evaluate<number>(
+        "performance.getEntriesByType('resource').filter((e) => e.name.includes('/tasks/')).length",
+      );
       expect(before).toBe(0);
       await page.click('#task-grid a[href="#t=1.4"]');
       await page.waitFor("document.querySelector('#task-view[data-ready]') !== null");
-      const fetched = await page.evaluate<string[]>("performance.getEntriesByType('resource').map((e) => decodeURIComponent(new URL(e.name).pathname)).filter((p) => p.startsWith('/tasks/'))");
-      expect(fetched.sort()).toEqual(["report.json", "patch.diff", "test_output.txt", "trajectory.jsonl"].map((f) => `/tasks/bedrock_claude@us-east-1/task-0004/${f}`).sort());
+      const fetched = await page.evaluate<string[]>(
+        "performance.getEntriesByType('resource').map((e) => decodeURIComponent(new URL(e.name).pathname)).filter((p) => p.startsWith('/tasks/'))",
+      );
+      expect(fetched.sort()).toEqual(
+        ["report.json", "patch.diff", "test_output.txt", "trajectory.jsonl"]
+          .map((f) => `/tasks/bedrock_claude@us-east-1/task-0004/${f}`)
+          .sort(),
+      );
       const r = results.find((x) => x.cell === cells[1] && x.instance_id === "task-0004")!;
       expect(await page.evaluate("document.querySelectorAll('#task-view .step-call').length")).toBe(r.llm_calls);
-      const facts = await page.evaluate<Record<string, string>>("Object.fromEntries([...document.querySelectorAll('#task-view .fact')].map((e) => [e.dataset.k, e.dataset.v]))");
+      const facts = await page.evaluate<Record<string, string>>(
+        "Object.fromEntries([...document.querySelectorAll('#task-view .fact')].map((e) => [e.dataset.k, e.dataset.v]))",
+      );
       expect(facts["trajectory_calls"]).toBe(String(r.llm_calls));
       expect(facts["input_tokens"]).toBe(String(r.input_tokens));
       expect(Number(facts["trajectory_cost"])).toBeCloseTo(r.cost_usd!, 8);
-      const statement = readFileSync(path.join(dir, "tasks/bedrock_claude@us-east-1/task-0004/trajectory.jsonl"), "utf8").includes("task-0004: calling frobnicate()");
+      const statement = readFileSync(path.join(dir, "tasks/bedrock_claude@us-east-1/task-0004/trajectory.jsonl"), "utf8").includes(
+        "task-0004: calling frobnicate()",
+      );
       expect(statement).toBe(true);
-      expect(await page.evaluate("document.querySelector('#task-view pre.statement').textContent")).toContain("task-0004: calling frobnicate()");
+      expect(await page.evaluate("document.querySelector('#task-view pre.statement').textContent")).toContain(
+        "task-0004: calling frobnicate()",
+      );
       expect(page.messages).toEqual([]);
     } finally {
       await browser.close();

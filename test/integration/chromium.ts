@@ -14,7 +14,9 @@ export function chromiumPath(): string {
   const candidates = [process.env["CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
   const found = candidates.find((c): c is string => c !== undefined && c !== "" && existsSync(c));
   if (found === undefined) {
-    throw new Error("report.html tests need headless Chromium and none was found: install it (`apt-get install -y chromium`; .ci/run does) or set CHROMIUM");
+    throw new Error(
+      "report.html tests need headless Chromium and none was found: install it (`apt-get install -y chromium`; .ci/run does) or set CHROMIUM",
+    );
   }
   return found;
 }
@@ -39,7 +41,11 @@ function baseArgs(profile: string): string[] {
 function runChromium(args: string[]): { stdout: string; stderr: string } {
   const profile = mkdtempSync(path.join(os.tmpdir(), "bench-chromium-"));
   try {
-    const r = spawnSync(chromiumPath(), [...baseArgs(profile), ...args], { encoding: "utf8", timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(chromiumPath(), [...baseArgs(profile), ...args], {
+      encoding: "utf8",
+      timeout: 90_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`chromium exited ${r.status}: ${r.stderr.slice(-2000)}`);
     return { stdout: r.stdout, stderr: r.stderr };
@@ -133,10 +139,18 @@ export function decodePng(buf: Buffer): Png {
       const c = y > 0 && i >= channels ? (pixels[(y - 1) * stride + i - channels] as number) : 0;
       let v: number;
       switch (filter) {
-        case 0: v = x; break;
-        case 1: v = x + a; break;
-        case 2: v = x + b; break;
-        case 3: v = x + ((a + b) >> 1); break;
+        case 0:
+          v = x;
+          break;
+        case 1:
+          v = x + a;
+          break;
+        case 2:
+          v = x + b;
+          break;
+        case 3:
+          v = x + ((a + b) >> 1);
+          break;
         case 4: {
           const p = a + b - c;
           const pa = Math.abs(p - a);
@@ -145,7 +159,8 @@ export function decodePng(buf: Buffer): Png {
           v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
           break;
         }
-        default: throw new Error(`bad PNG filter ${filter}`);
+        default:
+          throw new Error(`bad PNG filter ${filter}`);
       }
       pixels[y * stride + i] = v & 0xff;
     }
@@ -174,7 +189,14 @@ export function cellsTableValues(dom: string, cellAttr: string): Record<string, 
 // browser, fd 4 its messages, each JSON message ended by a NUL byte): open pages, evaluate, click, wait for a
 // condition with a deadline, collect every console message, log entry and uncaught exception, take screenshots.
 
-type CdpMessage = { id?: number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message: string }; sessionId?: string };
+type CdpMessage = {
+  id?: number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { message: string };
+  sessionId?: string;
+};
 
 /** A headless Chromium under DevTools-protocol control. Close it (it removes its profile). */
 export class Browser {
@@ -201,7 +223,9 @@ export class Browser {
 
   static async launch(): Promise<Browser> {
     const profile = mkdtempSync(path.join(os.tmpdir(), "bench-cdp-"));
-    const child = spawn(chromiumPath(), [...baseArgs(profile), "--remote-debugging-pipe", "about:blank"], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
+    const child = spawn(chromiumPath(), [...baseArgs(profile), "--remote-debugging-pipe", "about:blank"], {
+      stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
@@ -235,7 +259,9 @@ export class Browser {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, method });
-      (this.#child.stdio[3] as NodeJS.WritableStream).write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
+      (this.#child.stdio[3] as NodeJS.WritableStream).write(
+        `${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`,
+      );
     });
   }
 
@@ -321,8 +347,12 @@ export class CdpPage {
 
   /** The value of a JavaScript expression in the page (promises awaited); a thrown error rejects. */
   async evaluate<T>(expression: string): Promise<T> {
-    const r = (await this.send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true })) as { result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
-    if (r.exceptionDetails) throw new Error(`evaluate(${expression.slice(0, 80)}): ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+    const r = (await this.send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true })) as {
+      result: { value?: T };
+      exceptionDetails?: { text: string; exception?: { description?: string } };
+    };
+    if (r.exceptionDetails)
+      throw new Error(`evaluate(${expression.slice(0, 80)}): ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
     return r.result.value as T;
   }
 
@@ -339,7 +369,9 @@ export class CdpPage {
 
   /** Clicks the first element matching `selector` (a DOM click: links navigate, handlers run). */
   async click(selector: string): Promise<void> {
-    const ok = await this.evaluate<boolean>(`(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return false; e.click(); return true; })()`);
+    const ok = await this.evaluate<boolean>(
+      `(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return false; e.click(); return true; })()`,
+    );
     if (!ok) throw new Error(`click: no element matches ${selector}`);
   }
 

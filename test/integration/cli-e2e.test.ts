@@ -26,7 +26,21 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 
 describe("bench run --dataset swe-lite (mock)", () => {
   it("oracle resolves every task and wrong resolves none; reports, trajectories and a byte-identical rebuild", () => {
-    const r = bench(["run", "--dataset", "swe-lite", "--model", "mock/oracle", "--model", "mock/wrong", "--concurrency", "4", "--output-dir", out, "--run-id", "full"]);
+    const r = bench([
+      "run",
+      "--dataset",
+      "swe-lite",
+      "--model",
+      "mock/oracle",
+      "--model",
+      "mock/wrong",
+      "--concurrency",
+      "4",
+      "--output-dir",
+      out,
+      "--run-id",
+      "full",
+    ]);
     expect(r.stderr).toContain("run full:");
     expect(r.code).toBe(0);
     // The results table goes to stdout (progress and notices to stderr): both cells, the mock's made-up price marked.
@@ -34,8 +48,16 @@ describe("bench run --dataset swe-lite (mock)", () => {
     const ci = wilsonInterval(n, n)!;
     const table = r.stdout.split("\n");
     expect(table[0]).toMatch(/^cell\s+tasks\s+resolved\s+rate \[95% CI\]\s+cost\s+p50 llm$/);
-    expect(table[1]).toMatch(new RegExp(`^mock/oracle\\s+${n}\\s+${n}\\s+${escapeRegExp(formatRate(1, ci.low, ci.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
-    expect(table[2]).toMatch(new RegExp(`^mock/wrong\\s+${n}\\s+0\\s+${escapeRegExp(formatRate(0, 0, wilsonInterval(0, n)!.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`));
+    expect(table[1]).toMatch(
+      new RegExp(
+        `^mock/oracle\\s+${n}\\s+${n}\\s+${escapeRegExp(formatRate(1, ci.low, ci.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`,
+      ),
+    );
+    expect(table[2]).toMatch(
+      new RegExp(
+        `^mock/wrong\\s+${n}\\s+0\\s+${escapeRegExp(formatRate(0, 0, wilsonInterval(0, n)!.high))}\\s+\\$\\d+\\.\\d{4}\\*\\s+\\d+\\.\\d\\ds$`,
+      ),
+    );
     expect(table.slice(3)).toEqual(["* mock cell: cost from a made-up price, not a real one", ""]);
     expect(r.stderr).not.toContain("rate [95% CI]");
     const dir = path.join(out, "full");
@@ -88,13 +110,35 @@ describe("bench run --dataset swe-lite (mock)", () => {
 
   it("lazy ends at max_iterations and chatty at max_fake_responses, both still graded; --json prints one summary", () => {
     const r = bench([
-      "run", "--dataset", "swe-lite", "--limit", "2", "--model", "mock/lazy", "--model", "mock/chatty",
-      "--max-iterations", "3", "--max-fake-responses", "2", "--output-dir", out, "--run-id", "limits", "--json",
+      "run",
+      "--dataset",
+      "swe-lite",
+      "--limit",
+      "2",
+      "--model",
+      "mock/lazy",
+      "--model",
+      "mock/chatty",
+      "--max-iterations",
+      "3",
+      "--max-fake-responses",
+      "2",
+      "--output-dir",
+      out,
+      "--run-id",
+      "limits",
+      "--json",
     ]);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary.cells.map((c: { cell: string; tasks: number }) => [c.cell, c.tasks])).toEqual([["mock/chatty", 2], ["mock/lazy", 2]]);
-    const rows = readFileSync(path.join(out, "limits", "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(summary.cells.map((c: { cell: string; tasks: number }) => [c.cell, c.tasks])).toEqual([
+      ["mock/chatty", 2],
+      ["mock/lazy", 2],
+    ]);
+    const rows = readFileSync(path.join(out, "limits", "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     for (const row of rows) {
       expect(row.status).toBe("unresolved");
       expect(row.end_reason).toBe(row.cell === "mock/lazy" ? "max_iterations" : "max_fake_responses");
@@ -120,7 +164,9 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
   });
 
   it("too little free disk space stops the run with exit 1 before anything is written", () => {
-    const r = bench(["run", "--dataset", "swe-lite", "--output-dir", path.join(out, "disk"), "--run-id", "disk"], { BENCH_MIN_FREE_MB: "999999999" });
+    const r = bench(["run", "--dataset", "swe-lite", "--output-dir", path.join(out, "disk"), "--run-id", "disk"], {
+      BENCH_MIN_FREE_MB: "999999999",
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/MB free under .*; bench needs at least 999999999 MB \(set BENCH_MIN_FREE_MB to change\)/);
     expect(existsSync(path.join(out, "disk"))).toBe(false);
@@ -130,10 +176,31 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     const grading = (runId: string) =>
       readdirSync(path.join(out, runId, "tasks"), { recursive: true })
         .filter((f) => String(f).endsWith("trajectory.jsonl"))
-        .flatMap((f) => readFileSync(path.join(out, runId, "tasks", String(f)), "utf8").split("\n").filter((l) => l.includes('"type":"grading"')))
+        .flatMap((f) =>
+          readFileSync(path.join(out, runId, "tasks", String(f)), "utf8")
+            .split("\n")
+            .filter((l) => l.includes('"type":"grading"')),
+        )
         .map((l) => JSON.parse(l).workspace as string);
-    for (const [runId, extra, workspace] of [["gw-reuse", [], "reset"], ["gw-fresh", ["--grading-workspace", "fresh"], "new"]] as const) {
-      const r = bench(["run", "--dataset", "swe-lite", "--limit", "3", "--concurrency", "3", "--output-dir", out, "--run-id", runId, "--json", ...extra]);
+    for (const [runId, extra, workspace] of [
+      ["gw-reuse", [], "reset"],
+      ["gw-fresh", ["--grading-workspace", "fresh"], "new"],
+    ] as const) {
+      const r = bench([
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--limit",
+        "3",
+        "--concurrency",
+        "3",
+        "--output-dir",
+        out,
+        "--run-id",
+        runId,
+        "--json",
+        ...extra,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ cells: [{ cell: "mock/oracle", tasks: 3, resolved: 3 }] });
       expect(grading(runId)).toEqual([workspace, workspace, workspace]);
@@ -161,7 +228,17 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
   });
 
   it("missing credentials stop the run with exit 1 before any sandbox starts", () => {
-    const r = bench(["run", "--dataset", "swe-lite", "--model", "openai/gpt-4o", "--output-dir", path.join(out, "cred"), "--run-id", "cred"]);
+    const r = bench([
+      "run",
+      "--dataset",
+      "swe-lite",
+      "--model",
+      "openai/gpt-4o",
+      "--output-dir",
+      path.join(out, "cred"),
+      "--run-id",
+      "cred",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no API key: set OPENAI_API_KEY/);
     expect(existsSync(path.join(out, "cred"))).toBe(false);
@@ -182,14 +259,34 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     const help = bench(["run", "-h"]);
     expect(help.code).toBe(0);
     const groups = help.stdout.split("\n").filter((l) => /^[A-Z][A-Za-z ]+:$/.test(l));
-    expect(groups).toEqual(["Core options:", "Model calls:", "Limits:", "Sandbox and images:", "Output and CI:", "Bedrock:", "Mock and testing:", "Options:", "Examples:"]);
+    expect(groups).toEqual([
+      "Core options:",
+      "Model calls:",
+      "Limits:",
+      "Sandbox and images:",
+      "Output and CI:",
+      "Bedrock:",
+      "Mock and testing:",
+      "Options:",
+      "Examples:",
+    ]);
     // Help wraps long lines: read it with its whitespace folded.
     const flat = help.stdout.replace(/\s+/g, " ");
-    expect(flat).toContain("--model Model spec <provider>/<model-id>[@region] (providers mock, openai, openai-responses, bedrock) (repeatable) [array] [default: mock/oracle]");
+    expect(flat).toContain(
+      "--model Model spec <provider>/<model-id>[@region] (providers mock, openai, openai-responses, bedrock) (repeatable) [array] [default: mock/oracle]",
+    );
     expect(flat).toContain("(from the hub) (required: flag, config file or --resume) [string]");
     expect(flat).toContain("--pull Pull task images (always: once per run) (one of missing, always, never) [string] [default: missing]");
-    expect(bench(["images"])).toEqual({ code: 2, stdout: "", stderr: "bench: images: expected an action: build | list (e.g. bench images list)\n" });
-    expect(bench(["datasets"])).toEqual({ code: 2, stdout: "", stderr: "bench: datasets: expected an action: list | validate (e.g. bench datasets list)\n" });
+    expect(bench(["images"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "bench: images: expected an action: build | list (e.g. bench images list)\n",
+    });
+    expect(bench(["datasets"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "bench: datasets: expected an action: list | validate (e.g. bench datasets list)\n",
+    });
   });
 
   it("bench images list prints a table on stdout, --json one object per image", () => {
@@ -197,9 +294,14 @@ describe("bad input fails fast with exit 2 and writes nothing", () => {
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^image\s+recipe\s+state\s+size\s+created$/);
-    expect(lines.slice(1).some((l) => /^bench-sandbox-python:[0-9a-f]{12}\s+python\s+current\s+\d+ MB\s+\d{4}-\d\d-\d\d \d\d:\d\d$/.test(l))).toBe(true);
+    expect(
+      lines.slice(1).some((l) => /^bench-sandbox-python:[0-9a-f]{12}\s+python\s+current\s+\d+ MB\s+\d{4}-\d\d-\d\d \d\d:\d\d$/.test(l)),
+    ).toBe(true);
     const json = bench(["images", "list", "--json"]);
-    const rows = json.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { tag: string; current: boolean });
+    const rows = json.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { tag: string; current: boolean });
     expect(rows.map((r) => r.tag)).toEqual(lines.slice(1).map((l) => l.split(/\s+/)[0]));
   });
 });

@@ -9,15 +9,40 @@ import { repoRoot } from "./helpers.js";
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-cli-limits-"));
 const BIN = path.join(repoRoot, "bin/bench.js");
 const bench = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, OPENAI_API_KEY: "" }, timeout: 600_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, OPENAI_API_KEY: "" },
+    timeout: 600_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
 describe("bench run with a throttling mock", () => {
   it("--mock-rpm: 429s are retried, counted per cell, and the limiter's changes land in run.json", () => {
     const r = bench([
-      "run", "--dataset", "swe-lite", "--limit", "2", "--concurrency", "2", "--output-dir", out, "--run-id", "throttled",
-      "--mock-rpm", "120", "--mock-latency", "uniform:5:20", "--llm-backoff-base-ms", "100", "--llm-backoff-cap-ms", "1000", "--grading-concurrency", "1", "--json",
+      "run",
+      "--dataset",
+      "swe-lite",
+      "--limit",
+      "2",
+      "--concurrency",
+      "2",
+      "--output-dir",
+      out,
+      "--run-id",
+      "throttled",
+      "--mock-rpm",
+      "120",
+      "--mock-latency",
+      "uniform:5:20",
+      "--llm-backoff-base-ms",
+      "100",
+      "--llm-backoff-cap-ms",
+      "1000",
+      "--grading-concurrency",
+      "1",
+      "--json",
     ]);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as { cells: { cell: string; resolved: number; throttle_events: number; llm_retries: number }[] };
@@ -25,7 +50,13 @@ describe("bench run with a throttling mock", () => {
     expect(summary.cells[0]!.throttle_events).toBeGreaterThan(0);
     expect(summary.cells[0]!.llm_retries).toBeGreaterThanOrEqual(summary.cells[0]!.throttle_events);
     const run = JSON.parse(readFileSync(path.join(out, "throttled", "run.json"), "utf8")) as Record<string, Record<string, unknown>>;
-    expect(run["config"]).toMatchObject({ mockRpm: 120, llmBackoffBaseMs: 100, llmBackoffCapMs: 1000, gradingConcurrency: 1, llmRetryTimeout: 600 });
+    expect(run["config"]).toMatchObject({
+      mockRpm: 120,
+      llmBackoffBaseMs: 100,
+      llmBackoffCapMs: 1000,
+      gradingConcurrency: 1,
+      llmRetryTimeout: 600,
+    });
     const limiter = run["limiter"]!["mock|mock|-|oracle"] as { limit: number; max: number; throttle_events: number; changes: unknown[] };
     expect(limiter.max).toBe(2);
     expect(limiter.throttle_events).toBeGreaterThan(0);
@@ -35,7 +66,10 @@ describe("bench run with a throttling mock", () => {
   it("refuses bad limit and mock flags with exit 2, naming the flag, before anything runs", () => {
     const base = ["run", "--dataset", "swe-lite", "--limit", "1", "--output-dir", out];
     const cases: [string[], RegExp][] = [
-      [["--llm-backoff-base-ms", "5000", "--llm-backoff-cap-ms", "100"], /--llm-backoff-cap-ms: expected at least --llm-backoff-base-ms \(5000\), got 100/],
+      [
+        ["--llm-backoff-base-ms", "5000", "--llm-backoff-cap-ms", "100"],
+        /--llm-backoff-cap-ms: expected at least --llm-backoff-base-ms \(5000\), got 100/,
+      ],
       [["--mock-latency", "gamma:1:2"], /--mock-latency: expected fixed:MS, .*unknown distribution "gamma"/],
       [["--mock-fault-rate", "2"], /--mock-fault-rate: expected 0 to 1 \(got 2\)/],
       [["--max-cost", "0"], /--max-cost: expected an amount above 0 \(USD\) \(got 0\)/],
@@ -51,7 +85,10 @@ describe("bench run with a throttling mock", () => {
 
 describe("bench mock-server quota flags", () => {
   async function withServer(args: string[], use: (url: string) => Promise<void>): Promise<void> {
-    const child = spawn(process.execPath, [BIN, "mock-server", "--port", "0", ...args], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "mock-server", "--port", "0", ...args], {
+      cwd: repoRoot,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let err = "";
@@ -86,7 +123,11 @@ describe("bench mock-server quota flags", () => {
       await call(url);
       const throttled = await call(url);
       expect(throttled.status).toBe(429);
-      expect([throttled.headers.get("retry-after-ms"), throttled.headers.get("retry-after"), throttled.headers.get("x-ratelimit-reset-requests")]).toEqual([null, null, null]);
+      expect([
+        throttled.headers.get("retry-after-ms"),
+        throttled.headers.get("retry-after"),
+        throttled.headers.get("x-ratelimit-reset-requests"),
+      ]).toEqual([null, null, null]);
     });
   });
 });

@@ -19,7 +19,10 @@ let server: MockServer;
 /** Runs the CLI without blocking this process: the mock server it talks to lives here. */
 function bench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -41,9 +44,21 @@ describe("bench run with openai/gpt-4o and openai-responses/o4-mini against the 
   it("resolves every task in both cells, with cached tokens in both and reasoning tokens from the reasoning model", async () => {
     const r = await bench(
       [
-        "run", "--dataset", "swe-lite", "--limit", "3",
-        "--model", "openai/gpt-4o", "--model", "openai-responses/o4-mini",
-        "--base-url", `${server.url}/v1`, "--output-dir", out, "--run-id", "openai",
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--limit",
+        "3",
+        "--model",
+        "openai/gpt-4o",
+        "--model",
+        "openai-responses/o4-mini",
+        "--base-url",
+        `${server.url}/v1`,
+        "--output-dir",
+        out,
+        "--run-id",
+        "openai",
       ],
       { OPENAI_API_KEY: "test" },
     );
@@ -53,7 +68,10 @@ describe("bench run with openai/gpt-4o and openai-responses/o4-mini against the 
     const [header, ...rows] = readCsv(path.join(dir, "report.csv"));
     expect(header).toEqual([...REPORT_COLUMNS]);
     const col = (row: string[], name: string) => row[REPORT_COLUMNS.indexOf(name as never)]!;
-    expect(rows.map((row) => col(row, "cell")).sort()).toEqual([...Array(3).fill("openai-responses/o4-mini"), ...Array(3).fill("openai/gpt-4o")]);
+    expect(rows.map((row) => col(row, "cell")).sort()).toEqual([
+      ...Array(3).fill("openai-responses/o4-mini"),
+      ...Array(3).fill("openai/gpt-4o"),
+    ]);
     for (const row of rows) {
       const cell = col(row, "cell");
       expect([cell, col(row, "status"), col(row, "end_reason"), col(row, "error_class")]).toEqual([cell, "resolved", "finished", ""]);

@@ -25,7 +25,21 @@ const bench = (args: string[]) => {
 };
 
 beforeAll(() => {
-  const r = bench(["run", "--dataset", "swe-lite", "--model", "mock/oracle", "--model", "mock/wrong", "--limit", "3", "--output-dir", out, "--run-id", "two"]);
+  const r = bench([
+    "run",
+    "--dataset",
+    "swe-lite",
+    "--model",
+    "mock/oracle",
+    "--model",
+    "mock/wrong",
+    "--limit",
+    "3",
+    "--output-dir",
+    out,
+    "--run-id",
+    "two",
+  ]);
   expect(r.stderr).toContain("run two:");
   expect(r.code).toBe(0);
 }, 600_000);
@@ -41,11 +55,22 @@ describe("bench compare on a two-model mock run", () => {
     const col = (record: string[], name: string) => record[COMPARE_COLUMNS.indexOf(name as never)];
     const [oracle, wrong, pair] = records;
     const ci = wilsonInterval(3, 3)!;
-    expect([col(oracle!, "label"), col(oracle!, "basis"), col(oracle!, "tasks"), col(oracle!, "resolved"), col(oracle!, "resolve_rate")]).toEqual(["mock/oracle", "shared_tasks", "3", "3", "1"]);
+    expect([
+      col(oracle!, "label"),
+      col(oracle!, "basis"),
+      col(oracle!, "tasks"),
+      col(oracle!, "resolved"),
+      col(oracle!, "resolve_rate"),
+    ]).toEqual(["mock/oracle", "shared_tasks", "3", "3", "1"]);
     expect(Number(col(oracle!, "resolve_rate_ci_low"))).toBeCloseTo(ci.low, 6);
     expect(Number(col(oracle!, "cost_usd_mean"))).toBeGreaterThan(0);
     expect(Number(col(oracle!, "cost_per_resolved"))).toBeCloseTo(Number(col(oracle!, "cost_usd_total")) / 3, 9);
-    expect([col(wrong!, "label"), col(wrong!, "resolved"), col(wrong!, "resolve_rate"), col(wrong!, "cost_per_resolved")]).toEqual(["mock/wrong", "0", "0", ""]);
+    expect([col(wrong!, "label"), col(wrong!, "resolved"), col(wrong!, "resolve_rate"), col(wrong!, "cost_per_resolved")]).toEqual([
+      "mock/wrong",
+      "0",
+      "0",
+      "",
+    ]);
     // Every task: oracle solved, wrong did not → b = 3, c = 0, p = 2·(1/2)^3 = 0.25; the difference is 1 in every resample.
     expect(pair).toEqual("pair,mock/oracle,mock/wrong,,,,,,,3,,3,,,,,,,,,,,,,,,,0,3,0,0.25,1,1,1".split(","));
     expect(r.stdout).toContain("cells (on the 3 task(s) every run-backed cell ran)");
@@ -66,13 +91,27 @@ describe("bench compare on a two-model mock run", () => {
   });
 
   it("accepts a summary.json next to a results.jsonl and says paired statistics need per-task data", () => {
-    const r = bench(["compare", path.join(runDir, "summary.json"), path.join(runDir, "results.jsonl"), "--out", path.join(out, "mixed.csv")]);
+    const r = bench([
+      "compare",
+      path.join(runDir, "summary.json"),
+      path.join(runDir, "results.jsonl"),
+      "--out",
+      path.join(out, "mixed.csv"),
+    ]);
     expect(r.code).toBe(0);
     // Same run twice: labels carry the run id and the argument's position.
     expect(r.stdout).toContain("two:mock/oracle#1 (summary)");
     expect(r.stdout).toContain("paired statistics (McNemar, bootstrap) need run directories or results.jsonl");
-    const kinds = readCsv(path.join(out, "mixed.csv")).slice(1).map((r) => `${r[0]} ${r[1]}`);
-    expect(kinds).toEqual(["cell two:mock/oracle#1", "cell two:mock/wrong#1", "cell two:mock/oracle#2", "cell two:mock/wrong#2", "pair two:mock/oracle#2"]);
+    const kinds = readCsv(path.join(out, "mixed.csv"))
+      .slice(1)
+      .map((r) => `${r[0]} ${r[1]}`);
+    expect(kinds).toEqual([
+      "cell two:mock/oracle#1",
+      "cell two:mock/wrong#1",
+      "cell two:mock/oracle#2",
+      "cell two:mock/wrong#2",
+      "pair two:mock/oracle#2",
+    ]);
   });
 
   it("rejects what is not a run, with exit 2", () => {
@@ -101,7 +140,17 @@ describe("bench report --html on the same run", () => {
     expect(summary.cells.map((c) => c.cell)).toEqual(["mock/oracle", "mock/wrong"]);
     for (const cell of summary.cells) {
       const shown = cellsTableValues(page.dom, cell.cell);
-      for (const col of ["tasks", "resolved", "resolve_rate", "resolve_rate_ci_low", "resolve_rate_ci_high", "cost_usd_total", "cost_usd_mean", "llm_latency_s_p50", "llm_latency_s_p95"] as const) {
+      for (const col of [
+        "tasks",
+        "resolved",
+        "resolve_rate",
+        "resolve_rate_ci_low",
+        "resolve_rate_ci_high",
+        "cost_usd_total",
+        "cost_usd_mean",
+        "llm_latency_s_p50",
+        "llm_latency_s_p95",
+      ] as const) {
         const expected = cell[col];
         expect(shown[col], `${cell.cell} ${col}`).toBe(expected === null ? "" : String(expected));
       }
@@ -114,17 +163,42 @@ describe("bench report --html on the same run", () => {
 describe("price overrides from flags", () => {
   it("re-price every cell: cost_source override, cost = tokens × the given prices", () => {
     const r = bench([
-      "run", "--dataset", "swe-lite", "--model", "mock/oracle", "--limit", "1", "--output-dir", out, "--run-id", "priced",
-      "--input-cost-per-token", "0.000002", "--output-cost-per-token", "1e-5", "--cache-read-cost-per-token", "5e-7", "--cache-write-cost-per-token", "0",
+      "run",
+      "--dataset",
+      "swe-lite",
+      "--model",
+      "mock/oracle",
+      "--limit",
+      "1",
+      "--output-dir",
+      out,
+      "--run-id",
+      "priced",
+      "--input-cost-per-token",
+      "0.000002",
+      "--output-cost-per-token",
+      "1e-5",
+      "--cache-read-cost-per-token",
+      "5e-7",
+      "--cache-write-cost-per-token",
+      "0",
     ]);
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain("warning: no price");
-    const [row] = readFileSync(path.join(out, "priced", "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const [row] = readFileSync(path.join(out, "priced", "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(row.cost_source).toBe("override");
     expect(row.input_tokens).toBeGreaterThan(0);
     expect(row.cost_usd).toBeCloseTo(row.input_tokens * 2e-6 + row.cache_read_tokens * 5e-7 + row.output_tokens * 1e-5, 15);
     const runJson = JSON.parse(readFileSync(path.join(out, "priced", "run.json"), "utf8"));
-    expect(runJson.config).toMatchObject({ inputCostPerToken: 2e-6, outputCostPerToken: 1e-5, cacheReadCostPerToken: 5e-7, cacheWriteCostPerToken: 0 });
+    expect(runJson.config).toMatchObject({
+      inputCostPerToken: 2e-6,
+      outputCostPerToken: 1e-5,
+      cacheReadCostPerToken: 5e-7,
+      cacheWriteCostPerToken: 0,
+    });
   });
 
   it("rejects a negative or non-numeric price with exit 2", () => {

@@ -42,11 +42,29 @@ let mock: MockServer | undefined;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "bench-tls-"));
   // A throwaway certificate for 127.0.0.1, made per run (never committed).
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-    "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      path.join(dir, "key.pem"),
+      "-out",
+      path.join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   cert = readFileSync(path.join(dir, "cert.pem"), "utf8");
   key = readFileSync(path.join(dir, "key.pem"), "utf8");
 });
@@ -61,7 +79,16 @@ describe("Bedrock over TLS", () => {
     it(`${CALLS} sequential ${stream ? "ConverseStream" : "Converse"} calls to one region open at most 2 connections`, async () => {
       mock = await startMockServer({ tasks: [TASK], tls: { cert, key } });
       const cache = new BedrockClientCache();
-      const client = new BedrockClient({ model: MODEL, region: "us-west-2", endpoint: mock.url, credentials: CREDENTIALS, ca: cert, stream, cache, log: () => undefined });
+      const client = new BedrockClient({
+        model: MODEL,
+        region: "us-west-2",
+        endpoint: mock.url,
+        credentials: CREDENTIALS,
+        ca: cert,
+        stream,
+        cache,
+        log: () => undefined,
+      });
       try {
         for (let i = 0; i < CALLS; i++) expect((await client.generate(REQUEST)).message.role).toBe("assistant");
         expect(mock.stats.http2Requests).toBe(CALLS);
@@ -77,7 +104,15 @@ describe("Bedrock over TLS", () => {
   it("a server that drops idle connections loses no call (a stale one is retried on a fresh connection)", async () => {
     mock = await startMockServer({ tasks: [TASK], tls: { cert, key }, idleResetMs: 200 });
     const cache = new BedrockClientCache();
-    const client = new BedrockClient({ model: MODEL, region: "us-west-2", endpoint: mock.url, credentials: CREDENTIALS, ca: cert, cache, log: () => undefined });
+    const client = new BedrockClient({
+      model: MODEL,
+      region: "us-west-2",
+      endpoint: mock.url,
+      credentials: CREDENTIALS,
+      ca: cert,
+      cache,
+      log: () => undefined,
+    });
     let retries = 0;
     try {
       for (let i = 0; i < CALLS; i++) {
@@ -98,7 +133,11 @@ describe("Bedrock over TLS", () => {
 });
 
 /** Runs the compiled OpenAI client in a child process that trusts the certificate; resolves its JSON report. */
-async function openAiChild(baseURL: string, calls: number, pauseEvery: number): Promise<{ ok: number; retries: number; connections: Record<string, number> }> {
+async function openAiChild(
+  baseURL: string,
+  calls: number,
+  pauseEvery: number,
+): Promise<{ ok: number; retries: number; connections: Record<string, number> }> {
   const script = path.join(dir, "openai-calls.mjs");
   writeFileSync(
     script,
@@ -117,7 +156,10 @@ process.stdout.write(JSON.stringify({ ok, retries, connections: fetchConnections
 process.disconnect?.();
 `,
   );
-  const child = spawn(process.execPath, [script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, "cert.pem") }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, "cert.pem") },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
   child.on("message", () => void mock!.whenNoConnections().then(() => child.send("go")));
   let out = "";
   let err = "";

@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 import { repoRoot } from "./helpers.js";
 
 const bench = (args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], { cwd: repoRoot, encoding: "utf8", timeout: 600_000 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -21,7 +25,11 @@ describe("bench datasets", () => {
   it("validate names the task whose gold patch does not resolve it, exit 2", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "bench-badds-"));
     const src = path.join(repoRoot, "datasets/swe-lite");
-    const lines = readFileSync(path.join(src, "tasks.jsonl"), "utf8").trim().split("\n").slice(0, 2).map((l) => JSON.parse(l));
+    const lines = readFileSync(path.join(src, "tasks.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(0, 2)
+      .map((l) => JSON.parse(l));
     lines[1].patch = ""; // no fix: the gold patch no longer resolves the task
     writeFileSync(path.join(dir, "tasks.jsonl"), `${lines.map((t) => JSON.stringify(t)).join("\n")}\n`);
     for (const t of lines) cpSync(path.join(src, "repos", t.instance_id), path.join(dir, "repos", t.instance_id), { recursive: true });

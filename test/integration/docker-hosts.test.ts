@@ -60,11 +60,36 @@ beforeAll(async () => {
     "dockerd",
     // A bridge of its own: with `--bridge none` a second daemon sharing the host's network namespace deletes the first
     // daemon's docker0, and every later container on the default bridge network fails to start.
-    ["--host", `unix://${SOCKET}`, "--host", tcpHost, "--data-root", DATA, "--exec-root", EXEC, "--pidfile", PIDFILE, "--bridge", BRIDGE, "--iptables=false", "--ip-masq=false", "--shutdown-timeout", "2"],
+    [
+      "--host",
+      `unix://${SOCKET}`,
+      "--host",
+      tcpHost,
+      "--data-root",
+      DATA,
+      "--exec-root",
+      EXEC,
+      "--pidfile",
+      PIDFILE,
+      "--bridge",
+      BRIDGE,
+      "--iptables=false",
+      "--ip-masq=false",
+      "--shutdown-timeout",
+      "2",
+    ],
     { detached: true, stdio: ["ignore", log, log] },
   );
   daemon.unref();
-  await until(async () => dockerVersion(second, 5_000).then(() => true, () => false), 60_000, `second dockerd on ${SOCKET} (log: ${out}/dockerd.log)`);
+  await until(
+    async () =>
+      dockerVersion(second, 5_000).then(
+        () => true,
+        () => false,
+      ),
+    60_000,
+    `second dockerd on ${SOCKET} (log: ${out}/dockerd.log)`,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -78,11 +103,29 @@ describe("--docker-host with two daemons", () => {
   it("spreads tasks over both, survives the second one stopping mid-run, loses nothing", async () => {
     const runId = "two-hosts";
     const args = [
-      path.join(repoRoot, "bin/bench.js"), "run", "--dataset", "swe-lite", "--limit", "8", "--mock-latency-ms", "400",
-      "--docker-host", "unix:///var/run/docker.sock?capacity=2", "--docker-host", `${tcpHost}?capacity=2`,
-      "--output-dir", out, "--run-id", runId, "--json",
+      path.join(repoRoot, "bin/bench.js"),
+      "run",
+      "--dataset",
+      "swe-lite",
+      "--limit",
+      "8",
+      "--mock-latency-ms",
+      "400",
+      "--docker-host",
+      "unix:///var/run/docker.sock?capacity=2",
+      "--docker-host",
+      `${tcpHost}?capacity=2`,
+      "--output-dir",
+      out,
+      "--run-id",
+      runId,
+      "--json",
     ];
-    const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, OPENAI_API_KEY: "", CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      env: { ...process.env, OPENAI_API_KEY: "", CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -112,9 +155,18 @@ describe("--docker-host with two daemons", () => {
     const ids = results.map((r) => r.instance_id);
     expect(ids).toHaveLength(8);
     expect(new Set(ids).size).toBe(8);
-    expect(results.filter((r) => r.status !== "resolved").map((r) => [r.instance_id, r.status, r.end_reason, r.error_class, r.error_message, r.attempt]), stderr).toEqual([]);
+    expect(
+      results
+        .filter((r) => r.status !== "resolved")
+        .map((r) => [r.instance_id, r.status, r.end_reason, r.error_class, r.error_message, r.attempt]),
+      stderr,
+    ).toEqual([]);
     expect(results.some((r) => r.attempt > 1)).toBe(true);
-    expect(JSON.parse(stdout)).toMatchObject({ run_id: runId, status: "completed", cells: [{ cell: "mock/oracle", tasks: 8, resolved: 8 }] });
+    expect(JSON.parse(stdout)).toMatchObject({
+      run_id: runId,
+      status: "completed",
+      cells: [{ cell: "mock/oracle", tasks: 8, resolved: 8 }],
+    });
 
     const runJson = JSON.parse(readFileSync(path.join(out, runId, "run.json"), "utf8"));
     const [first, down] = runJson.docker_hosts;
@@ -129,7 +181,20 @@ describe("--docker-host with two daemons", () => {
   it("refuses to start when a host does not answer (exit 1, naming it)", () => {
     const r = spawnSync(
       process.execPath,
-      [path.join(repoRoot, "bin/bench.js"), "run", "--dataset", "swe-lite", "--limit", "1", "--docker-host", "unix:///tmp/bench-no-such.sock", "--output-dir", out, "--run-id", "no-host"],
+      [
+        path.join(repoRoot, "bin/bench.js"),
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--limit",
+        "1",
+        "--docker-host",
+        "unix:///tmp/bench-no-such.sock",
+        "--output-dir",
+        out,
+        "--run-id",
+        "no-host",
+      ],
       { cwd: repoRoot, encoding: "utf8", env: { ...process.env, OPENAI_API_KEY: "" } },
     );
     expect(r.status).toBe(1);

@@ -64,16 +64,37 @@ describe("--docker-host ssh://", () => {
     const host = `ssh://root@127.0.0.1:${port}?identity=${path.join(dir, "client_key")}&capacity=3`;
     const r = spawnSync(
       process.execPath,
-      [path.join(repoRoot, "bin/bench.js"), "run", "--dataset", "swe-lite", "--limit", "3", "--concurrency", "3", "--docker-host", host, "--output-dir", dir, "--run-id", runId],
+      [
+        path.join(repoRoot, "bin/bench.js"),
+        "run",
+        "--dataset",
+        "swe-lite",
+        "--limit",
+        "3",
+        "--concurrency",
+        "3",
+        "--docker-host",
+        host,
+        "--output-dir",
+        dir,
+        "--run-id",
+        runId,
+      ],
       { cwd: repoRoot, encoding: "utf8", env: { ...process.env, OPENAI_API_KEY: "", CI: "true" }, timeout: 300_000 },
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/DeprecationWarning|Warning:/);
     return (async () => {
       const { results } = await readResults(path.join(dir, runId, "results.jsonl"));
-      expect(results.map((x) => [x.status, x.error_class])).toEqual([["resolved", null], ["resolved", null], ["resolved", null]]);
+      expect(results.map((x) => [x.status, x.error_class])).toEqual([
+        ["resolved", null],
+        ["resolved", null],
+        ["resolved", null],
+      ]);
       const runJson = JSON.parse(readFileSync(path.join(dir, runId, "run.json"), "utf8"));
-      expect(runJson.docker_hosts).toMatchObject([{ host: `ssh://root@127.0.0.1:${port}`, capacity: 3, healthy: true, failure: null, workspaces: 3 }]);
+      expect(runJson.docker_hosts).toMatchObject([
+        { host: `ssh://root@127.0.0.1:${port}`, capacity: 3, healthy: true, failure: null, workspaces: 3 },
+      ]);
       // The key's path and contents reach no file of the run.
       expect(readFileSync(path.join(dir, runId, "run.json"), "utf8")).not.toContain("PRIVATE KEY");
       expect(await containersOf(runId)).toBe(0);

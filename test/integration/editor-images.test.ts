@@ -21,7 +21,11 @@ let editor: EditorTool;
 let blind: EditorTool;
 
 beforeAll(async () => {
-  sandbox = await provider(`test-images-${process.pid}`).create({ image: sandboxImage(), labels: { "bench.task-id": "images" }, repoDir: MINI_TASK.repoDir! });
+  sandbox = await provider(`test-images-${process.pid}`).create({
+    image: sandboxImage(),
+    labels: { "bench.task-id": "images" },
+    repoDir: MINI_TASK.repoDir!,
+  });
   editor = defaultTools(sandbox)[1] as EditorTool;
   blind = defaultTools(sandbox, { vision: false })[1] as EditorTool;
   await sandbox.writeFile("/testbed/img/dot.png", PNG);
@@ -32,7 +36,9 @@ beforeAll(async () => {
   await sandbox.writeFile("/testbed/img/misnamed.jpg", PNG);
   await sandbox.writeFile("/testbed/img/notes.png", "just text\n");
   // 16 MB of PNG: about 21 MB as a base64 data URL, over the 20 MB limit.
-  const big = await sandbox.exec("printf '\\211PNG\\r\\n\\032\\n' > /testbed/img/big.png && head -c 16000000 /dev/zero >> /testbed/img/big.png && stat -c %s /testbed/img/big.png");
+  const big = await sandbox.exec(
+    "printf '\\211PNG\\r\\n\\032\\n' > /testbed/img/big.png && head -c 16000000 /dev/zero >> /testbed/img/big.png && stat -c %s /testbed/img/big.png",
+  );
   expect(big.stdout.trim()).toBe("16000008");
 });
 afterAll(async () => {
@@ -59,7 +65,12 @@ describe("str_replace_editor view of images", () => {
 
   it("with vision off (--no-vision) an image becomes a text note", async () => {
     expect(await blind.execute({ command: "view", path: "/testbed/img/dot.png" })).toEqual({
-      content: [{ type: "text", text: `[/testbed/img/dot.png is an image (image/png, ${PNG.length} bytes); it is not shown because vision is off for this run (--no-vision).]` }],
+      content: [
+        {
+          type: "text",
+          text: `[/testbed/img/dot.png is an image (image/png, ${PNG.length} bytes); it is not shown because vision is off for this run (--no-vision).]`,
+        },
+      ],
       isError: false,
     });
   });
@@ -82,7 +93,10 @@ describe("str_replace_editor view of images", () => {
     const out = await editor.execute({ command: "view", path: "/testbed/img/notes.png" });
     expect(out.isError).toBe(true);
     expect(out.content).toEqual([
-      { type: "text", text: "Error: /testbed/img/notes.png has an image extension but is not a PNG, JPEG, GIF or WebP image; view it with `bash` (e.g. `file /testbed/img/notes.png`) instead." },
+      {
+        type: "text",
+        text: "Error: /testbed/img/notes.png has an image extension but is not a PNG, JPEG, GIF or WebP image; view it with `bash` (e.g. `file /testbed/img/notes.png`) instead.",
+      },
     ]);
   });
 
@@ -108,7 +122,9 @@ describe("str_replace_editor view of images", () => {
       await new OpenAIResponsesClient({ model: "gpt-4o", apiKey: "test", baseURL }).generate({ system: "", messages, tools: [] });
       await new OpenAIChatClient({ model: "gpt-4o", apiKey: "test", baseURL }).generate({ system: "", messages, tools: [] });
       const [responses, chat] = server.requests.map((r) => JSON.stringify(r.body));
-      expect(responses).toContain(`{"type":"function_call_output","call_id":"call_view","output":[{"type":"input_text","text":"Image /testbed/img/dot.png (image/png, ${PNG.length} bytes):"},{"type":"input_image","image_url":"${url}","detail":"auto"}]}`);
+      expect(responses).toContain(
+        `{"type":"function_call_output","call_id":"call_view","output":[{"type":"input_text","text":"Image /testbed/img/dot.png (image/png, ${PNG.length} bytes):"},{"type":"input_image","image_url":"${url}","detail":"auto"}]}`,
+      );
       expect(chat).toContain(`{"type":"image_url","image_url":{"url":"${url}"}}`);
       expect(server.requests.map((r) => r.status)).toEqual([200, 200]);
     } finally {

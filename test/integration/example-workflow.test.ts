@@ -79,8 +79,19 @@ function runJob(name: string, matrix: Record<string, string | number>) {
     if (!step.id?.startsWith("bench-") || step.run === undefined) continue;
     const stepEnv = { ...env };
     for (const [k, v] of Object.entries(step.env ?? {})) stepEnv[k] = expand(String(v), { matrix, env: stepEnv });
-    const processEnv: NodeJS.ProcessEnv = { ...process.env, ...stepEnv, PATH: `${shim}:${process.env["PATH"]}`, OPENAI_API_KEY: "", CI: "true" };
-    const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], { cwd: work, env: processEnv, encoding: "utf8", timeout: 600_000 });
+    const processEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...stepEnv,
+      PATH: `${shim}:${process.env["PATH"]}`,
+      OPENAI_API_KEY: "",
+      CI: "true",
+    };
+    const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], {
+      cwd: work,
+      env: processEnv,
+      encoding: "utf8",
+      timeout: 600_000,
+    });
     expect(r.status, `${name} ${JSON.stringify(matrix)} step ${step.id} failed:\n${r.stderr}`).toBe(0);
     ran.push(step.id);
   }
@@ -101,7 +112,10 @@ describe("examples/nightly-eval.yml", () => {
       const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
       expect(upload?.if).toBe("always()");
     }
-    expect(merge.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))?.with).toMatchObject({ "merge-multiple": true, path: "shards/" });
+    expect(merge.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))?.with).toMatchObject({
+      "merge-multiple": true,
+      path: "shards/",
+    });
   });
 
   it("its bench steps run against the mock: shards per region, merged, gated, with and without a baseline", () => {
@@ -112,16 +126,29 @@ describe("examples/nightly-eval.yml", () => {
     const regions = shardJob.strategy!.matrix["region"]!.map(String);
     // Last night's summary for the first region only: its merge also runs the regression gate.
     mkdirSync(path.join(work, "baseline"));
-    writeFileSync(path.join(work, "baseline", "summary.json"), JSON.stringify({ run_id: "last-night", cells: [{ cell: "mock/oracle", resolve_rate: 1 }] }));
+    writeFileSync(
+      path.join(work, "baseline", "summary.json"),
+      JSON.stringify({ run_id: "last-night", cells: [{ cell: "mock/oracle", resolve_rate: 1 }] }),
+    );
     for (const [i, region] of regions.entries()) {
       if (i === 1) spawnSync("rm", ["-r", path.join(work, "baseline")]);
       expect(runJob("merge", { region })).toEqual(["bench-merge"]);
       const summary = JSON.parse(readFileSync(path.join(work, "eval", `${region}.json`), "utf8"));
-      expect(summary).toMatchObject({ run_id: `nightly-4242-${region}`, status: "completed", shard: null, gates: { passed: true, exit_code: 0 } });
-      expect(summary.cells.map((c: { cell: string; tasks: number; resolved: number }) => [c.cell, c.tasks, c.resolved])).toEqual([["mock/oracle", 4, 4]]);
-      expect(summary.gates.results.map((r: { gate: string }) => r.gate)).toEqual(i === 0 ? ["fail_under", "max_regression", "max_infra_errors"] : ["fail_under", "max_infra_errors"]);
+      expect(summary).toMatchObject({
+        run_id: `nightly-4242-${region}`,
+        status: "completed",
+        shard: null,
+        gates: { passed: true, exit_code: 0 },
+      });
+      expect(summary.cells.map((c: { cell: string; tasks: number; resolved: number }) => [c.cell, c.tasks, c.resolved])).toEqual([
+        ["mock/oracle", 4, 4],
+      ]);
+      expect(summary.gates.results.map((r: { gate: string }) => r.gate)).toEqual(
+        i === 0 ? ["fail_under", "max_regression", "max_infra_errors"] : ["fail_under", "max_infra_errors"],
+      );
       const runDir = path.join(work, "eval", `nightly-4242-${region}`);
-      for (const f of ["results.jsonl", "run.json", "report.csv", "summary.csv", "summary.json", "report.html"]) expect(existsSync(path.join(runDir, f))).toBe(true);
+      for (const f of ["results.jsonl", "run.json", "report.csv", "summary.csv", "summary.json", "report.html"])
+        expect(existsSync(path.join(runDir, f))).toBe(true);
       expect(JSON.parse(readFileSync(path.join(runDir, "run.json"), "utf8")).shards).toHaveLength(3);
     }
   }, 900_000);

@@ -59,7 +59,11 @@ describe("host-built base commit", () => {
     const [real, ours] = compared.stdout.trim().split("\n");
     expect(ours?.replace("ours ", "")).toBe(real?.replace("real ", ""));
     expect(compared.stdout).toContain("same-index");
-    expect(await sandbox.exec("git fsck --strict --no-dangling 2>&1 && git status --porcelain && git log --format='%s %an <%ae>' && git branch --show-current")).toMatchObject({
+    expect(
+      await sandbox.exec(
+        "git fsck --strict --no-dangling 2>&1 && git status --porcelain && git log --format='%s %an <%ae>' && git branch --show-current",
+      ),
+    ).toMatchObject({
       exitCode: 0,
       stdout: "base bench <bench@localhost>\nmain\n",
     });

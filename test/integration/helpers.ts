@@ -66,7 +66,13 @@ export const MINI_TASK: Task = {
  * A runTask context for MINI_TASK in the mock/oracle cell: run id `<prefix>-<name>-<pid>`, its own Docker provider,
  * output under `runDir`/tasks/<name>/, generous limits; `overrides` last.
  */
-export function miniTaskContext(prefix: string, name: string, runDir: string, client: ModelClient, overrides: Partial<TaskContext> = {}): TaskContext {
+export function miniTaskContext(
+  prefix: string,
+  name: string,
+  runDir: string,
+  client: ModelClient,
+  overrides: Partial<TaskContext> = {},
+): TaskContext {
   const runId = `${prefix}-${name}-${process.pid}`;
   return {
     runId,
@@ -87,7 +93,8 @@ export function miniTaskContext(prefix: string, name: string, runDir: string, cl
 }
 
 /** Containers of a run, any state. */
-export const containersOf = async (runId: string): Promise<number> => (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;
+export const containersOf = async (runId: string): Promise<number> =>
+  (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;
 
 /** A TCP port free on 127.0.0.1 right now (for a daemon the test starts). */
 export function freePort(): Promise<number> {

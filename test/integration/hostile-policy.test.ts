@@ -53,23 +53,43 @@ beforeAll(async () => {
     process.execPath,
     [
       path.join(repoRoot, "bin/bench.js"),
-      "run", "--dataset", "swe-lite", "--model", "mock/hostile", "--model", "mock/oracle",
-      "--instances", INSTANCES.join(","), "--concurrency", "4", "--command-timeout", String(TIMEOUT_S),
-      "--output-dir", out, "--run-id", runId,
+      "run",
+      "--dataset",
+      "swe-lite",
+      "--model",
+      "mock/hostile",
+      "--model",
+      "mock/oracle",
+      "--instances",
+      INSTANCES.join(","),
+      "--concurrency",
+      "4",
+      "--command-timeout",
+      String(TIMEOUT_S),
+      "--output-dir",
+      out,
+      "--run-id",
+      runId,
     ],
     { cwd: repoRoot, encoding: "utf8", env: { ...process.env, OPENAI_API_KEY: "" }, timeout: 600_000 },
   );
   wallS = (Date.now() - started) / 1000;
   exit = r.status;
   stderr = r.stderr;
-  results = readFileSync(path.join(runDir, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as TaskResult);
+  results = readFileSync(path.join(runDir, "results.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as TaskResult);
   leftContainers = await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } });
 }, 600_000);
 
 /** The bash commands of a task's trajectory with their observations, in order, and how the agent ended. */
 function trajectory(cell: string, instance: string): { steps: Step[]; calls: string[]; end: Record<string, unknown> | undefined } {
   const file = path.join(runDir, "tasks", cell.replace(/[^A-Za-z0-9._@-]/g, "_"), instance, "trajectory.jsonl");
-  const events = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const commands = new Map<string, string>();
   const steps: Step[] = [];
   const calls: string[] = [];
@@ -134,7 +154,10 @@ describe("bench run: mock/hostile next to mock/oracle", () => {
       expect(probes.length).toBeLessThanOrEqual(HOSTILE_MAX_PROBES);
       expect(probes.every((s) => s.command === HOSTILE_PROBE)).toBe(true);
       expect(calls).toEqual([...steps.map(() => "bash"), "finish"]);
-      expect(end).toMatchObject({ end_reason: "finished", finish_message: `I ran every hostile command; the workspace answered again after ${probes.length} probe(s).` });
+      expect(end).toMatchObject({
+        end_reason: "finished",
+        finish_message: `I ran every hostile command; the workspace answered again after ${probes.length} probe(s).`,
+      });
       for (const s of steps) expect(s.text.length, s.command).toBeLessThanOrEqual(MAX_OBSERVATION);
     });
 
@@ -143,7 +166,9 @@ describe("bench run: mock/hostile next to mock/oracle", () => {
       expect(s.isError).toBe(true);
       expect(s.text.startsWith("y\ny\ny\n")).toBe(true);
       expect(s.text).toMatch(/\n\[\.\.\. \d+ characters truncated \.\.\.\]\n/);
-      expect(s.text).toMatch(new RegExp(`\\ny\\n\\[stderr\\]\\n(?:bash: line \\d+: +\\d+ )?Terminated(?: +yes)?\\n${escapeRegExp(killed(143))}$`));
+      expect(s.text).toMatch(
+        new RegExp(`\\ny\\n\\[stderr\\]\\n(?:bash: line \\d+: +\\d+ )?Terminated(?: +yes)?\\n${escapeRegExp(killed(143))}$`),
+      );
       expect(s.text.length).toBeLessThanOrEqual(MAX_OBSERVATION);
       expect(s.durationS).toBeGreaterThanOrEqual(TIMEOUT_S);
       expect(s.durationS).toBeLessThan(TIMEOUT_S + 10);

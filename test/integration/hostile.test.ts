@@ -32,7 +32,12 @@ async function timed(command: string) {
 describe("hostile commands", () => {
   it("a fork bomb hits the pids limit and is killed; the neighbour keeps answering", async () => {
     // Its own workspace: the bomb's leftovers must not starve the other tests of pids.
-    const bombBox = await provider(`test-bomb-${process.pid}`).create({ image: sandboxImage(), labels: { "bench.task-id": "bomb" }, repoDir: MINI_TASK.repoDir!, pidsLimit: 128 });
+    const bombBox = await provider(`test-bomb-${process.pid}`).create({
+      image: sandboxImage(),
+      labels: { "bench.task-id": "bomb" },
+      repoDir: MINI_TASK.repoDir!,
+      pidsLimit: 128,
+    });
     const bombBash = defaultTools(bombBox, { commandTimeoutSec: 5, maxObservationChars: 20_000 })[0]!;
     const run = async (command: string) => {
       const started = Date.now();
@@ -52,7 +57,9 @@ describe("hostile commands", () => {
       // The next command finds the limit full: the shell's guard kills every process a command started before running
       // it, and says so.
       const after = await run("echo recovered");
-      expect(after.out).toMatch(/bench: the workspace reached its process limit \(\d+ of 128\): \d+ processes started by commands were killed/);
+      expect(after.out).toMatch(
+        /bench: the workspace reached its process limit \(\d+ of 128\): \d+ processes started by commands were killed/,
+      );
       expect(after.out).toContain("recovered");
       expect(after.seconds).toBeLessThan(15);
       expect((await run("ps -e --no-headers | wc -l")).out).toMatch(/^\d\n/); // a handful of processes, not 128

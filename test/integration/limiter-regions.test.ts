@@ -8,7 +8,11 @@ import { endpointKey } from "../../src/runner/endpoint.js";
 import { LimiterRegistry } from "../../src/runner/limiter.js";
 import { generateWithRetry, type RetryPolicy } from "../../src/runner/retry.js";
 
-const REQUEST: ModelRequest = { system: "You are terse.", messages: [{ role: "user", content: [{ type: "text", text: "Say hi." }] }], tools: [] };
+const REQUEST: ModelRequest = {
+  system: "You are terse.",
+  messages: [{ role: "user", content: [{ type: "text", text: "Say hi." }] }],
+  tools: [],
+};
 const FAST: RetryPolicy = { maxRetries: 30, baseMs: 20, capMs: 200, maxHintMs: 1000, timeoutMs: 60_000 };
 
 let throttled: MockServer;
@@ -25,7 +29,14 @@ afterAll(async () => {
 
 /** The same model in a region: the mock speaks the OpenAI wire; the region is what the limiter keys on. */
 function regional(server: MockServer, region: string): ModelClient {
-  const inner = new OpenAIChatClient({ provider: "mock", model: "chatty", apiKey: "k", baseURL: `${server.url}/v1`, stream: true, timeoutMs: 30_000 });
+  const inner = new OpenAIChatClient({
+    provider: "mock",
+    model: "chatty",
+    apiKey: "k",
+    baseURL: `${server.url}/v1`,
+    stream: true,
+    timeoutMs: 30_000,
+  });
   return { provider: "mock", model: "chatty", region, generate: (r) => inner.generate(r) };
 }
 

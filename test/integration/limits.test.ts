@@ -30,7 +30,14 @@ describe("per-task limits (graded)", () => {
   it("--max-budget-per-task: budget_exceeded once the cost reaches it, then graded", async () => {
     const r = await runTask(context("budget", { limits: { maxIterations: 20, maxFakeResponses: 4, maxCostUsd: 1e-6 } }));
     // Stopped before any edit: the patch is empty, graded unresolved without running the tests (as SWE-bench does).
-    expect(r).toMatchObject({ end_reason: "budget_exceeded", status: "unresolved", error_class: "empty_patch", iterations: 1, fail_to_pass: "0/1", cost_source: "price_table" });
+    expect(r).toMatchObject({
+      end_reason: "budget_exceeded",
+      status: "unresolved",
+      error_class: "empty_patch",
+      iterations: 1,
+      fail_to_pass: "0/1",
+      cost_source: "price_table",
+    });
     expect(r.cost_usd).toBeGreaterThanOrEqual(1e-6);
   });
 
@@ -70,9 +77,14 @@ describe("per-task limits (graded)", () => {
 describe("run-level limits (executeRun, swe-lite, mock)", () => {
   const lines: string[] = [];
   const envr = () => ({ docker, log: (l: string) => void lines.push(l), env: { ...process.env, OPENAI_API_KEY: "" }, cwd: repoRoot });
-  const options = (flags: Record<string, unknown>) => resolveRunOptions({ dataset: "swe-lite", outputDir: out, concurrency: 1, ...flags }, {}, {});
+  const options = (flags: Record<string, unknown>) =>
+    resolveRunOptions({ dataset: "swe-lite", outputDir: out, concurrency: 1, ...flags }, {}, {});
   const runJson = (dir: string) => JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8")) as Record<string, unknown>;
-  const resultLines = (dir: string) => readFileSync(path.join(dir, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const resultLines = (dir: string) =>
+    readFileSync(path.join(dir, "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it("--max-cost: no task starts once the cost is reached; the rest are not run (not failures) and --resume runs them", async () => {
     lines.length = 0;
@@ -82,7 +94,9 @@ describe("run-level limits (executeRun, swe-lite, mock)", () => {
     expect(json["stopped"]).toMatchObject({ reason: "max_cost" });
     expect(json["not_run"]).toHaveLength(2);
     expect(resultLines(first.runDir)).toHaveLength(1);
-    expect(lines.some((l) => /^2 of 3 task\(s\) not run \(--max-cost reached\); `bench run --resume .*max-cost` runs them$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^2 of 3 task\(s\) not run \(--max-cost reached\); `bench run --resume .*max-cost` runs them$/.test(l))).toBe(
+      true,
+    );
     expect(first.summary[0]).toMatchObject({ tasks: 1, errors: 0 });
 
     const resumed = await executeRun(options({ runId: "max-cost", limit: 3, resume: first.runDir }), envr());
@@ -109,11 +123,20 @@ describe("run-level limits (executeRun, swe-lite, mock)", () => {
     expect(outcome.results).toHaveLength(1);
     expect(outcome.results[0]).toMatchObject({ status: "error", end_reason: "error", error_class: "transient", attempt: 3 });
     expect(outcome.results[0]!.error_message).toContain("gave up: 1 attempt(s), --llm-retries 0");
-    expect(lines.filter((l) => l.includes("ended in an infrastructure error (transient); running it again in a fresh workspace"))).toHaveLength(2);
-    const trajectory = readFileSync(path.join(outcome.runDir, "tasks", "mock_oracle", outcome.results[0]!.instance_id, "trajectory.jsonl"), "utf8");
+    expect(
+      lines.filter((l) => l.includes("ended in an infrastructure error (transient); running it again in a fresh workspace")),
+    ).toHaveLength(2);
+    const trajectory = readFileSync(
+      path.join(outcome.runDir, "tasks", "mock_oracle", outcome.results[0]!.instance_id, "trajectory.jsonl"),
+      "utf8",
+    );
     expect(trajectory.split("\n").filter((l) => l.includes('"type":"sandbox"'))).toHaveLength(3);
     expect(runJson(outcome.runDir)["limiter"]).toMatchObject({ "mock|mock|-|oracle": { limit: 1, max: 1 } });
     // Every attempted task of the cell ended in an infrastructure error: the run measured nothing (the CLI exits 1).
-    expect(outcome.failures).toEqual([expect.stringMatching(/^cell mock\/oracle: its 1 attempted task ended in an infrastructure error \(transient: .*gave up: 1 attempt\(s\), --llm-retries 0/)]);
+    expect(outcome.failures).toEqual([
+      expect.stringMatching(
+        /^cell mock\/oracle: its 1 attempted task ended in an infrastructure error \(transient: .*gave up: 1 attempt\(s\), --llm-retries 0/,
+      ),
+    ]);
   });
 });

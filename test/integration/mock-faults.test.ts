@@ -102,7 +102,14 @@ describe("http faults", () => {
   });
 
   it("a custom http fault keeps every field it sets", async () => {
-    server.faults.push({ kind: "http", status: 400, errorType: "invalid_request_error", code: "weird", message: "Nope.", headers: { "x-should-retry": "true" } });
+    server.faults.push({
+      kind: "http",
+      status: 400,
+      errorType: "invalid_request_error",
+      code: "weird",
+      message: "Nope.",
+      headers: { "x-should-retry": "true" },
+    });
     const err = await client.chat.completions.create(REQUEST).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, code: "weird", message: "400 Nope." });
     expect((err as APIError).headers?.get("x-should-retry")).toBe("true");
@@ -142,7 +149,10 @@ describe("connection faults", () => {
 
   it("cut: the .stream() helper rejects with missing finish_reason", async () => {
     server.faults.push(faults.cut(2));
-    const err = await client.chat.completions.stream(REQUEST).finalChatCompletion().catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .stream(REQUEST)
+      .finalChatCompletion()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.OpenAIError);
     expect((err as Error).message).toBe("missing finish_reason for choice 0");
   });
@@ -275,9 +285,12 @@ describe("fault plan", () => {
 
   it("setRates at runtime, and rejects rates that cannot be", () => {
     server.faults.setRates([{ fault: faults.reset(), rate: 0 }]);
-    expect(() => server.faults.setRates([{ fault: faults.reset(), rate: 0.7 }, { fault: faults.serverError(), rate: 0.7 }])).toThrow(
-      /expected rates summing to at most 1, got 1.4/,
-    );
+    expect(() =>
+      server.faults.setRates([
+        { fault: faults.reset(), rate: 0.7 },
+        { fault: faults.serverError(), rate: 0.7 },
+      ]),
+    ).toThrow(/expected rates summing to at most 1, got 1.4/);
     expect(() => server.faults.push({ kind: "http", status: 200 })).toThrow(/expected an HTTP status from 400 to 599, got 200/);
   });
 

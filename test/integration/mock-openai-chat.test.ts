@@ -30,7 +30,11 @@ const TASK: Task = {
 const TOOLS: ChatCompletionTool[] = [
   {
     type: "function",
-    function: { name: "bash", description: "Run a command", parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] } },
+    function: {
+      name: "bash",
+      description: "Run a command",
+      parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
+    },
   },
   {
     type: "function",
@@ -42,7 +46,11 @@ const TOOLS: ChatCompletionTool[] = [
   },
   {
     type: "function",
-    function: { name: "finish", description: "Finish", parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] } },
+    function: {
+      name: "finish",
+      description: "Finish",
+      parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] },
+    },
   },
 ];
 
@@ -111,7 +119,11 @@ describe("non-stream", () => {
     const choice = res.choices[0]!;
     expect(choice.finish_reason).toBe("tool_calls");
     expect(choice.message.tool_calls).toEqual([
-      { id: expect.stringMatching(/^call_/), type: "function", function: { name: "bash", arguments: JSON.stringify({ command: "cd /testbed && git status && ls" }) } },
+      {
+        id: expect.stringMatching(/^call_/),
+        type: "function",
+        function: { name: "bash", arguments: JSON.stringify({ command: "cd /testbed && git status && ls" }) },
+      },
       {
         id: expect.stringMatching(/^call_/),
         type: "function",
@@ -129,7 +141,9 @@ describe("non-stream", () => {
       content: null,
       refusal: null,
       annotations: [],
-      tool_calls: [{ id: expect.stringMatching(/^call_/), type: "function", function: { name: "bash", arguments: '{"command":"ls /testbed"}' } }],
+      tool_calls: [
+        { id: expect.stringMatching(/^call_/), type: "function", function: { name: "bash", arguments: '{"command":"ls /testbed"}' } },
+      ],
     });
   });
 
@@ -140,7 +154,11 @@ describe("non-stream", () => {
   });
 
   it("maps mock/<policy> and unknown model names, echoing the name sent", async () => {
-    const aliased = await client.chat.completions.create({ model: "mock/chatty", messages: [{ role: "user", content: "hello" }], tools: TOOLS });
+    const aliased = await client.chat.completions.create({
+      model: "mock/chatty",
+      messages: [{ role: "user", content: "hello" }],
+      tools: TOOLS,
+    });
     expect(aliased.model).toBe("mock/chatty");
     expect(aliased.choices[0]!.message.content).toMatch(/thinking/);
     const unknown = await client.chat.completions.create({ model: "gpt-4o", messages: AFTER_TURN_1, tools: TOOLS });
@@ -150,13 +168,23 @@ describe("non-stream", () => {
   });
 
   it("suppresses tool calls when tool_choice is none", async () => {
-    const res = await client.chat.completions.create({ model: "lazy", messages: [{ role: "user", content: FIRST_USER }], tools: TOOLS, tool_choice: "none" });
+    const res = await client.chat.completions.create({
+      model: "lazy",
+      messages: [{ role: "user", content: FIRST_USER }],
+      tools: TOOLS,
+      tool_choice: "none",
+    });
     expect(res.choices[0]!.message.tool_calls).toBeUndefined();
     expect(res.choices[0]!.finish_reason).toBe("stop");
   });
 
   it("stops at max_tokens with finish_reason length and truncated arguments", async () => {
-    const res = await client.chat.completions.create({ model: "lazy", messages: [{ role: "user", content: FIRST_USER }], tools: TOOLS, max_tokens: 4 });
+    const res = await client.chat.completions.create({
+      model: "lazy",
+      messages: [{ role: "user", content: FIRST_USER }],
+      tools: TOOLS,
+      max_tokens: 4,
+    });
     const choice = res.choices[0]!;
     expect(choice.finish_reason).toBe("length");
     const call = choice.message.tool_calls![0]!;
@@ -166,7 +194,14 @@ describe("non-stream", () => {
 
   it("simulates prefix caching: 0 on the first call, then the earlier prompt in 64-token blocks", async () => {
     const long = `${FIRST_USER}\n${"Some context about the repository layout. ".repeat(40)}`;
-    const first = await client.chat.completions.create({ model: "lazy", messages: [{ role: "system", content: SYSTEM }, { role: "user", content: long }], tools: TOOLS });
+    const first = await client.chat.completions.create({
+      model: "lazy",
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "user", content: long },
+      ],
+      tools: TOOLS,
+    });
     const call = first.choices[0]!.message.tool_calls![0]!;
     const second = await client.chat.completions.create({
       model: "lazy",
@@ -236,7 +271,12 @@ describe("stream", () => {
     expect(texts.join("")).toBe("Let me look at the repository first.");
     expect(chunks.at(-1)!.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "stop" });
     for (const chunk of chunks) {
-      expect(chunk).toMatchObject({ object: "chat.completion.chunk", model: "oracle", created: NOW / 1000, system_fingerprint: expect.stringMatching(/^fp_/) });
+      expect(chunk).toMatchObject({
+        object: "chat.completion.chunk",
+        model: "oracle",
+        created: NOW / 1000,
+        system_fingerprint: expect.stringMatching(/^fp_/),
+      });
       expect(chunk.id).toBe(chunks[0]!.id);
       expect("usage" in chunk).toBe(false);
     }
@@ -268,7 +308,12 @@ describe("stream", () => {
       for (const frag of chunk.choices[0]?.delta.tool_calls ?? []) {
         const slot = assembled[frag.index];
         if (slot === undefined) {
-          expect(frag).toEqual({ index: frag.index, id: expect.stringMatching(/^call_/), type: "function", function: { name: expect.any(String), arguments: "" } });
+          expect(frag).toEqual({
+            index: frag.index,
+            id: expect.stringMatching(/^call_/),
+            type: "function",
+            function: { name: expect.any(String), arguments: "" },
+          });
           assembled[frag.index] = { id: frag.id!, name: frag.function!.name!, arguments: "", fragments: 0 };
         } else {
           expect(Object.keys(frag).sort()).toEqual(["function", "index"]);
@@ -288,7 +333,12 @@ describe("stream", () => {
   });
 
   it("gives the .stream() helper a final completion equal to the non-stream answer", async () => {
-    const helper = client.chat.completions.stream({ model: "oracle", messages: AFTER_TURN_1, tools: TOOLS, stream_options: { include_usage: true } });
+    const helper = client.chat.completions.stream({
+      model: "oracle",
+      messages: AFTER_TURN_1,
+      tools: TOOLS,
+      stream_options: { include_usage: true },
+    });
     const final = await helper.finalChatCompletion();
     const plain = await client.chat.completions.create({ model: "oracle", messages: AFTER_TURN_1, tools: TOOLS });
     expect(final.choices[0]!.message.content).toBe(plain.choices[0]!.message.content);
@@ -302,7 +352,12 @@ describe("stream", () => {
     const res = await fetch(`${server.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer test" },
-      body: JSON.stringify({ model: "chatty", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({
+        model: "chatty",
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "hi" }],
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
@@ -319,7 +374,13 @@ describe("stream", () => {
 describe("errors and other routes", () => {
   it("rejects a tool message that answers no tool call, like the real API", async () => {
     const err = await client.chat.completions
-      .create({ model: "oracle", messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "call_1", content: "out" }] })
+      .create({
+        model: "oracle",
+        messages: [
+          { role: "user", content: "x" },
+          { role: "tool", tool_call_id: "call_1", content: "out" },
+        ],
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages.[1].role", code: null });
@@ -332,7 +393,11 @@ describe("errors and other routes", () => {
         model: "oracle",
         messages: [
           { role: "user", content: "x" },
-          { role: "assistant", content: null, tool_calls: [{ id: "call_9", type: "function", function: { name: "bash", arguments: "{}" } }] },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: "call_9", type: "function", function: { name: "bash", arguments: "{}" } }],
+          },
           { role: "user", content: CONTINUE },
         ],
       })
@@ -349,7 +414,11 @@ describe("errors and other routes", () => {
   });
 
   it("answers invalid JSON with the real error shape", async () => {
-    const res = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: Record<string, unknown> };
     expect(Object.keys(body.error).sort()).toEqual(["code", "message", "param", "type"]);
@@ -376,7 +445,9 @@ describe("errors and other routes", () => {
     const locked = await startMockServer({ apiKey: "sk-right-key-123456" });
     try {
       const wrong = new OpenAI({ apiKey: "sk-wrong-key-654321", baseURL: `${locked.url}/v1`, maxRetries: 0 });
-      const err = await wrong.chat.completions.create({ model: "chatty", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+      const err = await wrong.chat.completions
+        .create({ model: "chatty", messages: [{ role: "user", content: "hi" }] })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
       expect(err).toMatchObject({ status: 401, code: "invalid_api_key" });
       const right = new OpenAI({ apiKey: "sk-right-key-123456", baseURL: `${locked.url}/v1`, maxRetries: 0 });
@@ -390,7 +461,9 @@ describe("errors and other routes", () => {
     const small = await startMockServer({ contextWindowTokens: 50 });
     try {
       const c = new OpenAI({ apiKey: "test", baseURL: `${small.url}/v1`, maxRetries: 0 });
-      const err = await c.chat.completions.create({ model: "chatty", messages: [{ role: "user", content: "x".repeat(400) }] }).catch((e: unknown) => e);
+      const err = await c.chat.completions
+        .create({ model: "chatty", messages: [{ role: "user", content: "x".repeat(400) }] })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       expect(err).toMatchObject({ code: "context_length_exceeded", param: "messages" });
     } finally {

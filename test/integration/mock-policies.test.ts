@@ -51,7 +51,10 @@ const TASK: Task = {
 };
 
 const TOOLS: ChatCompletionTool[] = [
-  { type: "function", function: { name: "bash", parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] } } },
+  {
+    type: "function",
+    function: { name: "bash", parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] } },
+  },
   {
     type: "function",
     function: {
@@ -71,7 +74,10 @@ const TOOLS: ChatCompletionTool[] = [
       },
     },
   },
-  { type: "function", function: { name: "finish", parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] } } },
+  {
+    type: "function",
+    function: { name: "finish", parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] } },
+  },
 ];
 
 const CONTINUE = "Please continue working on the task. Use the finish tool when you are done. DO NOT ask for human help.";
@@ -160,7 +166,9 @@ async function runAgent(
   const run: AgentRun = { turns: [], finished: false, fakeUserReplies: 0 };
   while (run.turns.length < options.maxTurns) {
     const completion = options.stream
-      ? await client.chat.completions.stream({ model, messages, tools: TOOLS, stream_options: { include_usage: true } }).finalChatCompletion()
+      ? await client.chat.completions
+          .stream({ model, messages, tools: TOOLS, stream_options: { include_usage: true } })
+          .finalChatCompletion()
       : await client.chat.completions.create({ model, messages, tools: TOOLS });
     const message = completion.choices[0]!.message;
     const calls = (message.tool_calls ?? []).flatMap((c) => (c.type === "function" ? [c] : []));
@@ -177,7 +185,11 @@ async function runAgent(
         run.finished = true;
         run.finishMessage = String(args["message"]);
       }
-      messages.push({ role: "tool", tool_call_id: call.id, content: call.function.name === "finish" ? "Finished." : ws.execute(call.function.name, args) });
+      messages.push({
+        role: "tool",
+        tool_call_id: call.id,
+        content: call.function.name === "finish" ? "Finished." : ws.execute(call.function.name, args),
+      });
     }
     if (run.finished) break;
   }

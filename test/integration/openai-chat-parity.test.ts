@@ -13,20 +13,34 @@ const TASK: Task = {
   instance_id: "calc__calc-1",
   repo: "bench/calc",
   problem_statement: "add() returns the difference of its arguments instead of their sum.",
-  patch: "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n",
+  patch:
+    "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n",
   test_patch: "",
   FAIL_TO_PASS: ["tests/test_ops.py::test_add"],
   PASS_TO_PASS: [],
   test_framework: "pytest",
 };
 const TOOLS: ToolSpec[] = [
-  { name: "bash", description: "Run a command", parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] } },
-  { name: "str_replace_editor", description: "Edit", parameters: { type: "object", properties: { command: { type: "string" }, path: { type: "string" } } } },
+  {
+    name: "bash",
+    description: "Run a command",
+    parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
+  },
+  {
+    name: "str_replace_editor",
+    description: "Edit",
+    parameters: { type: "object", properties: { command: { type: "string" }, path: { type: "string" } } },
+  },
   { name: "finish", description: "Finish", parameters: { type: "object", properties: { message: { type: "string" } } } },
 ];
 const user = (text: string): Message => ({ role: "user", content: [{ type: "text", text }] });
 const FIRST = user(`Fix this issue:\n\n${TASK.problem_statement}\n`);
-const request = (messages: Message[]): ModelRequest => ({ system: "You are a coding agent. The repository is at /testbed.", messages, tools: TOOLS, toolChoice: "auto" });
+const request = (messages: Message[]): ModelRequest => ({
+  system: "You are a coding agent. The repository is at /testbed.",
+  messages,
+  tools: TOOLS,
+  toolChoice: "auto",
+});
 
 let server: MockServer;
 let strict: MockServer;
@@ -48,7 +62,8 @@ async function threeTurns(c: OpenAIChatClient | OpenAIResponsesClient) {
   const history: Message[] = [FIRST, r1.message, user("Please continue.")];
   const r2 = await c.generate(request(history));
   history.push(r2.message);
-  for (const call of r2.message.toolCalls) history.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: [{ type: "text", text: "ok" }], isError: false });
+  for (const call of r2.message.toolCalls)
+    history.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: [{ type: "text", text: "ok" }], isError: false });
   const r3 = await c.generate(request(history));
   return { r1, r2, r3 };
 }
@@ -73,7 +88,13 @@ describe("generation options on the wire", () => {
     expect(server.requests.at(-1)!.body).toMatchObject({ temperature: 0 });
     await chat("gpt-4o").generate(request([FIRST]));
     const body = server.requests.at(-1)!.body as Record<string, unknown>;
-    expect([body["reasoning_effort"], body["seed"], body["temperature"], body["top_p"], body["max_completion_tokens"]]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect([body["reasoning_effort"], body["seed"], body["temperature"], body["top_p"], body["max_completion_tokens"]]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("reasoning models report reasoning tokens (inside output) and cached prompt tokens, streamed or not", async () => {
@@ -93,7 +114,13 @@ describe("generation options on the wire", () => {
     const history: Message[] = [
       FIRST,
       { role: "assistant", text: "", toolCalls: [{ id: "call_1", name: "str_replace_editor", arguments: "{}" }] },
-      { role: "tool", toolCallId: "call_1", toolName: "str_replace_editor", content: [{ type: "image", mediaType: "image/png", data: "iVBORw0KGgo=" }], isError: false },
+      {
+        role: "tool",
+        toolCallId: "call_1",
+        toolName: "str_replace_editor",
+        content: [{ type: "image", mediaType: "image/png", data: "iVBORw0KGgo=" }],
+        isError: false,
+      },
     ];
     await chat("gpt-4o").generate(request(history));
     const messages = (server.requests.at(-1)!.body as { messages: Record<string, unknown>[] }).messages;
@@ -113,7 +140,11 @@ describe("generation options on the wire", () => {
 describe("drop_params: a server that rejects an optional parameter", () => {
   it("Chat: retries without each parameter the server names, says so once per parameter, and leaves them out from then on", async () => {
     const lines: string[] = [];
-    const c = chat("gpt-4o", { seed: 7, temperature: 0.5, reasoningEffort: "low", maxOutputTokens: 4096, log: (l) => lines.push(l) }, strict);
+    const c = chat(
+      "gpt-4o",
+      { seed: 7, temperature: 0.5, reasoningEffort: "low", maxOutputTokens: 4096, log: (l) => lines.push(l) },
+      strict,
+    );
     const before = strict.requests.length;
     const r = await c.generate(request([FIRST]));
     expect(r.message.text).toBe("Let me look at the repository first.");
@@ -125,7 +156,12 @@ describe("drop_params: a server that rejects an optional parameter", () => {
     expect(third).toMatchObject({ status: 200 });
     const body = third!.body as Record<string, unknown>;
     // What the server takes is still sent: reasoning_effort and the output cap.
-    expect([body["seed"], body["temperature"], body["reasoning_effort"], body["max_completion_tokens"]]).toEqual([undefined, undefined, "low", 4096]);
+    expect([body["seed"], body["temperature"], body["reasoning_effort"], body["max_completion_tokens"]]).toEqual([
+      undefined,
+      undefined,
+      "low",
+      4096,
+    ]);
     expect(lines).toEqual([
       "openai/gpt-4o: the server rejected seed (400 Unrecognized request argument supplied: seed); retrying without it, and leaving it out of this model's calls from now on",
       "openai/gpt-4o: the server rejected temperature (400 Unrecognized request argument supplied: temperature); retrying without it, and leaving it out of this model's calls from now on",
@@ -140,7 +176,13 @@ describe("drop_params: a server that rejects an optional parameter", () => {
 
   it("Responses: the same switch drops temperature and keeps the reasoning request", async () => {
     const lines: string[] = [];
-    const c = new OpenAIResponsesClient({ model: "o4-mini", apiKey: "test", baseURL: `${strict.url}/v1`, temperature: 1, log: (l) => lines.push(l) });
+    const c = new OpenAIResponsesClient({
+      model: "o4-mini",
+      apiKey: "test",
+      baseURL: `${strict.url}/v1`,
+      temperature: 1,
+      log: (l) => lines.push(l),
+    });
     const before = strict.requests.length;
     const r = await c.generate(request([FIRST]));
     expect(r.message.text).toBe("Let me look at the repository first.");
@@ -155,7 +197,9 @@ describe("drop_params: a server that rejects an optional parameter", () => {
     const c = chat("gpt-4o", { log: () => expect.unreachable("no notice expected") });
     server.faults.push(faults.contextLengthExceeded());
     const before = server.requests.length;
-    const err = await chat("gpt-4o", { seed: 1, log: () => expect.unreachable("no notice expected") }).generate(request([FIRST])).catch((e: unknown) => e);
+    const err = await chat("gpt-4o", { seed: 1, log: () => expect.unreachable("no notice expected") })
+      .generate(request([FIRST]))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ errorClass: "context_overflow" });
     expect(server.requests.length - before).toBe(1);
     server.faults.push({ kind: "http", status: 400, message: "Unrecognized request argument supplied: foo" });
@@ -167,14 +211,20 @@ describe("drop_params: a server that rejects an optional parameter", () => {
 describe("Chat Completions deadlines and cut streams", () => {
   it("a stream that stalls mid-body runs into the call deadline: transient", async () => {
     server.faults.push(faults.hang(2));
-    const err = await chat("gpt-4o", { timeoutMs: 400 }).generate(request([FIRST])).catch((e: unknown) => e);
+    const err = await chat("gpt-4o", { timeoutMs: 400 })
+      .generate(request([FIRST]))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     expect(err).toMatchObject({ errorClass: "transient", message: "openai/gpt-4o: call deadline of 400 ms exceeded" });
   });
 
   it("a stream without finish_reason / [DONE] is transient", async () => {
     server.faults.push(faults.cut(2));
-    expect(await chat("gpt-4o").generate(request([FIRST])).catch((e: unknown) => e)).toMatchObject({
+    expect(
+      await chat("gpt-4o")
+        .generate(request([FIRST]))
+        .catch((e: unknown) => e),
+    ).toMatchObject({
       errorClass: "transient",
       message: "openai/gpt-4o: stream ended without finish_reason",
     });
@@ -182,6 +232,10 @@ describe("Chat Completions deadlines and cut streams", () => {
 
   it("a 429 keeps its retry-after hint on the error", async () => {
     server.faults.push(faults.rateLimit({ retryAfterS: 3 }));
-    expect(await chat("gpt-4o").generate(request([FIRST])).catch((e: unknown) => e)).toMatchObject({ errorClass: "rate_limit", retryAfterMs: 3000 });
+    expect(
+      await chat("gpt-4o")
+        .generate(request([FIRST]))
+        .catch((e: unknown) => e),
+    ).toMatchObject({ errorClass: "rate_limit", retryAfterMs: 3000 });
   });
 });

@@ -97,7 +97,10 @@ describe.each([true, false])("stream: %s", (stream) => {
 describe("stream-only failures", () => {
   it("a stream that ends cleanly without response.completed is transient", async () => {
     server.faults.push(faults.cut(3));
-    expect(await failure(client(true))).toMatchObject({ errorClass: "transient", message: "openai-responses/chatty: stream ended without response.completed" });
+    expect(await failure(client(true))).toMatchObject({
+      errorClass: "transient",
+      message: "openai-responses/chatty: stream ended without response.completed",
+    });
   });
 
   it("an `error` event then response.failed (what the real service sends) is transient by default", async () => {
@@ -109,7 +112,13 @@ describe("stream-only failures", () => {
   });
 
   it("an `error` event with code insufficient_quota is quota, never retried", async () => {
-    server.faults.push({ kind: "stream-error", afterChunks: 2, code: "insufficient_quota", errorType: "insufficient_quota", message: "You exceeded your current quota." });
+    server.faults.push({
+      kind: "stream-error",
+      afterChunks: 2,
+      code: "insufficient_quota",
+      errorType: "insufficient_quota",
+      message: "You exceeded your current quota.",
+    });
     expect(await failure(client(true))).toMatchObject({ errorClass: "quota" });
   });
 
@@ -122,7 +131,13 @@ describe("stream-only failures", () => {
   });
 
   it("response.failed with context_length_exceeded is context_overflow", async () => {
-    server.faults.push({ kind: "stream-error", afterChunks: 2, responsesEvent: "response.failed", code: "context_length_exceeded", message: "Too long." });
+    server.faults.push({
+      kind: "stream-error",
+      afterChunks: 2,
+      responsesEvent: "response.failed",
+      code: "context_length_exceeded",
+      message: "Too long.",
+    });
     expect(await failure(client(true))).toMatchObject({ errorClass: "context_overflow" });
   });
 
@@ -136,7 +151,9 @@ describe("stream-only failures", () => {
     server.faults.push(faults.hang(3));
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("interrupted")), 200);
-    const err = await client(true).generate({ ...REQUEST, signal: controller.signal }).catch((e: unknown) => e);
+    const err = await client(true)
+      .generate({ ...REQUEST, signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ errorClass: "transient" });
   });
 });

@@ -19,7 +19,8 @@ const TASK: Task = {
   instance_id: "calc__calc-1",
   repo: "bench/calc",
   problem_statement: "add() returns the difference of its arguments instead of their sum.",
-  patch: "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n",
+  patch:
+    "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n",
   test_patch: "",
   FAIL_TO_PASS: ["tests/test_ops.py::test_add"],
   PASS_TO_PASS: [],
@@ -27,13 +28,25 @@ const TASK: Task = {
 };
 
 const TOOLS: ToolSpec[] = [
-  { name: "bash", description: "Run a command", parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] } },
+  {
+    name: "bash",
+    description: "Run a command",
+    parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
+  },
   {
     name: "str_replace_editor",
     description: "View and edit files",
-    parameters: { type: "object", properties: { command: { type: "string" }, path: { type: "string" }, file_text: { type: "string" } }, required: ["command", "path"] },
+    parameters: {
+      type: "object",
+      properties: { command: { type: "string" }, path: { type: "string" }, file_text: { type: "string" } },
+      required: ["command", "path"],
+    },
   },
-  { name: "finish", description: "Finish", parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] } },
+  {
+    name: "finish",
+    description: "Finish",
+    parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] },
+  },
 ];
 const SYSTEM = "You are a coding agent. The repository is at /testbed.";
 const user = (text: string): Message => ({ role: "user", content: [{ type: "text", text }] });
@@ -41,7 +54,13 @@ const FIRST_TEXT = `Fix this issue:\n\n${TASK.problem_statement}\n`;
 const CONTINUE_TEXT = "Please continue working on the task. Use the finish tool when you are done.";
 const FIRST: Message = user(FIRST_TEXT);
 const CONTINUE = user(CONTINUE_TEXT);
-const request = (messages: Message[], extra: Partial<ModelRequest> = {}): ModelRequest => ({ system: SYSTEM, messages, tools: TOOLS, toolChoice: "auto", ...extra });
+const request = (messages: Message[], extra: Partial<ModelRequest> = {}): ModelRequest => ({
+  system: SYSTEM,
+  messages,
+  tools: TOOLS,
+  toolChoice: "auto",
+  ...extra,
+});
 
 let server: MockServer;
 const client = (model: string, options: Partial<OpenAIResponsesOptions> = {}): OpenAIResponsesClient =>
@@ -96,9 +115,15 @@ describe("streaming (o4-mini, a reasoning model)", () => {
     expect(r2.message.text).toBe("I'll check the repository state and the file the issue is about.");
     expect(r2.message.toolCalls).toEqual([
       { id: expect.stringMatching(/^call_/), name: "bash", arguments: JSON.stringify({ command: "cd /testbed && git status && ls" }) },
-      { id: expect.stringMatching(/^call_/), name: "str_replace_editor", arguments: JSON.stringify({ command: "view", path: "/testbed/calc/ops.py" }) },
+      {
+        id: expect.stringMatching(/^call_/),
+        name: "str_replace_editor",
+        arguments: JSON.stringify({ command: "view", path: "/testbed/calc/ops.py" }),
+      },
     ]);
-    expect(r2.message.reasoning?.[0]?.text).toBe("**Planning the next step**\n\nNext I will call bash, str_replace_editor to make progress on the task.");
+    expect(r2.message.reasoning?.[0]?.text).toBe(
+      "**Planning the next step**\n\nNext I will call bash, str_replace_editor to make progress on the task.",
+    );
 
     expect(r3.message.text).toBe("");
     expect(r3.message.toolCalls.map((c) => c.name)).toEqual(["str_replace_editor", "bash"]);
@@ -123,7 +148,12 @@ describe("streaming (o4-mini, a reasoning model)", () => {
     const r1Reasoning = r1.message.reasoning![0]!;
     expect(second!["input"]).toEqual([
       { type: "message", role: "user", content: [{ type: "input_text", text: FIRST_TEXT }] },
-      { type: "reasoning", id: r1Reasoning.id, summary: [{ type: "summary_text", text: r1Reasoning.text }], encrypted_content: r1Reasoning.encrypted },
+      {
+        type: "reasoning",
+        id: r1Reasoning.id,
+        summary: [{ type: "summary_text", text: r1Reasoning.text }],
+        encrypted_content: r1Reasoning.encrypted,
+      },
       { type: "message", role: "assistant", content: "Let me look at the repository first." },
       { type: "message", role: "user", content: [{ type: "input_text", text: CONTINUE_TEXT }] },
     ]);
@@ -133,7 +163,9 @@ describe("streaming (o4-mini, a reasoning model)", () => {
       [r1Reasoning.id, r1Reasoning.encrypted],
       [r2Reasoning.id, r2Reasoning.encrypted],
     ]);
-    expect(input3.filter((i) => i["type"] === "function_call_output").map((i) => i["call_id"])).toEqual(r2.message.toolCalls.map((c) => c.id));
+    expect(input3.filter((i) => i["type"] === "function_call_output").map((i) => i["call_id"])).toEqual(
+      r2.message.toolCalls.map((c) => c.id),
+    );
   });
 
   it("a non-streamed call gives the same message, stop reason and usage", async () => {
@@ -185,7 +217,10 @@ describe("non-reasoning models and request mapping", () => {
         role: "tool",
         toolCallId: "call_img",
         toolName: "str_replace_editor",
-        content: [{ type: "text", text: "Image /testbed/x.png (image/png, 70 bytes):" }, { type: "image", mediaType: "image/png", data: png }],
+        content: [
+          { type: "text", text: "Image /testbed/x.png (image/png, 70 bytes):" },
+          { type: "image", mediaType: "image/png", data: png },
+        ],
         isError: false,
       },
     ];
@@ -280,7 +315,12 @@ describe("the mock's Responses wire", () => {
       output_tokens_details: { reasoning_tokens: expect.any(Number) },
       total_tokens: expect.any(Number),
     });
-    expect((completed["output"] as { type: string }[]).map((o) => o.type)).toEqual(["reasoning", "message", "function_call", "function_call"]);
+    expect((completed["output"] as { type: string }[]).map((o) => o.type)).toEqual([
+      "reasoning",
+      "message",
+      "function_call",
+      "function_call",
+    ]);
   });
 
   it("satisfies the SDK's own stream helper (responses.stream().finalResponse())", async () => {
@@ -290,7 +330,13 @@ describe("the mock's Responses wire", () => {
         model: "o4-mini",
         input: [{ role: "user", content: FIRST_TEXT }],
         reasoning: { summary: "auto" },
-        tools: TOOLS.map((t) => ({ type: "function" as const, name: t.name, description: t.description, parameters: t.parameters, strict: false })),
+        tools: TOOLS.map((t) => ({
+          type: "function" as const,
+          name: t.name,
+          description: t.description,
+          parameters: t.parameters,
+          strict: false,
+        })),
       })
       .finalResponse();
     expect(final.status).toBe("completed");
@@ -301,15 +347,38 @@ describe("the mock's Responses wire", () => {
   it("rejects what the real service rejects: a reasoning item without encrypted content under store: false, an output without its call", async () => {
     const sdk = new OpenAI({ apiKey: "test", baseURL: `${server.url}/v1`, maxRetries: 0 });
     const missing = await sdk.responses
-      .create({ model: "o4-mini", store: false, input: [{ role: "user", content: "hi" }, { type: "reasoning", id: "rs_gone", summary: [] }] })
+      .create({
+        model: "o4-mini",
+        store: false,
+        input: [
+          { role: "user", content: "hi" },
+          { type: "reasoning", id: "rs_gone", summary: [] },
+        ],
+      })
       .catch((e: unknown) => e);
-    expect(missing).toMatchObject({ status: 404, message: expect.stringContaining("Item with id 'rs_gone' not found. Items are not persisted when `store` is set to false.") });
+    expect(missing).toMatchObject({
+      status: 404,
+      message: expect.stringContaining("Item with id 'rs_gone' not found. Items are not persisted when `store` is set to false."),
+    });
     const orphan = await sdk.responses
-      .create({ model: "o4-mini", input: [{ role: "user", content: "hi" }, { type: "function_call_output", call_id: "call_x", output: "x" }] })
+      .create({
+        model: "o4-mini",
+        input: [
+          { role: "user", content: "hi" },
+          { type: "function_call_output", call_id: "call_x", output: "x" },
+        ],
+      })
       .catch((e: unknown) => e);
     expect(orphan).toMatchObject({ status: 400, message: "400 No tool call found for function call output with call_id call_x." });
     const forged = await sdk.responses
-      .create({ model: "o4-mini", store: false, input: [{ role: "user", content: "hi" }, { type: "reasoning", id: "rs_1", summary: [], encrypted_content: "gAAAAABforged" }] })
+      .create({
+        model: "o4-mini",
+        store: false,
+        input: [
+          { role: "user", content: "hi" },
+          { type: "reasoning", id: "rs_1", summary: [], encrypted_content: "gAAAAABforged" },
+        ],
+      })
       .catch((e: unknown) => e);
     expect(forged).toMatchObject({ status: 400, code: "invalid_encrypted_content" });
   });
@@ -336,17 +405,32 @@ async function replay(body: string): Promise<{ url: string; close: () => Promise
 // Real recorded streams live beside the repository (../shared), not in it; without them there is nothing to replay.
 describe.skipIf(!existsSync(RECORDED))("real recorded Responses streams", () => {
   it("gpt-5: encrypted reasoning item, function-call argument deltas, usage with reasoning tokens", async () => {
-    const cassette = parseYaml(readFileSync(path.join(RECORDED, "openai-responses-stream-reasoning-functioncall.pydantic-pydantic-ai.yaml"), "utf8")) as {
+    const cassette = parseYaml(
+      readFileSync(path.join(RECORDED, "openai-responses-stream-reasoning-functioncall.pydantic-pydantic-ai.yaml"), "utf8"),
+    ) as {
       interactions: { response: { body: { string: string } } }[];
     };
     const fake = await replay(cassette.interactions[0]!.response.body.string);
     try {
-      const r = await new OpenAIResponsesClient({ model: "gpt-5", apiKey: "test", baseURL: fake.url }).generate({ system: "", messages: [user("Calculate 100 * 200 / 3")], tools: [] });
+      const r = await new OpenAIResponsesClient({ model: "gpt-5", apiKey: "test", baseURL: fake.url }).generate({
+        system: "",
+        messages: [user("Calculate 100 * 200 / 3")],
+        tools: [],
+      });
       expect(r.message.toolCalls).toEqual([{ id: "call_CWXgs68YprAjp6t0371hiPOI", name: "final_result", arguments: '{"result":6666}' }]);
       expect(r.message.reasoning).toEqual([
-        { type: "reasoning", text: "", id: "rs_0050471a34b36ae60068c97bac4dcc819595fd0f80d6b3c405", encrypted: expect.stringMatching(/^gAAAAABoyXvy/), provider: "openai-responses" },
+        {
+          type: "reasoning",
+          text: "",
+          id: "rs_0050471a34b36ae60068c97bac4dcc819595fd0f80d6b3c405",
+          encrypted: expect.stringMatching(/^gAAAAABoyXvy/),
+          provider: "openai-responses",
+        },
       ]);
-      expect([r.stopReason, r.usage]).toEqual(["tool_use", { inputTokens: 53, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 469, reasoningTokens: 448 }]);
+      expect([r.stopReason, r.usage]).toEqual([
+        "tool_use",
+        { inputTokens: 53, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 469, reasoningTokens: 448 },
+      ]);
       expect(r.requestId).toBe("req_recorded");
     } finally {
       await fake.close();
@@ -354,7 +438,9 @@ describe.skipIf(!existsSync(RECORDED))("real recorded Responses streams", () => 
   });
 
   it("gpt-5-nano: an `error` event (insufficient_quota) then response.failed is a quota error", async () => {
-    const lines = readFileSync(path.join(RECORDED, "openai-responses-stream-error-insufficient-quota.vercel-ai.chunks.txt"), "utf8").trim().split("\n");
+    const lines = readFileSync(path.join(RECORDED, "openai-responses-stream-error-insufficient-quota.vercel-ai.chunks.txt"), "utf8")
+      .trim()
+      .split("\n");
     const body = lines.map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`).join("");
     const fake = await replay(body);
     try {

@@ -91,7 +91,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await registry?.stop();
-  for (const image of made) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  for (const image of made)
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
 
 describe("ensure", () => {
@@ -105,11 +109,15 @@ describe("ensure", () => {
     expect(lines[0]).toBe(`pulling ${image}`);
     // progressIntervalMs 0: every event may print; the byte figures are summed over layers.
     expect(lines.some((l) => /^pulling .+: [\d.]+ \S?B \/ 2\.0 MB, \d\/1 layers$/.test(l))).toBe(true);
-    expect(lines.at(-1)).toMatch(new RegExp(`^pulled ${image.replace(/[.]/g, "\\.")}: 2\\.0 MB downloaded, 2\\.0 MB unpacked, \\d+\\.\\ds$`));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^pulled ${image.replace(/[.]/g, "\\.")}: 2\\.0 MB downloaded, 2\\.0 MB unpacked, \\d+\\.\\ds$`),
+    );
     expect(p.stats()).toMatchObject({ pulls: 1 });
     expect(p.stats().bytes).toBeGreaterThanOrEqual(PAYLOAD_BYTES);
     expect(p.pulled()).toEqual([image]);
-    console.log(`[pull.test] cold ensure of a ${PAYLOAD_BYTES / 1e6} MB image from the local registry: ${first.waitedMs.toFixed(0)} ms (${lines.at(-1)})`);
+    console.log(
+      `[pull.test] cold ensure of a ${PAYLOAD_BYTES / 1e6} MB image from the local registry: ${first.waitedMs.toFixed(0)} ms (${lines.at(-1)})`,
+    );
 
     const heads = manifestHeads(registry, image);
     const second = await p.ensure(image);
@@ -184,7 +192,11 @@ describe("retries", () => {
     expect(await present(image)).toBe(true);
     expect(manifestHeads(registry, image)).toBe(2);
     expect(lines.filter((l) => l.includes("; retry"))).toEqual([
-      expect.stringMatching(new RegExp(`^pulling ${image.replace(/[.]/g, "\\.")} failed \\(received unexpected HTTP status: 503 Service Unavailable\\); retry 1/4 in [\\d.]+s$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^pulling ${image.replace(/[.]/g, "\\.")} failed \\(received unexpected HTTP status: 503 Service Unavailable\\); retry 1/4 in [\\d.]+s$`,
+        ),
+      ),
     ]);
     expect(lines.at(-1)).toMatch(/after 1 retry$/);
   });
@@ -230,7 +242,12 @@ describe("credentials", () => {
 
   beforeAll(async () => {
     // bcrypt through libxcrypt's crypt(3) (Perl is on every Debian): docker-registry accepts only bcrypt lines.
-    const hash = execFileSync("perl", ["-e", "print crypt($ARGV[0], q($2b$05$) . $ARGV[1])", password, "abcdefghijklmnopqrstuu"]).toString();
+    const hash = execFileSync("perl", [
+      "-e",
+      "print crypt($ARGV[0], q($2b$05$) . $ARGV[1])",
+      password,
+      "abcdefghijklmnopqrstuu",
+    ]).toString();
     if (!/^\$2b\$05\$.{53}$/.test(hash)) throw new Error(`perl's crypt() made no bcrypt hash (needs libxcrypt, Debian 11+): ${hash}`);
     authRegistry = await startRegistry({ htpasswd: `${user}:${hash}` });
     image = await pushImage(authRegistry, "private__pkg-1", { auth: { username: user, password } });
@@ -241,7 +258,9 @@ describe("credentials", () => {
   });
 
   test("without credentials: RegistryAuthError saying to docker login to the registry", async () => {
-    const err = await puller().ensure(image).catch((e: unknown) => e);
+    const err = await puller()
+      .ensure(image)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryAuthError);
     expect((err as Error).message).toContain(`docker login ${authRegistry.address}`);
     expect(await present(image)).toBe(false);
@@ -360,7 +379,11 @@ describe("prefetch", () => {
     const lines: string[] = [];
     let allPulled!: () => void;
     const done = new Promise<void>((resolve) => (allPulled = resolve));
-    const p = puller({ lines, prefetchConcurrency: 1, onProgress: () => lines.filter((l) => l.startsWith("pulled ")).length === 3 && allPulled() });
+    const p = puller({
+      lines,
+      prefetchConcurrency: 1,
+      onProgress: () => lines.filter((l) => l.startsWith("pulled ")).length === 3 && allPulled(),
+    });
     for (const image of images) p.prefetch(image);
     // The third is still queued behind the first: ensure starts it now rather than after the second.
     await p.ensure(images[2] as string);

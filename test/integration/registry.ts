@@ -94,7 +94,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
       return;
     }
     const upstream = http.request(
-      { host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${backendPort}` } },
+      {
+        host: "127.0.0.1",
+        port: backendPort,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `127.0.0.1:${backendPort}` },
+      },
       (up) => {
         // Location headers point at the backend: rewrite them to the proxy, so the client keeps coming through it.
         const headers = { ...up.headers };

@@ -19,7 +19,16 @@ const results: TaskResult[] = [
   makeResult({ instance_id: "t1", llm_latencies_s: [0.5, 1.5, 2.5] }),
   makeResult({ instance_id: "t2", cost_usd: 0.0125, llm_latencies_s: [0.25, 4] }),
   makeResult({ instance_id: hostileId, status: "unresolved", resolved: false, cost_usd: 0.02 }),
-  makeResult({ ...other, instance_id: "t1", status: "error", resolved: false, end_reason: "error", error_class: "auth", error_message: "<script>alert(2)</script>", llm_latencies_s: [] }),
+  makeResult({
+    ...other,
+    instance_id: "t1",
+    status: "error",
+    resolved: false,
+    end_reason: "error",
+    error_class: "auth",
+    error_message: "<script>alert(2)</script>",
+    llm_latencies_s: [],
+  }),
   makeResult({ ...other, instance_id: "t2", status: "unresolved", resolved: false, cost_usd: 0.5, llm_latencies_s: [3, 9] }),
 ];
 
@@ -57,7 +66,9 @@ describe("report.html in headless Chromium", () => {
         const expected = (cell as unknown as Record<string, unknown>)[col];
         expect(value, `${cell.cell} ${col}`).toBe(expected === null ? "" : String(expected));
       }
-      expect(Object.keys(shown)).toEqual(expect.arrayContaining(["resolve_rate", "resolve_rate_ci_low", "resolve_rate_ci_high", "cost_usd_total", "llm_latency_s_p50"]));
+      expect(Object.keys(shown)).toEqual(
+        expect.arrayContaining(["resolve_rate", "resolve_rate_ci_low", "resolve_rate_ci_high", "cost_usd_total", "llm_latency_s_p50"]),
+      );
     }
     expect(page.dom.match(/<g class="bar" /g)).toHaveLength(2);
     expect(page.dom.match(/data-status="error"/g)).toHaveLength(1);

@@ -25,7 +25,14 @@ let summary: SummaryJson;
 let browser: Browser;
 
 beforeAll(async () => {
-  results = writeSyntheticRun(dir, { tasks: 12, cells, seed: 7, events: [12, 30], injectText: hostile, ids: [...Array.from({ length: 11 }, (_, i) => `task-${i}`), hostileId] });
+  results = writeSyntheticRun(dir, {
+    tasks: 12,
+    cells,
+    seed: 7,
+    events: [12, 30],
+    injectText: hostile,
+    ids: [...Array.from({ length: 11 }, (_, i) => `task-${i}`), hostileId],
+  });
   const rebuilt = await rebuildReports(dir);
   await writeHtmlReport(dir, rebuilt.runId, rebuilt.results, rebuilt.summary);
   summary = JSON.parse(readFileSync(path.join(dir, "summary.json"), "utf8")) as SummaryJson;
@@ -36,7 +43,9 @@ afterAll(async () => {
 });
 
 const trajectoryCalls = (cell: string, id: string): number =>
-  readFileSync(path.join(dir, "tasks", cellDirName(cell), id, "trajectory.jsonl"), "utf8").split("\n").filter((l) => l.includes('"type":"model_call"')).length;
+  readFileSync(path.join(dir, "tasks", cellDirName(cell), id, "trajectory.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.includes('"type":"model_call"')).length;
 
 async function open(width: number): Promise<CdpPage> {
   const page = await browser.newPage(width, 900);
@@ -78,7 +87,16 @@ it("over the embedding threshold the grid and filters still work and a task says
   const detail = await loadTaskFiles(dir, rebuilt.results, 10_000);
   expect(detail.source).toBe("none");
   const file = path.join(dir, "report-small-limit.html");
-  writeFileSync(file, renderHtmlReport({ runId: rebuilt.runId, results: rebuilt.results, summary: rebuilt.summary, cellOrder: await runCellOrder(dir), detail }));
+  writeFileSync(
+    file,
+    renderHtmlReport({
+      runId: rebuilt.runId,
+      results: rebuilt.results,
+      summary: rebuilt.summary,
+      cellOrder: await runCellOrder(dir),
+      detail,
+    }),
+  );
   const page = await browser.newPage(1400, 900);
   await page.goto(pathToFileURL(file).href);
   await page.waitFor("document.getElementById('filter-count')?.textContent");
@@ -97,7 +115,11 @@ describe.each([1400, 800])("report.html at %i px", (width) => {
     expect(summary.cells.map((c) => c.cell).sort()).toEqual([...cells].sort());
     if (width === 1400) {
       // The cells table needs no horizontal scrolling at 1400 px (its default columns).
-      expect(await page.evaluate("(() => { const t = document.getElementById('cells-table'); return t.scrollWidth <= t.parentElement.clientWidth; })()")).toBe(true);
+      expect(
+        await page.evaluate(
+          "(() => { const t = document.getElementById('cells-table'); return t.scrollWidth <= t.parentElement.clientWidth; })()",
+        ),
+      ).toBe(true);
     }
     // The page itself never scrolls sideways (wide tables scroll in their own box).
     expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(width);
@@ -105,22 +127,32 @@ describe.each([1400, 800])("report.html at %i px", (width) => {
 
     const visible = "document.querySelectorAll('#task-grid tbody tr:not([hidden])').length";
     expect(await page.evaluate(visible)).toBe(12);
-    await page.evaluate(`(() => { const s = document.querySelector('#filters [name=status]'); s.value = 'unresolved'; const c = document.querySelector('#filters [name=cell]'); c.value = '0'; s.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+    await page.evaluate(
+      `(() => { const s = document.querySelector('#filters [name=status]'); s.value = 'unresolved'; const c = document.querySelector('#filters [name=cell]'); c.value = '0'; s.dispatchEvent(new Event('input', { bubbles: true })); })()`,
+    );
     const unresolvedInFirst = results.filter((r) => r.cell === cells[0] && r.status === "unresolved").length;
     expect(await page.evaluate(visible)).toBe(unresolvedInFirst);
     // Only the chosen cell's column shows.
-    expect(await page.evaluate("[...document.querySelectorAll('#task-grid thead th')].filter((t) => !t.hidden).map((t) => t.textContent)")).toEqual(["task", cells[0]]);
+    expect(
+      await page.evaluate("[...document.querySelectorAll('#task-grid thead th')].filter((t) => !t.hidden).map((t) => t.textContent)"),
+    ).toEqual(["task", cells[0]]);
     // A task opened from the filtered grid links to the next one of the filtered grid.
-    const shownIds = await page.evaluate<string[]>("[...document.querySelectorAll('#task-grid tbody tr:not([hidden])')].map((r) => r.dataset.i)");
+    const shownIds = await page.evaluate<string[]>(
+      "[...document.querySelectorAll('#task-grid tbody tr:not([hidden])')].map((r) => r.dataset.i)",
+    );
     expect(shownIds.length).toBeGreaterThanOrEqual(2);
     await clickTask(page, Number(shownIds[0]), 0);
     await page.click("#task-view a.next");
     await page.waitFor(`location.hash === '#t=0.${shownIds[1]}' && document.querySelector('#task-view[data-ready]') !== null`);
     await page.click("#task-view a[href='#grid']");
     await page.waitFor("!document.body.classList.contains('viewing')");
-    await page.evaluate(`(() => { const f = document.getElementById('filters'); f.querySelector('[name=status]').value = ''; f.querySelector('[name=cell]').value = '-1'; const d = f.querySelector('[name=disagree]'); d.checked = true; d.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+    await page.evaluate(
+      `(() => { const f = document.getElementById('filters'); f.querySelector('[name=status]').value = ''; f.querySelector('[name=cell]').value = '-1'; const d = f.querySelector('[name=disagree]'); d.checked = true; d.dispatchEvent(new Event('input', { bubbles: true })); })()`,
+    );
     const ids = [...new Set(results.map((r) => r.instance_id))];
-    const disagree = ids.filter((id) => new Set(results.filter((r) => r.instance_id === id).map((r) => r.status === "resolved")).size === 2);
+    const disagree = ids.filter(
+      (id) => new Set(results.filter((r) => r.instance_id === id).map((r) => r.status === "resolved")).size === 2,
+    );
     expect(await page.evaluate(`document.getElementById('filter-count').textContent`)).toBe(`${disagree.length} of 12 task(s)`);
     expect(page.messages).toEqual([]);
   });
@@ -143,7 +175,9 @@ describe.each([1400, 800])("report.html at %i px", (width) => {
         // The calls' own cost_usd add up to the task's.
         expect(Number(facts["trajectory_cost"])).toBeCloseTo(r.cost_usd!, 8);
         expect(await page.evaluate("document.querySelector('#task-view pre.diff .d-add') !== null")).toBe(true);
-        expect(await page.evaluate("document.querySelectorAll('#task-view table.tests tr.bad').length")).toBe(r.status === "resolved" ? 0 : 1);
+        expect(await page.evaluate("document.querySelectorAll('#task-view table.tests tr.bad').length")).toBe(
+          r.status === "resolved" ? 0 : 1,
+        );
         // Hostile text from the trajectory is on screen as text; nothing was created from it or ran.
         expect(await page.evaluate("document.getElementById('task-view').textContent.includes('onerror=\"window.__pwned=1\"')")).toBe(true);
         expect(await page.evaluate("document.querySelectorAll('img').length")).toBe(0);

@@ -82,10 +82,26 @@ function modelCallInFlight(runDir: string, withinMs: number): { file: string; ca
   return undefined;
 }
 
-const containersOf = async (runId: string) => (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;
-const lines = (runDir: string) => (existsSync(path.join(runDir, "results.jsonl")) ? readFileSync(path.join(runDir, "results.jsonl"), "utf8").split("\n").filter(Boolean).length : 0);
-const runArgs = (runId: string, extra: string[] = [], limit = 4) =>
-  ["run", "--dataset", "swe-lite", "--limit", String(limit), "--concurrency", "2", "--output-dir", out, "--run-id", runId, ...extra];
+const containersOf = async (runId: string) =>
+  (await docker.listContainers({ all: true, filters: { label: [`bench.run-id=${runId}`] } })).length;
+const lines = (runDir: string) =>
+  existsSync(path.join(runDir, "results.jsonl"))
+    ? readFileSync(path.join(runDir, "results.jsonl"), "utf8").split("\n").filter(Boolean).length
+    : 0;
+const runArgs = (runId: string, extra: string[] = [], limit = 4) => [
+  "run",
+  "--dataset",
+  "swe-lite",
+  "--limit",
+  String(limit),
+  "--concurrency",
+  "2",
+  "--output-dir",
+  out,
+  "--run-id",
+  runId,
+  ...extra,
+];
 
 describe("resume", () => {
   it("skips finished tasks, refuses a changed configuration, re-runs torn and missing lines", async () => {
@@ -230,10 +246,25 @@ describe("janitor and bench clean", () => {
 describe("janitor: containers of other hosts", () => {
   it("removes one that is not running once stale, and leaves a running one (its lifeline ends it) and a fresh one", async () => {
     const { reapContainers } = await import("../../src/sandbox/janitor.js");
-    const labels = (runId: string) => ({ "bench.managed": "true", "bench.run-id": runId, "bench.host": "some-other-host", "bench.owner-pid": "1" });
+    const labels = (runId: string) => ({
+      "bench.managed": "true",
+      "bench.run-id": runId,
+      "bench.host": "some-other-host",
+      "bench.owner-pid": "1",
+    });
     // Created and never started: what an owner on another host leaves when it dies between create and start.
-    const created = await docker.createContainer({ Image: sandboxImage(), Cmd: ["true"], Labels: labels("other-created"), HostConfig: { NetworkMode: "none" } });
-    const running = await docker.createContainer({ Image: sandboxImage(), Cmd: ["sleep", "300"], Labels: labels("other-running"), HostConfig: { NetworkMode: "none", AutoRemove: true } });
+    const created = await docker.createContainer({
+      Image: sandboxImage(),
+      Cmd: ["true"],
+      Labels: labels("other-created"),
+      HostConfig: { NetworkMode: "none" },
+    });
+    const running = await docker.createContainer({
+      Image: sandboxImage(),
+      Cmd: ["sleep", "300"],
+      Labels: labels("other-running"),
+      HostConfig: { NetworkMode: "none", AutoRemove: true },
+    });
     await running.start();
     try {
       // Fresh: not yet stale under the default (10 minutes), so nothing is removed.
@@ -252,7 +283,11 @@ describe("janitor: containers of other hosts", () => {
 
 describe("secrets", () => {
   it("never reach run outputs or the sandbox environment", async () => {
-    const secrets = { OPENAI_API_KEY: "sk-test-SECRET-0123456789", AWS_SECRET_ACCESS_KEY: "AWSSECRET/abcdefghij0123", AWS_BEARER_TOKEN_BEDROCK: "bedrock-SECRET-token-xyz" };
+    const secrets = {
+      OPENAI_API_KEY: "sk-test-SECRET-0123456789",
+      AWS_SECRET_ACCESS_KEY: "AWSSECRET/abcdefghij0123",
+      AWS_BEARER_TOKEN_BEDROCK: "bedrock-SECRET-token-xyz",
+    };
     const r = bench(runArgs("secrets", [], 2), secrets);
     expect(r.code).toBe(0);
     const files: string[] = [];
@@ -282,4 +317,3 @@ describe("secrets", () => {
     }
   });
 });
-

@@ -60,7 +60,9 @@ describe("a workspace with user 1000:1000", () => {
   test("a large file written by the harness into a new folder belongs to the user, who can change it", async () => {
     const big = Buffer.alloc(200_000, "a"); // over the shell's write limit: goes through Docker's archive API
     await sandbox.writeFile("deep/er/big.txt", big);
-    expect((await sandbox.exec("stat -c '%u:%g %s' deep deep/er deep/er/big.txt")).stdout).toBe("1000:1000 4096\n1000:1000 4096\n1000:1000 200000\n");
+    expect((await sandbox.exec("stat -c '%u:%g %s' deep deep/er deep/er/big.txt")).stdout).toBe(
+      "1000:1000 4096\n1000:1000 4096\n1000:1000 200000\n",
+    );
     expect(await sandbox.exec("echo more >> deep/er/big.txt && rm -r deep")).toMatchObject({ exitCode: 0 });
     await sandbox.writeFile("small.txt", "hi\n");
     expect((await sandbox.exec("stat -c '%u:%g' small.txt")).stdout).toBe("1000:1000\n");
@@ -109,13 +111,17 @@ describe("reset (grading in the agent's workspace)", () => {
       // No writer loop survived (one would strike again): none of the user's processes runs it.
       expect((await ws.exec("ps -u 1000 -o args= | grep -c '[w]hile :'")).stdout).toBe("0\n");
       expect((await ws.exec("git rev-parse HEAD^{tree} && git config --list --local | sort && cat pkg/mod.py")).stdout).toBe(fresh);
-      expect((await ws.exec("git status --porcelain --ignored; ls -A .git/hooks; cat .git/info/exclude 2>/dev/null; echo end")).stdout).toBe("end\n");
-      expect((await ws.exec("ls -A ~ /dev/shm /dev/mqueue /var/tmp; find /tmp -mindepth 1 -user 1000 -not -name '.bench-shell-*'")).stdout).toBe(
-        "/dev/mqueue:\n\n/dev/shm:\n\n/home/agent:\n\n/var/tmp:\n",
-      );
+      expect(
+        (await ws.exec("git status --porcelain --ignored; ls -A .git/hooks; cat .git/info/exclude 2>/dev/null; echo end")).stdout,
+      ).toBe("end\n");
+      expect(
+        (await ws.exec("ls -A ~ /dev/shm /dev/mqueue /var/tmp; find /tmp -mindepth 1 -user 1000 -not -name '.bench-shell-*'")).stdout,
+      ).toBe("/dev/mqueue:\n\n/dev/shm:\n\n/home/agent:\n\n/var/tmp:\n");
       expect((await ws.exec("ipcs -m -q -s | grep -c agent")).stdout).toBe("0\n");
       // Only this command's own processes run as the user (ps and the shell that started it).
-      expect((await ws.exec("ps -u 1000 -o args= | grep -v -e '^ps ' -e '^grep ' -e '^bash' -e '^timeout' -e '^(' || echo none")).stdout).toBe("none\n");
+      expect(
+        (await ws.exec("ps -u 1000 -o args= | grep -v -e '^ps ' -e '^grep ' -e '^bash' -e '^timeout' -e '^(' || echo none")).stdout,
+      ).toBe("none\n");
       expect(await ws.exec("python3 -c 'import pkg.mod; print(pkg.mod.X)'")).toMatchObject({ exitCode: 0, stdout: "1\n" });
     } finally {
       await ws.remove();
@@ -140,9 +146,9 @@ test("a repository git must commit in the container (.gitignore) or a named user
     for (const user of ["1000:1000", "agent:agent"]) {
       const ws = await provider(`${runId}-ignore`).create({ image: sandboxImage(), labels: {}, repoDir: repo, user });
       try {
-        expect((await ws.exec("stat -c '%U %n' . .git .git/index a.py .gitignore && git status --porcelain && git log --format=%s")).stdout).toBe(
-          "agent .\nagent .git\nagent .git/index\nagent a.py\nagent .gitignore\nbase\n",
-        );
+        expect(
+          (await ws.exec("stat -c '%U %n' . .git .git/index a.py .gitignore && git status --porcelain && git log --format=%s")).stdout,
+        ).toBe("agent .\nagent .git\nagent .git/index\nagent a.py\nagent .gitignore\nbase\n");
       } finally {
         await ws.remove();
       }

@@ -77,9 +77,7 @@ describe("create", () => {
 
   test("the network is off: only the loopback interface, outside connections fail", async () => {
     expect((await sandbox.exec("ls /sys/class/net")).stdout).toBe("lo\n");
-    const connect = await sandbox.exec(
-      `python -c 'import socket; s = socket.socket(); s.settimeout(3); s.connect(("1.1.1.1", 80))'`,
-    );
+    const connect = await sandbox.exec(`python -c 'import socket; s = socket.socket(); s.settimeout(3); s.connect(("1.1.1.1", 80))'`);
     expect(connect.exitCode).not.toBe(0);
     expect(connect.stderr).toMatch(/Network is unreachable|OSError/);
   });
@@ -203,9 +201,7 @@ describe("files", () => {
     await sandbox.writeFile("/tmp/blob.bin", binary);
     expect((await sandbox.readFile("/testbed/new dir/deeper/file with space.txt")).toString("utf8")).toBe("héllo\n");
     expect(await sandbox.readFile("/tmp/blob.bin")).toEqual(binary);
-    expect((await sandbox.exec("cat 'new dir/deeper/file with space.txt' && stat -c %a 'new dir/deeper'")).stdout).toBe(
-      "héllo\n755\n",
-    );
+    expect((await sandbox.exec("cat 'new dir/deeper/file with space.txt' && stat -c %a 'new dir/deeper'")).stdout).toBe("héllo\n755\n");
     expect((await sandbox.readFile("dir with space/file with space.txt")).toString()).toBe("spaced\n");
     expect((await sandbox.readFile("link.py")).toString()).toBe("def answer():\n    return 42\n");
   });

@@ -11,20 +11,44 @@ const out = mkdtempSync(path.join(os.tmpdir(), "bench-shard-"));
 const bench = (args: string[]) => {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: "" };
   delete env["CI"];
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], { cwd: repoRoot, encoding: "utf8", env, timeout: 600_000 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/bench.js"), ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env,
+    timeout: 600_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 /** stdout must be exactly one line of JSON. */
 const onlyJson = (stdout: string) => {
   expect(stdout.endsWith("\n")).toBe(true);
   expect(stdout.trimEnd().split("\n")).toHaveLength(1);
-  return JSON.parse(stdout) as { run_id: string; status: string; shard: string | null; cells: Record<string, unknown>[]; gates: { passed: boolean; exit_code: number; results: { gate: string; cell: string | null; passed: boolean; message: string }[] } | null };
+  return JSON.parse(stdout) as {
+    run_id: string;
+    status: string;
+    shard: string | null;
+    cells: Record<string, unknown>[];
+    gates: {
+      passed: boolean;
+      exit_code: number;
+      results: { gate: string; cell: string | null; passed: boolean; message: string }[];
+    } | null;
+  };
 };
 const common = ["run", "--dataset", "swe-lite", "--limit", "6", "--model", "mock/oracle", "--model", "mock/wrong", "--concurrency", "4"];
 const statuses = async (dir: string) =>
   Object.fromEntries((await readResults(path.join(dir, "results.jsonl"))).results.map((r) => [`${r.cell} ${r.instance_id}`, r.status]));
 const counts = (cells: Record<string, unknown>[]) =>
-  cells.map((c) => [c["cell"], c["tasks"], c["resolved"], c["unresolved"], c["errors"], c["resolve_rate"], c["resolve_rate_ci_low"], c["resolve_rate_ci_high"]]);
+  cells.map((c) => [
+    c["cell"],
+    c["tasks"],
+    c["resolved"],
+    c["unresolved"],
+    c["errors"],
+    c["resolve_rate"],
+    c["resolve_rate_ci_low"],
+    c["resolve_rate_ci_high"],
+  ]);
 
 describe("--shard and bench merge", () => {
   it("three shards merged equal one unsharded run; gates and --json on every path", async () => {
@@ -35,7 +59,17 @@ describe("--shard and bench merge", () => {
 
     const shardDirs: string[] = [];
     for (const i of [1, 2, 3]) {
-      const r = bench([...common, "--shard", `${i}/3`, "--output-dir", path.join(out, "shards"), "--run-id", `nightly-${i}`, "--json", ...(i === 3 ? ["--quiet"] : [])]);
+      const r = bench([
+        ...common,
+        "--shard",
+        `${i}/3`,
+        "--output-dir",
+        path.join(out, "shards"),
+        "--run-id",
+        `nightly-${i}`,
+        "--json",
+        ...(i === 3 ? ["--quiet"] : []),
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(onlyJson(r.stdout)).toMatchObject({ run_id: `nightly-${i}`, status: "completed", shard: `${i}/3` });
       expect(r.stderr).toMatch(new RegExp(`shard ${i}/3: \\d+ of 6 task\\(s\\)`));
@@ -48,11 +82,24 @@ describe("--shard and bench merge", () => {
     }
 
     // A shard with another configuration is refused, naming the difference.
-    const odd = bench([...common, "--shard", "2/3", "--max-iterations", "50", "--output-dir", path.join(out, "odd"), "--run-id", "odd", "--quiet"]);
+    const odd = bench([
+      ...common,
+      "--shard",
+      "2/3",
+      "--max-iterations",
+      "50",
+      "--output-dir",
+      path.join(out, "odd"),
+      "--run-id",
+      "odd",
+      "--quiet",
+    ]);
     expect(odd.code, odd.stderr).toBe(0);
     const refused = bench(["merge", shardDirs[0]!, path.join(out, "odd", "odd"), "--out", path.join(out, "refused")]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`cannot merge:\n  ${path.join(out, "odd", "odd")}: configuration differs from ${shardDirs[0]}: max_iterations: 100 → 50`);
+    expect(refused.stderr).toContain(
+      `cannot merge:\n  ${path.join(out, "odd", "odd")}: configuration differs from ${shardDirs[0]}: max_iterations: 100 → 50`,
+    );
     expect(existsSync(path.join(out, "refused"))).toBe(false);
 
     const mergedDir = path.join(out, "merged");
@@ -79,8 +126,28 @@ describe("--shard and bench merge", () => {
 
     // Gate failure on a resume with nothing to do: the JSON still comes first, then exit 3 with one line per failing cell.
     const baseline = path.join(out, "baseline.json");
-    writeFileSync(baseline, JSON.stringify({ run_id: "old", cells: [{ cell: "mock/oracle", resolve_rate: 1 }, { cell: "mock/wrong", resolve_rate: 0.5 }] }));
-    const gated = bench(["run", "--resume", path.join(out, "whole"), "--json", "--fail-under", "0.5", "--baseline", baseline, "--max-regression", "10"]);
+    writeFileSync(
+      baseline,
+      JSON.stringify({
+        run_id: "old",
+        cells: [
+          { cell: "mock/oracle", resolve_rate: 1 },
+          { cell: "mock/wrong", resolve_rate: 0.5 },
+        ],
+      }),
+    );
+    const gated = bench([
+      "run",
+      "--resume",
+      path.join(out, "whole"),
+      "--json",
+      "--fail-under",
+      "0.5",
+      "--baseline",
+      baseline,
+      "--max-regression",
+      "10",
+    ]);
     expect(gated.stderr).toContain("12 of 12 attempt(s) already done");
     expect(gated.code).toBe(3);
     const gatedJson = onlyJson(gated.stdout);
@@ -90,7 +157,9 @@ describe("--shard and bench merge", () => {
       "max-regression: mock/wrong resolve rate 0.0% is 50.0 points below the baseline's 50.0% (allowed drop 10.0 points)",
     ]);
     expect(gated.stderr).toContain("gate failed: fail-under: mock/wrong resolve rate 0.0% (0/6) is below 50.0%\n");
-    expect(gated.stderr).toContain("gate failed: max-regression: mock/wrong resolve rate 0.0% is 50.0 points below the baseline's 50.0% (allowed drop 10.0 points)\n");
+    expect(gated.stderr).toContain(
+      "gate failed: max-regression: mock/wrong resolve rate 0.0% is 50.0 points below the baseline's 50.0% (allowed drop 10.0 points)\n",
+    );
     expect(gated.stderr).toContain("bench: 2 gate(s) failed");
     expect(gated.stderr).not.toContain("gate failed: fail-under: mock/oracle");
 

@@ -9,7 +9,11 @@ let shell: Shell;
 const textOf = (out: { content: { type: string; text?: string }[] }) => out.content.map((p) => p.text ?? "").join("");
 
 beforeAll(async () => {
-  sandbox = await provider(`test-shell-${process.pid}`).create({ image: sandboxImage(), labels: { "bench.task-id": "shell" }, repoDir: MINI_TASK.repoDir! });
+  sandbox = await provider(`test-shell-${process.pid}`).create({
+    image: sandboxImage(),
+    labels: { "bench.task-id": "shell" },
+    repoDir: MINI_TASK.repoDir!,
+  });
 });
 afterAll(async () => {
   await sandbox?.remove();
@@ -44,7 +48,7 @@ describe("ShellSession", () => {
   });
 
   it("gives commands no stdin, so one that reads it cannot eat the next command", async () => {
-    expect(await shell.run("cat; read -r line; echo \"[$line] $?\"")).toMatchObject({ exitCode: 0, stdout: "[] 1\n" });
+    expect(await shell.run('cat; read -r line; echo "[$line] $?"')).toMatchObject({ exitCode: 0, stdout: "[] 1\n" });
     expect(await shell.run("python -c 'import sys; print(len(sys.stdin.read()))'")).toMatchObject({ exitCode: 0, stdout: "0\n" });
     expect((await shell.run("echo next")).stdout).toBe("next\n");
   });
@@ -78,7 +82,9 @@ describe("ShellSession", () => {
   });
 
   it("commands that redefine builtins as functions (`:`, `[`, `read`, `printf`) do not break the shell's driver", async () => {
-    const r = await shell.run(":() { echo hijacked; }; [() { echo hijacked; }; read() { echo hijacked; }; printf() { echo hijacked; }; echo defined");
+    const r = await shell.run(
+      ":() { echo hijacked; }; [() { echo hijacked; }; read() { echo hijacked; }; printf() { echo hijacked; }; echo defined",
+    );
     expect(r).toMatchObject({ exitCode: 0, stdout: "defined\n", shellEnded: false });
     expect(await shell.run("echo still-fine; false")).toMatchObject({ exitCode: 1, stdout: "still-fine\n", shellEnded: false });
   });
@@ -87,10 +93,14 @@ describe("ShellSession", () => {
     // The container's own process is the lifeline, a `cat` on the entrypoint's stdin.
     const lifeline = (await shell.run("pgrep -x cat")).stdout.trim();
     expect(lifeline).toMatch(/^\d+$/);
-    const result = await shell.run("setsid sleep 300 & (while :; do sleep 0.1; done) & while :; do sleep 0.1; done | cat", { timeoutSec: 1 });
+    const result = await shell.run("setsid sleep 300 & (while :; do sleep 0.1; done) & while :; do sleep 0.1; done | cat", {
+      timeoutSec: 1,
+    });
     expect(result).toMatchObject({ timedOut: true, shellEnded: false });
     // Only the lifeline is left.
-    expect((await shell.run(`sleep 0.3; ps -eo pid=,args= | grep -E '^ *[0-9]+ (sleep|cat)' | grep -vE '^ *${lifeline} ' || echo none`)).stdout).toBe("none\n");
+    expect(
+      (await shell.run(`sleep 0.3; ps -eo pid=,args= | grep -E '^ *[0-9]+ (sleep|cat)' | grep -vE '^ *${lifeline} ' || echo none`)).stdout,
+    ).toBe("none\n");
   });
 
   it("a shell stuck in a builtin loop is replaced after a timeout, in the same cwd", async () => {
@@ -128,9 +138,7 @@ describe("ShellSession", () => {
   });
 
   it("runs concurrent calls one after the other, each with its own output", async () => {
-    const results = await Promise.all(
-      [0, 1, 2, 3, 4].map((i) => shell.run(`echo start-${i}; sleep 0.1; echo end-${i}; export LAST=${i}`)),
-    );
+    const results = await Promise.all([0, 1, 2, 3, 4].map((i) => shell.run(`echo start-${i}; sleep 0.1; echo end-${i}; export LAST=${i}`)));
     expect(results.map((r) => r.stdout)).toEqual([0, 1, 2, 3, 4].map((i) => `start-${i}\nend-${i}\n`));
     expect((await shell.run("echo $LAST")).stdout).toBe("4\n");
   });
@@ -169,7 +177,7 @@ describe("bash tool", () => {
       expect(textOf(await bash.execute({ command: "cd calc && export X=1" }))).toBe("[exit code: 0]");
       // cwd is carried by the tool; the environment is not (each command is its own process).
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, run by bash in the sandbox
-      expect(textOf(await bash.execute({ command: "pwd; echo \"[${X:-}]\"" }))).toBe("/testbed/calc\n[]\n[exit code: 0]");
+      expect(textOf(await bash.execute({ command: 'pwd; echo "[${X:-}]"' }))).toBe("/testbed/calc\n[]\n[exit code: 0]");
     }
   });
 });

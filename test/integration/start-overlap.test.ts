@@ -25,9 +25,11 @@ afterAll(async () => {
   await fast?.close();
 });
 
-const client = (mock: MockServer): ModelClient => new OpenAIChatClient({ provider: "mock", model: "oracle", apiKey: "k", baseURL: `${mock.url}/v1`, stream: true });
+const client = (mock: MockServer): ModelClient =>
+  new OpenAIChatClient({ provider: "mock", model: "oracle", apiKey: "k", baseURL: `${mock.url}/v1`, stream: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const context = (name: string, overrides: Partial<TaskContext>): TaskContext => miniTaskContext("overlap", name, out, client(fast), overrides);
+const context = (name: string, overrides: Partial<TaskContext>): TaskContext =>
+  miniTaskContext("overlap", name, out, client(fast), overrides);
 
 const trajectoryOf = (name: string) =>
   readFileSync(path.join(out, "tasks", name, MINI_TASK.instance_id, "trajectory.jsonl"), "utf8")
@@ -93,7 +95,14 @@ describe("the workspace starts during the first model call", () => {
       },
     };
     const r = await runTask({ ...base, sandboxes });
-    expect(r).toMatchObject({ status: "error", error_class: "sandbox_start", end_reason: "error", llm_calls: 0, grading_s: null, sandbox_start_s: null });
+    expect(r).toMatchObject({
+      status: "error",
+      error_class: "sandbox_start",
+      end_reason: "error",
+      llm_calls: 0,
+      grading_s: null,
+      sandbox_start_s: null,
+    });
     expect(r.error_message).toContain("no space left on device");
     expect(r.wall_s).toBeLessThan(1.4); // not the 1.5 s of the model call
   });
@@ -109,7 +118,13 @@ describe("the workspace starts during the first model call", () => {
       },
     };
     const r = await runTask({ ...base, sandboxes });
-    expect(r).toMatchObject({ status: "error", error_class: "sandbox_start", end_reason: "error", llm_calls: 2, cost_source: "price_table" });
+    expect(r).toMatchObject({
+      status: "error",
+      error_class: "sandbox_start",
+      end_reason: "error",
+      llm_calls: 2,
+      cost_source: "price_table",
+    });
     expect(r.error_message).toContain("OCI runtime create failed");
     expect(r.input_tokens).toBeGreaterThan(0);
     expect(r.cost_usd!).toBeGreaterThan(0);

@@ -152,7 +152,10 @@ async function buildAll(docker: Docker, progress: ProgressFn): Promise<Record<st
       const head = await headOf(docker, w.tag);
       if (head !== row.base_commit) {
         // Not kept under its content tag: the next call must rebuild and check again, not trust it.
-        await docker.getImage(w.tag).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getImage(w.tag)
+          .remove({ force: true })
+          .catch(() => undefined);
         throw new Error(
           `${FIXTURE_DATASET}: ${row.instance_id}: base_commit ${row.base_commit} but the image's /testbed HEAD is ${head}` +
             ` (a fixture file changed: regenerate the rows with node test/fixtures/swebench/make-rows.mjs)`,

@@ -10,7 +10,11 @@ let editor: EditorTool;
 const textOf = (out: { content: { type: string; text?: string }[] }) => out.content.map((p) => p.text ?? "").join("");
 
 beforeAll(async () => {
-  sandbox = await provider(`test-tools-${process.pid}`).create({ image: sandboxImage(), labels: { "bench.task-id": "tools" }, repoDir: MINI_TASK.repoDir! });
+  sandbox = await provider(`test-tools-${process.pid}`).create({
+    image: sandboxImage(),
+    labels: { "bench.task-id": "tools" },
+    repoDir: MINI_TASK.repoDir!,
+  });
 });
 afterAll(async () => {
   await sandbox?.remove();
@@ -18,7 +22,10 @@ afterAll(async () => {
 // One workspace for the file, reset before every test: the repository as committed, and tools of the test's own
 // (a new shell in /testbed, no edit history).
 beforeEach(async () => {
-  expect(await sandbox.exec("git checkout -q -- . && git clean -fdxq && git status --porcelain")).toMatchObject({ exitCode: 0, stdout: "" });
+  expect(await sandbox.exec("git checkout -q -- . && git clean -fdxq && git status --porcelain")).toMatchObject({
+    exitCode: 0,
+    stdout: "",
+  });
   const tools = defaultTools(sandbox, { commandTimeoutSec: 5 });
   bash = tools[0] as BashTool;
   editor = tools[1] as EditorTool;
@@ -44,7 +51,10 @@ describe("bash tool", () => {
   });
 
   it("rejects a missing command", async () => {
-    expect(await bash.execute({})).toEqual({ content: [{ type: "text", text: "Error: `command` must be a non-empty string." }], isError: true });
+    expect(await bash.execute({})).toEqual({
+      content: [{ type: "text", text: "Error: `command` must be a non-empty string." }],
+      isError: true,
+    });
   });
 });
 
@@ -52,7 +62,7 @@ describe("str_replace_editor", () => {
   it("views a file with line numbers, a range, and a directory", async () => {
     const view = textOf(await editor.execute({ command: "view", path: "/testbed/calc/ops.py", view_range: [1, 2] }));
     expect(view).toBe(
-      "Here's the result of running `cat -n` on /testbed/calc/ops.py:\n     1\tdef clamp(value, low, high):\n     2\t    \"\"\"Limit value to the closed range [low, high].\"\"\"\n",
+      'Here\'s the result of running `cat -n` on /testbed/calc/ops.py:\n     1\tdef clamp(value, low, high):\n     2\t    """Limit value to the closed range [low, high]."""\n',
     );
     const dir = textOf(await editor.execute({ command: "view", path: "/testbed" }));
     expect(dir).toContain("/testbed/calc/ops.py");
@@ -63,7 +73,12 @@ describe("str_replace_editor", () => {
 
   it("refuses a non-unique or absent old_str and leaves the file untouched", async () => {
     const before = (await sandbox.readFile("/testbed/calc/ops.py")).toString();
-    const twice = await editor.execute({ command: "str_replace", path: "/testbed/calc/ops.py", old_str: "return low", new_str: "return high" });
+    const twice = await editor.execute({
+      command: "str_replace",
+      path: "/testbed/calc/ops.py",
+      old_str: "return low",
+      new_str: "return high",
+    });
     expect(twice.isError).toBe(true);
     expect(textOf(twice)).toBe(
       "Error: no replacement was performed: old_str occurs 2 times in /testbed/calc/ops.py (lines 4, 6). Include more context to make it unique.",
@@ -75,7 +90,12 @@ describe("str_replace_editor", () => {
 
   it("replaces a unique match, inserts, and undoes edits in order", async () => {
     const original = (await sandbox.readFile("/testbed/calc/ops.py")).toString();
-    const r = await editor.execute({ command: "str_replace", path: "/testbed/calc/ops.py", old_str: "    if value > high:\n        return low", new_str: "    if value > high:\n        return high" });
+    const r = await editor.execute({
+      command: "str_replace",
+      path: "/testbed/calc/ops.py",
+      old_str: "    if value > high:\n        return low",
+      new_str: "    if value > high:\n        return high",
+    });
     expect(r.isError).toBe(false);
     const fixed = (await sandbox.readFile("/testbed/calc/ops.py")).toString();
     expect(fixed).toBe(original.replace("    if value > high:\n        return low", "    if value > high:\n        return high"));
@@ -85,7 +105,9 @@ describe("str_replace_editor", () => {
     expect((await sandbox.readFile("/testbed/calc/ops.py")).toString()).toBe(fixed);
     await editor.execute({ command: "undo_edit", path: "/testbed/calc/ops.py" });
     expect((await sandbox.readFile("/testbed/calc/ops.py")).toString()).toBe(original);
-    expect(textOf(await editor.execute({ command: "undo_edit", path: "/testbed/calc/ops.py" }))).toBe("Error: no edit to undo for /testbed/calc/ops.py.");
+    expect(textOf(await editor.execute({ command: "undo_edit", path: "/testbed/calc/ops.py" }))).toBe(
+      "Error: no edit to undo for /testbed/calc/ops.py.",
+    );
   });
 
   it("creates new files (not over existing ones), and undo of a create removes it", async () => {
@@ -96,14 +118,20 @@ describe("str_replace_editor", () => {
     const again = await editor.execute({ command: "create", path: "/testbed/new dir/notes.txt", file_text: "x" });
     expect(again.isError).toBe(true);
     await editor.execute({ command: "undo_edit", path: "/testbed/new dir/notes.txt" });
-    expect(textOf(await editor.execute({ command: "view", path: "/testbed/new dir/notes.txt" }))).toBe("Error: the path /testbed/new dir/notes.txt does not exist.");
+    expect(textOf(await editor.execute({ command: "view", path: "/testbed/new dir/notes.txt" }))).toBe(
+      "Error: the path /testbed/new dir/notes.txt does not exist.",
+    );
   });
 
   it("answers bad arguments with an error observation", async () => {
     expect((await editor.execute({ command: "view", path: "relative.py" })).isError).toBe(true);
     expect(textOf(await editor.execute({ command: "explode", path: "/testbed/x" }))).toMatch(/unknown command "explode"/);
-    expect(textOf(await editor.execute({ command: "str_replace", path: "/testbed/missing.py", old_str: "a" }))).toBe("Error: the file /testbed/missing.py does not exist.");
-    expect(textOf(await editor.execute({ command: "insert", path: "/testbed/calc/ops.py", insert_line: 999, new_str: "x" }))).toMatch(/invalid insert_line 999/);
+    expect(textOf(await editor.execute({ command: "str_replace", path: "/testbed/missing.py", old_str: "a" }))).toBe(
+      "Error: the file /testbed/missing.py does not exist.",
+    );
+    expect(textOf(await editor.execute({ command: "insert", path: "/testbed/calc/ops.py", insert_line: 999, new_str: "x" }))).toMatch(
+      /invalid insert_line 999/,
+    );
   });
 });
 

@@ -7,7 +7,16 @@ import type { Task } from "../../src/datasets/types.js";
 import type { ModelRequest, ModelResponse, Usage } from "../../src/models/types.js";
 import { isInfrastructureError, RunLimits, taskRetryDelayMs } from "../../src/runner/run-limits.js";
 
-const TASK: Task = { instance_id: "t-1", repo: "r", problem_statement: "fix it", patch: "", test_patch: "", FAIL_TO_PASS: [], PASS_TO_PASS: [], test_framework: "pytest" };
+const TASK: Task = {
+  instance_id: "t-1",
+  repo: "r",
+  problem_statement: "fix it",
+  patch: "",
+  test_patch: "",
+  FAIL_TO_PASS: [],
+  PASS_TO_PASS: [],
+  test_framework: "pytest",
+};
 const USAGE: Usage = { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 
 /** A model that always calls bash once. */
@@ -67,12 +76,25 @@ describe("agent loop limits", () => {
   });
 
   it("an unknown cost does not enforce the budget", async () => {
-    const outcome = await runAgent({ task: TASK, tools: [bash(async () => "ok")], callModel: bashModel, limits: limits({ maxIterations: 5, maxCostUsd: 1e-9 }), trajectory: new MemoryTrajectory(), costOf: () => null });
+    const outcome = await runAgent({
+      task: TASK,
+      tools: [bash(async () => "ok")],
+      callModel: bashModel,
+      limits: limits({ maxIterations: 5, maxCostUsd: 1e-9 }),
+      trajectory: new MemoryTrajectory(),
+      costOf: () => null,
+    });
     expect(outcome.endReason).toBe("max_iterations");
   });
 
   it("budget_exceeded once the task's tokens reach --max-tokens-per-task", async () => {
-    const outcome = await runAgent({ task: TASK, tools: [bash(async () => "ok")], callModel: bashModel, limits: limits({ maxTokens: 3300 }), trajectory: new MemoryTrajectory() });
+    const outcome = await runAgent({
+      task: TASK,
+      tools: [bash(async () => "ok")],
+      callModel: bashModel,
+      limits: limits({ maxTokens: 3300 }),
+      trajectory: new MemoryTrajectory(),
+    });
     expect([outcome.endReason, outcome.iterations]).toEqual(["budget_exceeded", 3]);
   });
 
@@ -108,7 +130,14 @@ describe("agent loop limits", () => {
         req.signal?.addEventListener("abort", () => reject(new Error("aborted")));
         setTimeout(() => controller.abort(), 5);
       });
-    const outcome = await runAgent({ task: TASK, tools: [], callModel, limits: limits(), trajectory: new MemoryTrajectory(), deadline: controller.signal });
+    const outcome = await runAgent({
+      task: TASK,
+      tools: [],
+      callModel,
+      limits: limits(),
+      trajectory: new MemoryTrajectory(),
+      deadline: controller.signal,
+    });
     expect(outcome.endReason).toBe("task_timeout");
     expect(seen[0]?.aborted).toBe(true);
   });
@@ -142,8 +171,10 @@ describe("run-level limits", () => {
   });
 
   it("--task-retries re-runs infrastructure errors only, with a bounded full-jitter wait", () => {
-    for (const cls of ["sandbox_start", "sandbox", "grading", "rate_limit", "transient"]) expect(isInfrastructureError({ status: "error", error_class: cls })).toBe(true);
-    for (const cls of ["auth", "quota", "invalid_request", "context_overflow", "aborted"]) expect(isInfrastructureError({ status: "error", error_class: cls })).toBe(false);
+    for (const cls of ["sandbox_start", "sandbox", "grading", "rate_limit", "transient"])
+      expect(isInfrastructureError({ status: "error", error_class: cls })).toBe(true);
+    for (const cls of ["auth", "quota", "invalid_request", "context_overflow", "aborted"])
+      expect(isInfrastructureError({ status: "error", error_class: cls })).toBe(false);
     expect(isInfrastructureError({ status: "unresolved", error_class: null })).toBe(false);
     expect([1, 2, 3, 10].map((a) => taskRetryDelayMs(a, () => 0.999999))).toEqual([1999, 3999, 7999, 29999]);
   });

@@ -6,14 +6,24 @@ import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { PLACEHOLDER_TOOL, PLACEHOLDER_USER_TEXT, toConverseRequest, toImageBlock, toolInput } from "../../src/models/bedrock-convert.js";
-import { ConverseStreamAccumulator, fromConverseResponse, fromConverseUsage, mapStopReason, StreamExceptionError } from "../../src/models/bedrock-response.js";
+import {
+  ConverseStreamAccumulator,
+  fromConverseResponse,
+  fromConverseUsage,
+  mapStopReason,
+  StreamExceptionError,
+} from "../../src/models/bedrock-response.js";
 import { ModelError } from "../../src/models/errors.js";
 import type { Message, ModelRequest, ToolSpec } from "../../src/models/types.js";
 import { decodeFrames } from "../../src/mock/event-stream.js";
 
 const CLAUDE = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 const NOVA = "amazon.nova-pro-v1:0";
-const BASH: ToolSpec = { name: "bash", description: "Run a command", parameters: { type: "object", properties: { command: { type: "string" } } } };
+const BASH: ToolSpec = {
+  name: "bash",
+  description: "Run a command",
+  parameters: { type: "object", properties: { command: { type: "string" } } },
+};
 const BASH_WIRE = { toolSpec: { name: "bash", description: "Run a command", inputSchema: { json: BASH.parameters } } };
 const user = (text: string): Message => ({ role: "user", content: [{ type: "text", text }] });
 const req = (messages: Message[], extra: Partial<ModelRequest> = {}): ModelRequest => ({ system: "", messages, tools: [], ...extra });
@@ -28,7 +38,9 @@ const TOOL_ROUND: Message[] = [
 
 describe("toConverseRequest: messages", () => {
   it("system prompt → system; tools → toolConfig; no toolChoice for auto", () => {
-    expect(toConverseRequest(req([user("hi")], { system: "You fix bugs.", tools: [BASH], toolChoice: "auto" }), { modelId: CLAUDE })).toEqual({
+    expect(
+      toConverseRequest(req([user("hi")], { system: "You fix bugs.", tools: [BASH], toolChoice: "auto" }), { modelId: CLAUDE }),
+    ).toEqual({
       input: {
         modelId: CLAUDE,
         messages: [{ role: "user", content: [{ text: "hi" }] }],
@@ -49,7 +61,14 @@ describe("toConverseRequest: messages", () => {
   it("tool results become toolResult blocks in one user turn, with status for Claude", () => {
     const messages: Message[] = [
       user("fix it"),
-      { role: "assistant", text: "Looking.", toolCalls: [{ id: "t1", name: "bash", arguments: '{"command":"ls"}' }, { id: "t2", name: "bash", arguments: '{"command":"false"}' }] },
+      {
+        role: "assistant",
+        text: "Looking.",
+        toolCalls: [
+          { id: "t1", name: "bash", arguments: '{"command":"ls"}' },
+          { id: "t2", name: "bash", arguments: '{"command":"false"}' },
+        ],
+      },
       { role: "tool", toolCallId: "t1", toolName: "bash", content: [{ type: "text", text: "a.py" }], isError: false },
       { role: "tool", toolCallId: "t2", toolName: "bash", content: [{ type: "text", text: "exit 1" }], isError: true },
     ];
@@ -77,7 +96,10 @@ describe("toConverseRequest: messages", () => {
     const nova = toConverseRequest(req(TOOL_ROUND, { tools: [BASH] }), { modelId: NOVA }).input.messages?.[2];
     expect(nova).toEqual({ role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "a.py" }] } }] });
     const forced = toConverseRequest(req(TOOL_ROUND, { tools: [BASH] }), { modelId: NOVA, toolResultStatus: true }).input.messages?.[2];
-    expect(forced).toEqual({ role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "a.py" }], status: "success" } }] });
+    expect(forced).toEqual({
+      role: "user",
+      content: [{ toolResult: { toolUseId: "t1", content: [{ text: "a.py" }], status: "success" } }],
+    });
     const off = toConverseRequest(req(TOOL_ROUND, { tools: [BASH] }), { modelId: CLAUDE, toolResultStatus: false }).input.messages?.[2];
     expect(off).toEqual({ role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "a.py" }] } }] });
   });
@@ -99,17 +121,27 @@ describe("toConverseRequest: messages", () => {
   });
 
   it("the first message is the user's: a placeholder turn goes first when history starts with the assistant", () => {
-    expect(toConverseRequest(req([{ role: "assistant", text: "Hello.", toolCalls: [] }, user("hi")]), { modelId: CLAUDE }).input.messages).toEqual([
+    expect(
+      toConverseRequest(req([{ role: "assistant", text: "Hello.", toolCalls: [] }, user("hi")]), { modelId: CLAUDE }).input.messages,
+    ).toEqual([
       { role: "user", content: [{ text: PLACEHOLDER_USER_TEXT }] },
       { role: "assistant", content: [{ text: "Hello." }] },
       { role: "user", content: [{ text: "hi" }] },
     ]);
-    expect(toConverseRequest(req([]), { modelId: CLAUDE }).input.messages).toEqual([{ role: "user", content: [{ text: PLACEHOLDER_USER_TEXT }] }]);
+    expect(toConverseRequest(req([]), { modelId: CLAUDE }).input.messages).toEqual([
+      { role: "user", content: [{ text: PLACEHOLDER_USER_TEXT }] },
+    ]);
   });
 
   it("no empty text blocks: blank text dropped, emptied turns dropped and neighbours merged, empty tool output noted", () => {
     const messages: Message[] = [
-      { role: "user", content: [{ type: "text", text: "fix it" }, { type: "text", text: "  " }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "fix it" },
+          { type: "text", text: "  " },
+        ],
+      },
       { role: "assistant", text: "", toolCalls: [] },
       user("still there?"),
       { role: "assistant", text: "", toolCalls: [{ id: "t1", name: "bash", arguments: "{}" }] },
@@ -123,29 +155,56 @@ describe("toConverseRequest: messages", () => {
   });
 
   it("images: data URLs and base64 to bytes with their format; unsupported formats become a note", () => {
-    expect(toImageBlock({ type: "image", mediaType: "image/png", data: "iVBORw0KGgo=" })).toEqual({ image: { format: "png", source: { bytes: bytes("iVBORw0KGgo=") } } });
-    expect(toImageBlock({ type: "image", mediaType: "", data: "data:image/jpeg;base64,/9j/4AAQ" })).toEqual({ image: { format: "jpeg", source: { bytes: bytes("/9j/4AAQ") } } });
-    expect(toImageBlock({ type: "image", mediaType: "image/jpg", data: "AAAA" })).toEqual({ image: { format: "jpeg", source: { bytes: bytes("AAAA") } } });
+    expect(toImageBlock({ type: "image", mediaType: "image/png", data: "iVBORw0KGgo=" })).toEqual({
+      image: { format: "png", source: { bytes: bytes("iVBORw0KGgo=") } },
+    });
+    expect(toImageBlock({ type: "image", mediaType: "", data: "data:image/jpeg;base64,/9j/4AAQ" })).toEqual({
+      image: { format: "jpeg", source: { bytes: bytes("/9j/4AAQ") } },
+    });
+    expect(toImageBlock({ type: "image", mediaType: "image/jpg", data: "AAAA" })).toEqual({
+      image: { format: "jpeg", source: { bytes: bytes("AAAA") } },
+    });
     expect(toImageBlock({ type: "image", mediaType: "image/bmp", data: "Qk0=" })).toEqual({
       text: "[image omitted: image/bmp is not a format Bedrock accepts (png, jpeg, gif, webp)]",
     });
     const messages: Message[] = [
-      { role: "user", content: [{ type: "text", text: "see" }, { type: "image", mediaType: "image/webp", data: "UklGRg==" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "see" },
+          { type: "image", mediaType: "image/webp", data: "UklGRg==" },
+        ],
+      },
       { role: "assistant", text: "", toolCalls: [{ id: "t1", name: "view", arguments: "{}" }] },
-      { role: "tool", toolCallId: "t1", toolName: "view", content: [{ type: "image", mediaType: "image/gif", data: "R0lGOA==" }], isError: false },
+      {
+        role: "tool",
+        toolCallId: "t1",
+        toolName: "view",
+        content: [{ type: "image", mediaType: "image/gif", data: "R0lGOA==" }],
+        isError: false,
+      },
     ];
     const out = toConverseRequest(req(messages, { tools: [BASH] }), { modelId: CLAUDE }).input.messages;
-    expect(out?.[0]).toEqual({ role: "user", content: [{ text: "see" }, { image: { format: "webp", source: { bytes: bytes("UklGRg==") } } }] });
+    expect(out?.[0]).toEqual({
+      role: "user",
+      content: [{ text: "see" }, { image: { format: "webp", source: { bytes: bytes("UklGRg==") } } }],
+    });
     expect(out?.[2]).toEqual({
       role: "user",
-      content: [{ toolResult: { toolUseId: "t1", content: [{ image: { format: "gif", source: { bytes: bytes("R0lGOA==") } } }], status: "success" } }],
+      content: [
+        {
+          toolResult: { toolUseId: "t1", content: [{ image: { format: "gif", source: { bytes: bytes("R0lGOA==") } } }], status: "success" },
+        },
+      ],
     });
   });
 
   it("a placeholder tool spec when the history holds tool blocks but the request offers no tools (or tool choice none)", () => {
     const expected = { tools: [PLACEHOLDER_TOOL] };
     expect(toConverseRequest(req(TOOL_ROUND), { modelId: CLAUDE }).input.toolConfig).toEqual(expected);
-    expect(toConverseRequest(req(TOOL_ROUND, { tools: [BASH], toolChoice: "none" }), { modelId: CLAUDE }).input.toolConfig).toEqual(expected);
+    expect(toConverseRequest(req(TOOL_ROUND, { tools: [BASH], toolChoice: "none" }), { modelId: CLAUDE }).input.toolConfig).toEqual(
+      expected,
+    );
     expect(toConverseRequest(req([user("hi")]), { modelId: CLAUDE }).input.toolConfig).toBeUndefined();
   });
 
@@ -154,7 +213,9 @@ describe("toConverseRequest: messages", () => {
       tools: [BASH_WIRE],
       toolChoice: { any: {} },
     });
-    expect(toConverseRequest(req([user("hi")], { tools: [BASH], toolChoice: { name: "bash" } }), { modelId: CLAUDE }).input.toolConfig).toEqual({
+    expect(
+      toConverseRequest(req([user("hi")], { tools: [BASH], toolChoice: { name: "bash" } }), { modelId: CLAUDE }).input.toolConfig,
+    ).toEqual({
       tools: [BASH_WIRE],
       toolChoice: { tool: { name: "bash" } },
     });
@@ -191,7 +252,10 @@ describe("toConverseRequest: messages", () => {
       { role: "assistant", text: "Hello.", toolCalls: [], reasoning: [{ type: "reasoning", text: "greet back", provider: "bedrock" }] },
       user("and?"),
     ];
-    expect(toConverseRequest(req(messages), { modelId: "deepseek.v3-v1:0" }).input.messages?.[1]).toEqual({ role: "assistant", content: [{ text: "Hello." }] });
+    expect(toConverseRequest(req(messages), { modelId: "deepseek.v3-v1:0" }).input.messages?.[1]).toEqual({
+      role: "assistant",
+      content: [{ text: "Hello." }],
+    });
   });
 
   it("Claude reasoning (text + signature, or redacted) goes back unchanged, first; other providers' reasoning is dropped", () => {
@@ -242,7 +306,9 @@ describe("toConverseRequest: options", () => {
 
   it("additionalModelRequestFields pass through", () => {
     const fields = { top_k: 40, anthropic_beta: ["context-1m-2025-08-07"] };
-    expect(toConverseRequest(req([user("hi")]), { modelId: CLAUDE, additionalModelRequestFields: fields }).input.additionalModelRequestFields).toEqual(fields);
+    expect(
+      toConverseRequest(req([user("hi")]), { modelId: CLAUDE, additionalModelRequestFields: fields }).input.additionalModelRequestFields,
+    ).toEqual(fields);
   });
 
   it("prompt caching on Claude: cache points after the system prompt and after the tools", () => {
@@ -252,10 +318,9 @@ describe("toConverseRequest: options", () => {
       system: [{ text: "sys" }, { cachePoint: { type: "default" } }],
       toolConfig: { tools: [BASH_WIRE, { cachePoint: { type: "default" } }] },
     });
-    expect(toConverseRequest(req([user("hi")], { system: "sys" }), { modelId: CLAUDE, promptCaching: { ttl: "1h" } }).input.system).toEqual([
-      { text: "sys" },
-      { cachePoint: { type: "default", ttl: "1h" } },
-    ]);
+    expect(toConverseRequest(req([user("hi")], { system: "sys" }), { modelId: CLAUDE, promptCaching: { ttl: "1h" } }).input.system).toEqual(
+      [{ text: "sys" }, { cachePoint: { type: "default", ttl: "1h" } }],
+    );
   });
 
   it("prompt caching on Nova: system only; on other models: none, with a warning", () => {
@@ -263,9 +328,14 @@ describe("toConverseRequest: options", () => {
     expect(nova.input.system).toEqual([{ text: "sys" }, { cachePoint: { type: "default" } }]);
     expect(nova.input.toolConfig).toEqual({ tools: [BASH_WIRE] });
     expect(nova.warnings).toEqual([]);
-    const llama = toConverseRequest(req([user("hi")], { system: "sys" }), { modelId: "meta.llama3-1-70b-instruct-v1:0", promptCaching: true });
+    const llama = toConverseRequest(req([user("hi")], { system: "sys" }), {
+      modelId: "meta.llama3-1-70b-instruct-v1:0",
+      promptCaching: true,
+    });
     expect(llama.input.system).toEqual([{ text: "sys" }]);
-    expect(llama.warnings).toEqual(["bedrock/meta.llama3-1-70b-instruct-v1:0: prompt caching is not supported by this model; no cache points sent"]);
+    expect(llama.warnings).toEqual([
+      "bedrock/meta.llama3-1-70b-instruct-v1:0: prompt caching is not supported by this model; no cache points sent",
+    ]);
   });
 
   it("guardrail: id, version, trace; stream processing mode on streams only", () => {
@@ -276,7 +346,10 @@ describe("toConverseRequest: options", () => {
       trace: "enabled",
       streamProcessingMode: "async",
     });
-    expect(toConverseRequest(req([user("hi")]), { modelId: CLAUDE, guardrail: { ...guardrail, trace: "disabled" }, stream: false }).input.guardrailConfig).toEqual({
+    expect(
+      toConverseRequest(req([user("hi")]), { modelId: CLAUDE, guardrail: { ...guardrail, trace: "disabled" }, stream: false }).input
+        .guardrailConfig,
+    ).toEqual({
       guardrailIdentifier: "gr-123",
       guardrailVersion: "2",
       trace: "disabled",
@@ -291,23 +364,35 @@ describe("toConverseRequest: options", () => {
       `bedrock/${CLAUDE}: max tokens 1000 is not above the thinking budget 4096; raised to 8192`,
       `bedrock/${CLAUDE}: temperature and top_p are left out: Claude's extended thinking requires their defaults`,
     ]);
-    expect(toConverseRequest(req([user("hi")]), { modelId: CLAUDE, reasoningEffort: "none" }).input.additionalModelRequestFields).toBeUndefined();
+    expect(
+      toConverseRequest(req([user("hi")]), { modelId: CLAUDE, reasoningEffort: "none" }).input.additionalModelRequestFields,
+    ).toBeUndefined();
     const nova = toConverseRequest(req([user("hi")]), { modelId: NOVA, reasoningEffort: "low" });
     expect(nova.input.additionalModelRequestFields).toBeUndefined();
-    expect(nova.warnings).toEqual([`bedrock/${NOVA}: --reasoning-effort has no Converse mapping for this model; ignored (use additionalModelRequestFields)`]);
+    expect(nova.warnings).toEqual([
+      `bedrock/${NOVA}: --reasoning-effort has no Converse mapping for this model; ignored (use additionalModelRequestFields)`,
+    ]);
   });
 });
 
 describe("responses", () => {
   it("usage is disjoint already: input excludes cache reads and writes", () => {
-    expect(fromConverseUsage({ inputTokens: 433, outputTokens: 16, totalTokens: 3201, cacheReadInputTokens: 2752, cacheWriteInputTokens: 0 })).toEqual({
+    expect(
+      fromConverseUsage({ inputTokens: 433, outputTokens: 16, totalTokens: 3201, cacheReadInputTokens: 2752, cacheWriteInputTokens: 0 }),
+    ).toEqual({
       inputTokens: 433,
       outputTokens: 16,
       cacheReadTokens: 2752,
       cacheWriteTokens: 0,
       reasoningTokens: 0,
     });
-    expect(fromConverseUsage(undefined)).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+    expect(fromConverseUsage(undefined)).toEqual({
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    });
   });
 
   it("stop reasons; end_turn with tool use is tool_use", () => {
@@ -357,9 +442,9 @@ describe("responses", () => {
   });
 
   it("a response without a message is transient", () => {
-    expect(() => fromConverseResponse({ output: undefined, stopReason: "end_turn", usage: undefined, metrics: undefined }, "bedrock/x@us-east-1")).toThrow(
-      expect.objectContaining({ errorClass: "transient", message: "bedrock/x@us-east-1: response held no message" }),
-    );
+    expect(() =>
+      fromConverseResponse({ output: undefined, stopReason: "end_turn", usage: undefined, metrics: undefined }, "bedrock/x@us-east-1"),
+    ).toThrow(expect.objectContaining({ errorClass: "transient", message: "bedrock/x@us-east-1: response held no message" }));
   });
 });
 
@@ -380,7 +465,12 @@ describe("ConverseStreamAccumulator", () => {
     { contentBlockStart: { contentBlockIndex: 3, start: { toolUse: { toolUseId: "tooluse_b", name: "finish" } } } },
     { contentBlockStop: { contentBlockIndex: 3 } },
     { messageStop: { stopReason: "end_turn" } },
-    { metadata: { usage: { inputTokens: 100, outputTokens: 20, totalTokens: 184, cacheReadInputTokens: 64, cacheWriteInputTokens: 0 }, metrics: { latencyMs: 7 } } },
+    {
+      metadata: {
+        usage: { inputTokens: 100, outputTokens: 20, totalTokens: 184, cacheReadInputTokens: 64, cacheWriteInputTokens: 0 },
+        metrics: { latencyMs: 7 },
+      },
+    },
   ];
 
   it("assembles reasoning, text and tool calls by block index; end_turn with tool use → tool_use", () => {
@@ -401,7 +491,24 @@ describe("ConverseStreamAccumulator", () => {
       serverLatencyMs: 7,
     });
     // Time to first token is taken at the first content event: deltas and starts, not messageStart or stops.
-    expect(events.map((e) => ConverseStreamAccumulator.isContent(e))).toEqual([false, true, true, true, false, true, true, false, true, true, true, false, true, false, false, false]);
+    expect(events.map((e) => ConverseStreamAccumulator.isContent(e))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("redacted reasoning arrives as bytes and is kept as base64", () => {
@@ -426,7 +533,10 @@ describe("ConverseStreamAccumulator", () => {
     const cut = new ConverseStreamAccumulator();
     for (const e of events.slice(0, 8)) cut.add(e);
     expect(() => cut.finish("bedrock/m@us-east-1")).toThrow(
-      expect.objectContaining({ errorClass: "transient", message: "bedrock/m@us-east-1: stream ended without messageStop (cut off mid-answer)" }),
+      expect.objectContaining({
+        errorClass: "transient",
+        message: "bedrock/m@us-east-1: stream ended without messageStop (cut off mid-answer)",
+      }),
     );
     const noMeta = new ConverseStreamAccumulator();
     for (const e of events.slice(0, -1)) noMeta.add(e);
@@ -460,7 +570,11 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses", () => {
   it("Converse with tool use and cache reads (Claude Sonnet 4.5)", () => {
     const [first, second] = cassette("bedrock-converse-tooluse-cacheread.pydantic-pydantic-ai.yaml").interactions;
     expect(fromConverseResponse(first!.response.parsed_body as never, "w")).toEqual({
-      message: { role: "assistant", text: "", toolCalls: [{ id: "tooluse_fiDf7dcHRcLMA5qJHOZR2U", name: "catalog_lookup", arguments: "{}" }] },
+      message: {
+        role: "assistant",
+        text: "",
+        toolCalls: [{ id: "tooluse_fiDf7dcHRcLMA5qJHOZR2U", name: "catalog_lookup", arguments: "{}" }],
+      },
       stopReason: "tool_use",
       usage: { inputTokens: 433, outputTokens: 16, cacheReadTokens: 2752, cacheWriteTokens: 0, reasoningTokens: 0 },
       serverLatencyMs: 1627,
@@ -495,7 +609,9 @@ describe.skipIf(!existsSync(RECORDED))("recorded Bedrock responses", () => {
     const acc = new ConverseStreamAccumulator();
     for (const e of events(first!.response.body!.string)) acc.add(e);
     const done = acc.finish("w");
-    expect(done.message.toolCalls).toEqual([{ id: "tooluse_lAG_zP8QRHmSYOwZzzaCqA", name: "get_temperature", arguments: '{"city":"Paris"}' }]);
+    expect(done.message.toolCalls).toEqual([
+      { id: "tooluse_lAG_zP8QRHmSYOwZzzaCqA", name: "get_temperature", arguments: '{"city":"Paris"}' },
+    ]);
     expect(done.message.text).toMatch(/^<thinking> To find the temperature of the capital of France.*<\/thinking>\n$/s);
     expect(done.stopReason).toBe("tool_use");
     expect(done.usage).toEqual({ inputTokens: 471, outputTokens: 91, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });

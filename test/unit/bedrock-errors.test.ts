@@ -61,9 +61,10 @@ describe("classifyBedrockError", () => {
   });
 
   it("other ValidationExceptions → invalid_request; on-demand throughput gets the inference-profile hint", () => {
-    expect(classify(new ValidationException({ message: "The content field in the Message object at messages.1 is empty.", ...meta(400) })).errorClass).toBe(
-      "invalid_request",
-    );
+    expect(
+      classify(new ValidationException({ message: "The content field in the Message object at messages.1 is empty.", ...meta(400) }))
+        .errorClass,
+    ).toBe("invalid_request");
     const onDemand = classifyBedrockError(
       new ValidationException({
         message:
@@ -73,14 +74,18 @@ describe("classifyBedrockError", () => {
       { model: "anthropic.claude-3-5-sonnet-20241022-v2:0", region: "eu-west-1" },
     );
     expect(onDemand.errorClass).toBe("invalid_request");
-    expect(onDemand.message).toMatch(/^bedrock\/anthropic\.claude-3-5-sonnet-20241022-v2:0@eu-west-1: ValidationException: Invocation of model ID/);
+    expect(onDemand.message).toMatch(
+      /^bedrock\/anthropic\.claude-3-5-sonnet-20241022-v2:0@eu-west-1: ValidationException: Invocation of model ID/,
+    );
     expect(onDemand.message).toMatch(
       / — this model is served through inference profiles only: use --model bedrock\/eu\.anthropic\.claude-3-5-sonnet-20241022-v2:0 \(or global\.anthropic\.claude-3-5-sonnet-20241022-v2:0\), or an inference-profile ARN$/,
     );
   });
 
   it("AccessDenied → auth with the model-access hint", () => {
-    const e = classify(new AccessDeniedException({ message: "You don't have access to the model with the specified model ID.", ...meta(403) }));
+    const e = classify(
+      new AccessDeniedException({ message: "You don't have access to the model with the specified model ID.", ...meta(403) }),
+    );
     expect(e.errorClass).toBe("auth");
     expect(e.message).toBe(
       `${WHERE}: AccessDeniedException: You don't have access to the model with the specified model ID. — model access: enable ` +
@@ -90,7 +95,12 @@ describe("classifyBedrockError", () => {
   });
 
   it("AccessDenied for prompt caching → invalid_request with a caching hint", () => {
-    const e = classify(new AccessDeniedException({ message: "You invoked an unsupported model or your request did not allow prompt caching.", ...meta(403) }));
+    const e = classify(
+      new AccessDeniedException({
+        message: "You invoked an unsupported model or your request did not allow prompt caching.",
+        ...meta(403),
+      }),
+    );
     expect(e.errorClass).toBe("invalid_request");
     expect(e.message).toMatch(/turn prompt caching off for it$/);
   });
@@ -145,12 +155,22 @@ describe("classifyBedrockError", () => {
 
   it("unknown errors by HTTP status; retry hints from retry-after", () => {
     const err = (status: number, name = "TeapotException") =>
-      Object.assign(new Error("x"), { name, $metadata: { httpStatusCode: status }, $response: { statusCode: status, headers: { "retry-after": "2" } } });
+      Object.assign(new Error("x"), {
+        name,
+        $metadata: { httpStatusCode: status },
+        $response: { statusCode: status, headers: { "retry-after": "2" } },
+      });
     expect(classify(err(429))).toMatchObject({ errorClass: "rate_limit", retryAfterMs: 2000 });
     expect(classify(err(502)).errorClass).toBe("transient");
     expect(classify(err(401)).errorClass).toBe("auth");
     expect(classify(err(418)).errorClass).toBe("invalid_request");
-    expect(classify(Object.assign(new ThrottlingException({ message: "slow down", ...meta(429) }), { $response: { headers: { "x-amz-retry-after": "1500" } } })).retryAfterMs).toBe(1500);
+    expect(
+      classify(
+        Object.assign(new ThrottlingException({ message: "slow down", ...meta(429) }), {
+          $response: { headers: { "x-amz-retry-after": "1500" } },
+        }),
+      ).retryAfterMs,
+    ).toBe(1500);
   });
 
   it("a ModelError passes through unchanged", () => {
@@ -167,7 +187,9 @@ describe("isStaleConnectionError / bedrockRetryHintMs", () => {
   it("hints: x-amz-retry-after (ms), retry-after (s or date), none", () => {
     expect(bedrockRetryHintMs({ "x-amz-retry-after": "250" })).toBe(250);
     expect(bedrockRetryHintMs({ "Retry-After": "1.5" })).toBe(1500);
-    expect(bedrockRetryHintMs({ "retry-after": "Thu, 01 Jan 2026 00:00:10 GMT" }, Date.parse("Thu, 01 Jan 2026 00:00:00 GMT"))).toBe(10_000);
+    expect(bedrockRetryHintMs({ "retry-after": "Thu, 01 Jan 2026 00:00:10 GMT" }, Date.parse("Thu, 01 Jan 2026 00:00:00 GMT"))).toBe(
+      10_000,
+    );
     expect(bedrockRetryHintMs({})).toBeUndefined();
     expect(bedrockRetryHintMs(undefined)).toBeUndefined();
   });

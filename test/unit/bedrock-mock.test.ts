@@ -26,7 +26,11 @@ describe("event-stream framing", () => {
   });
 
   it("event and exception frames carry the headers the SDK dispatches on", () => {
-    expect(decodeFrames(Buffer.concat([eventFrame("messageStop", { stopReason: "end_turn" }), exceptionFrame("throttlingException", { message: "slow" })]))).toEqual([
+    expect(
+      decodeFrames(
+        Buffer.concat([eventFrame("messageStop", { stopReason: "end_turn" }), exceptionFrame("throttlingException", { message: "slow" })]),
+      ),
+    ).toEqual([
       {
         headers: { ":event-type": "messageStop", ":content-type": "application/json", ":message-type": "event" },
         payload: Buffer.from('{"stopReason":"end_turn"}'),
@@ -48,8 +52,13 @@ describe("event-stream framing", () => {
 
   const RECORDED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/reference/recorded");
   it.skipIf(!existsSync(RECORDED))("re-encoding real Bedrock frames gives the recorded bytes exactly", () => {
-    for (const name of ["bedrock-conversestream-raw-reasoning.pydantic-pydantic-ai.yaml", "bedrock-conversestream-raw-tooluse.pydantic-pydantic-ai.yaml"]) {
-      const cassette = parseYaml(readFileSync(path.join(RECORDED, name), "utf8")) as { interactions: { response: { body: { string: Uint8Array } } }[] };
+    for (const name of [
+      "bedrock-conversestream-raw-reasoning.pydantic-pydantic-ai.yaml",
+      "bedrock-conversestream-raw-tooluse.pydantic-pydantic-ai.yaml",
+    ]) {
+      const cassette = parseYaml(readFileSync(path.join(RECORDED, name), "utf8")) as {
+        interactions: { response: { body: { string: Uint8Array } } }[];
+      };
       for (const interaction of cassette.interactions) {
         const raw = Buffer.from(interaction.response.body.string);
         const frames = decodeFrames(raw);
@@ -63,24 +72,55 @@ describe("event-stream framing", () => {
 describe("bedrockError: faults in Bedrock's shapes", () => {
   it.each([
     [429, undefined, { status: 429, type: "ThrottlingException", message: "Too many tokens, please wait before trying again." }],
-    [500, undefined, { status: 500, type: "InternalServerException", message: "The system encountered an unexpected error during processing. Try your request again." }],
+    [
+      500,
+      undefined,
+      {
+        status: 500,
+        type: "InternalServerException",
+        message: "The system encountered an unexpected error during processing. Try your request again.",
+      },
+    ],
     [503, undefined, { status: 503, type: "ServiceUnavailableException", message: "Bedrock is unable to process your request." }],
     [400, "context_length_exceeded", { status: 400, type: "ValidationException", message: "Input is too long for requested model." }],
-    [401, undefined, { status: 403, type: "AccessDeniedException", message: "You don't have access to the model with the specified model ID." }],
-    [403, undefined, { status: 403, type: "AccessDeniedException", message: "You don't have access to the model with the specified model ID." }],
-    [408, undefined, { status: 408, type: "ModelTimeoutException", message: "Model has timed out in processing the request. Try your request again." }],
+    [
+      401,
+      undefined,
+      { status: 403, type: "AccessDeniedException", message: "You don't have access to the model with the specified model ID." },
+    ],
+    [
+      403,
+      undefined,
+      { status: 403, type: "AccessDeniedException", message: "You don't have access to the model with the specified model ID." },
+    ],
+    [
+      408,
+      undefined,
+      { status: 408, type: "ModelTimeoutException", message: "Model has timed out in processing the request. Try your request again." },
+    ],
   ])("HTTP %i (%s)", (status, code, expected) => {
     expect(bedrockError(httpFaultError({ kind: "http", status, ...(code ? { code } : {}) }))).toEqual(expected);
   });
 
   it("a fault that names an AWS error type keeps its type and message", () => {
     const message = "Invocation of model ID x with on-demand throughput isn’t supported.";
-    expect(bedrockError(httpFaultError({ kind: "http", status: 400, errorType: "ValidationException", message }))).toEqual({ status: 400, type: "ValidationException", message });
+    expect(bedrockError(httpFaultError({ kind: "http", status: 400, errorType: "ValidationException", message }))).toEqual({
+      status: 400,
+      type: "ValidationException",
+      message,
+    });
   });
 
   it("the engine's context-window error becomes Bedrock's", () => {
     expect(
-      bedrockError({ status: 400, message: "This model's maximum context length is 10 tokens.", type: "invalid_request_error", code: "context_length_exceeded", param: "messages", headers: {} }),
+      bedrockError({
+        status: 400,
+        message: "This model's maximum context length is 10 tokens.",
+        type: "invalid_request_error",
+        code: "context_length_exceeded",
+        param: "messages",
+        headers: {},
+      }),
     ).toEqual({ status: 400, type: "ValidationException", message: "Input is too long for requested model." });
   });
 
@@ -99,8 +139,14 @@ describe("parseConverseRequest", () => {
       body(
         [
           userText("fix it"),
-          { role: "assistant", content: [{ text: "Looking." }, { toolUse: { toolUseId: "tooluse_1", name: "bash", input: { command: "ls" } } }] },
-          { role: "user", content: [{ toolResult: { toolUseId: "tooluse_1", content: [{ text: "a.py" }], status: "error" } }, { text: "go on" }] },
+          {
+            role: "assistant",
+            content: [{ text: "Looking." }, { toolUse: { toolUseId: "tooluse_1", name: "bash", input: { command: "ls" } } }],
+          },
+          {
+            role: "user",
+            content: [{ toolResult: { toolUseId: "tooluse_1", content: [{ text: "a.py" }], status: "error" } }, { text: "go on" }],
+          },
         ],
         { system: [{ text: "sys" }, { cachePoint: { type: "default" } }], inferenceConfig: { maxTokens: 50 }, ...TOOLS },
       ),
@@ -128,20 +174,36 @@ describe("parseConverseRequest", () => {
     [body([{ role: "user", content: [] }]), "The content field in the Message object at messages.0 is empty"],
     [body([userText("  ")]), "The text field in the ContentBlock object at messages.0.content.0 is blank"],
     [
-      body([userText("a"), { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "bash", input: {} } }] }, { role: "user", content: [{ toolResult: { toolUseId: "t", content: [] } }] }]),
+      body([
+        userText("a"),
+        { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "bash", input: {} } }] },
+        { role: "user", content: [{ toolResult: { toolUseId: "t", content: [] } }] },
+      ]),
       "The toolConfig field must be defined when using toolUse and toolResult content blocks.",
     ],
     [
-      body([userText("a"), { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "bash", input: {} } }] }, userText("b")], TOOLS),
+      body(
+        [userText("a"), { role: "assistant", content: [{ toolUse: { toolUseId: "t", name: "bash", input: {} } }] }, userText("b")],
+        TOOLS,
+      ),
       "`tool_use` ids were found without `tool_result` blocks immediately after: t",
     ],
     [
-      body([userText("a"), { role: "assistant", content: [{ text: "x" }] }, { role: "user", content: [{ toolResult: { toolUseId: "zz", content: [] } }] }], TOOLS),
+      body(
+        [
+          userText("a"),
+          { role: "assistant", content: [{ text: "x" }] },
+          { role: "user", content: [{ toolResult: { toolUseId: "zz", content: [] } }] },
+        ],
+        TOOLS,
+      ),
       "unexpected `tool_use_id` found in `tool_result` blocks: zz",
     ],
   ])("rejects like the real service: %#", (request, message) => {
     expect(() => parseConverseRequest(request, "us.anthropic.claude-sonnet-4-20250514-v1:0")).toThrow(
-      expect.objectContaining({ spec: expect.objectContaining({ status: 400, type: "ValidationException", message: expect.stringContaining(message) }) }),
+      expect.objectContaining({
+        spec: expect.objectContaining({ status: 400, type: "ValidationException", message: expect.stringContaining(message) }),
+      }),
     );
   });
 
@@ -160,12 +222,22 @@ describe("parseConverseRequest", () => {
 });
 
 describe("bedrockUsage", () => {
-  const reply: MockReply = { id: "x", text: "hi", toolCalls: [], stopReason: "end_turn", usage: { promptTokens: 1000, completionTokens: 10, cachedTokens: 512, reasoningTokens: 0 } };
+  const reply: MockReply = {
+    id: "x",
+    text: "hi",
+    toolCalls: [],
+    stopReason: "end_turn",
+    usage: { promptTokens: 1000, completionTokens: 10, cachedTokens: 512, reasoningTokens: 0 },
+  };
   const first = [{ role: "user" as const, content: [{ type: "text" as const, text: "a" }] }];
   const later = [...first, { role: "assistant" as const, text: "b", toolCalls: [] }, ...first];
 
   it("no cache point: nothing cached, whatever the history", () => {
-    expect(bedrockUsage(reply, { messages: later, cachePrefixChars: undefined })).toEqual({ inputTokens: 1000, outputTokens: 10, totalTokens: 1010 });
+    expect(bedrockUsage(reply, { messages: later, cachePrefixChars: undefined })).toEqual({
+      inputTokens: 1000,
+      outputTokens: 10,
+      totalTokens: 1010,
+    });
   });
 
   it("a cache point: written on the first call, read on later ones; inputTokens excludes both", () => {

@@ -36,19 +36,39 @@ describe("parseBedrockModelId", () => {
       id: "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
       kind: "arn",
       baseModelId: "anthropic.claude-3-haiku-20240307-v1:0",
-      arn: { partition: "aws", region: "us-east-1", accountId: "", resourceType: "foundation-model", resource: "anthropic.claude-3-haiku-20240307-v1:0" },
+      arn: {
+        partition: "aws",
+        region: "us-east-1",
+        accountId: "",
+        resourceType: "foundation-model",
+        resource: "anthropic.claude-3-haiku-20240307-v1:0",
+      },
     });
-    expect(parseBedrockModelId("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-20250514-v1:0")).toEqual({
+    expect(
+      parseBedrockModelId("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-20250514-v1:0"),
+    ).toEqual({
       id: "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-20250514-v1:0",
       kind: "arn",
       baseModelId: "anthropic.claude-sonnet-4-20250514-v1:0",
       geography: "eu",
-      arn: { partition: "aws", region: "eu-west-1", accountId: "123456789012", resourceType: "inference-profile", resource: "eu.anthropic.claude-sonnet-4-20250514-v1:0" },
+      arn: {
+        partition: "aws",
+        region: "eu-west-1",
+        accountId: "123456789012",
+        resourceType: "inference-profile",
+        resource: "eu.anthropic.claude-sonnet-4-20250514-v1:0",
+      },
     });
     expect(parseBedrockModelId("arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:application-inference-profile/a1b2c3d4e5f6")).toEqual({
       id: "arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
       kind: "arn",
-      arn: { partition: "aws-us-gov", region: "us-gov-west-1", accountId: "123456789012", resourceType: "application-inference-profile", resource: "a1b2c3d4e5f6" },
+      arn: {
+        partition: "aws-us-gov",
+        region: "us-gov-west-1",
+        accountId: "123456789012",
+        resourceType: "application-inference-profile",
+        resource: "a1b2c3d4e5f6",
+      },
     });
   });
 
@@ -78,9 +98,13 @@ describe("regionMismatchWarning", () => {
       'bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0: the "us." inference profile does not serve region eu-central-1; calls will likely fail ' +
         "(for eu-central-1 use eu.anthropic.claude-sonnet-4-20250514-v1:0 or global.anthropic.claude-sonnet-4-20250514-v1:0)",
     );
-    expect(regionMismatchWarning("us.anthropic.claude-sonnet-4-20250514-v1:0", "us-gov-west-1")).toMatch(/"us\." inference profile does not serve region us-gov-west-1/);
+    expect(regionMismatchWarning("us.anthropic.claude-sonnet-4-20250514-v1:0", "us-gov-west-1")).toMatch(
+      /"us\." inference profile does not serve region us-gov-west-1/,
+    );
     expect(regionMismatchWarning("jp.anthropic.claude-sonnet-4-5-20250929-v1:0", "ap-southeast-1")).toMatch(/use apac\.anthropic/);
-    expect(regionMismatchWarning("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-gov-east-1")).toMatch(/"global\." inference profile/);
+    expect(regionMismatchWarning("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-gov-east-1")).toMatch(
+      /"global\." inference profile/,
+    );
   });
 
   it("an ARN of another region", () => {
@@ -90,15 +114,11 @@ describe("regionMismatchWarning", () => {
   });
 
   it("profilePrefixForRegion", () => {
-    expect(["us-east-1", "us-gov-west-1", "eu-west-1", "ap-northeast-1", "ap-southeast-4", "ap-south-1", "ca-central-1"].map(profilePrefixForRegion)).toEqual([
-      "us",
-      "us-gov",
-      "eu",
-      "jp",
-      "au",
-      "apac",
-      "global",
-    ]);
+    expect(
+      ["us-east-1", "us-gov-west-1", "eu-west-1", "ap-northeast-1", "ap-southeast-4", "ap-south-1", "ca-central-1"].map(
+        profilePrefixForRegion,
+      ),
+    ).toEqual(["us", "us-gov", "eu", "jp", "au", "apac", "global"]);
   });
 });
 
@@ -150,7 +170,9 @@ describe("resolveBedrockRegion", () => {
 
 describe("bedrock cells always name their region", () => {
   it("a bedrock spec without @region or --region gets the environment's region; --region and @region win", () => {
-    const specs = ["bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0", "bedrock/amazon.nova-pro-v1:0@eu-west-1", "mock/oracle"].map((s) => parseModelSpec(s));
+    const specs = ["bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0", "bedrock/amazon.nova-pro-v1:0@eu-west-1", "mock/oracle"].map((s) =>
+      parseModelSpec(s),
+    );
     expect(expandCells(specs, [], resolveBedrockRegion(undefined, { AWS_DEFAULT_REGION: "us-west-2" })).map((c) => c.cell)).toEqual([
       "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2",
       "bedrock/amazon.nova-pro-v1:0@eu-west-1",
@@ -159,6 +181,8 @@ describe("bedrock cells always name their region", () => {
     expect(expandCells(specs, ["us-east-2"], "us-west-2").map((c) => c.region)).toEqual(["us-east-2", "eu-west-1", undefined]);
     // The same cell twice (explicit region = the default) runs once.
     const twice = ["bedrock/m", "bedrock/m@us-east-1"].map((s) => parseModelSpec(s));
-    expect(expandCells(twice, [], "us-east-1")).toEqual([{ provider: "bedrock", model: "m", region: "us-east-1", cell: "bedrock/m@us-east-1" }]);
+    expect(expandCells(twice, [], "us-east-1")).toEqual([
+      { provider: "bedrock", model: "m", region: "us-east-1", cell: "bedrock/m@us-east-1" },
+    ]);
   });
 });

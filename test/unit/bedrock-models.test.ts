@@ -3,7 +3,13 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatModelTable, listBedrockModels, MODELS_CACHE_TTL_MS, selectBedrockModels, type BedrockCatalog } from "../../src/models/bedrock-models.js";
+import {
+  formatModelTable,
+  listBedrockModels,
+  MODELS_CACHE_TTL_MS,
+  selectBedrockModels,
+  type BedrockCatalog,
+} from "../../src/models/bedrock-models.js";
 
 const fm = (modelId: string, extra: Partial<FoundationModelSummary> = {}): FoundationModelSummary => ({
   modelArn: `arn:aws:bedrock:us-east-1::foundation-model/${modelId}`,
@@ -31,7 +37,11 @@ describe("selectBedrockModels", () => {
   it("active, text-output, streaming foundation models and active profiles; global profiles first", () => {
     const models = selectBedrockModels(
       [
-        fm("anthropic.claude-sonnet-4-20250514-v1:0", { providerName: "Anthropic", modelName: "Claude Sonnet 4", inferenceTypesSupported: ["INFERENCE_PROFILE" as never] }),
+        fm("anthropic.claude-sonnet-4-20250514-v1:0", {
+          providerName: "Anthropic",
+          modelName: "Claude Sonnet 4",
+          inferenceTypesSupported: ["INFERENCE_PROFILE" as never],
+        }),
         fm("amazon.nova-pro-v1:0", { providerName: "Amazon", modelName: "Nova Pro" }),
         fm("anthropic.claude-v2:1", { modelLifecycle: { status: "LEGACY" } }),
         fm("amazon.titan-embed-text-v2:0", { outputModalities: ["EMBEDDING"] }),
@@ -45,11 +55,27 @@ describe("selectBedrockModels", () => {
       ],
     );
     expect(models).toEqual([
-      { id: "global.anthropic.claude-sonnet-4-20250514-v1:0", name: "Profile global.anthropic.claude-sonnet-4-20250514-v1:0", kind: "inference-profile", provider: "Anthropic" },
+      {
+        id: "global.anthropic.claude-sonnet-4-20250514-v1:0",
+        name: "Profile global.anthropic.claude-sonnet-4-20250514-v1:0",
+        kind: "inference-profile",
+        provider: "Anthropic",
+      },
       { id: "eu.amazon.nova-pro-v1:0", name: "Profile eu.amazon.nova-pro-v1:0", kind: "inference-profile", provider: "Amazon" },
-      { id: "us.anthropic.claude-sonnet-4-20250514-v1:0", name: "Profile us.anthropic.claude-sonnet-4-20250514-v1:0", kind: "inference-profile", provider: "Anthropic" },
+      {
+        id: "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        name: "Profile us.anthropic.claude-sonnet-4-20250514-v1:0",
+        kind: "inference-profile",
+        provider: "Anthropic",
+      },
       { id: "amazon.nova-pro-v1:0", name: "Nova Pro", kind: "foundation-model", provider: "Amazon", onDemand: true },
-      { id: "anthropic.claude-sonnet-4-20250514-v1:0", name: "Claude Sonnet 4", kind: "foundation-model", provider: "Anthropic", onDemand: false },
+      {
+        id: "anthropic.claude-sonnet-4-20250514-v1:0",
+        name: "Claude Sonnet 4",
+        kind: "foundation-model",
+        provider: "Anthropic",
+        onDemand: false,
+      },
     ]);
     expect(formatModelTable(models.slice(2, 5)).split("\n")).toEqual([
       "MODEL ID                                    INVOKE        PROVIDER   NAME",
@@ -75,7 +101,8 @@ describe("listBedrockModels: cached for an hour", () => {
     };
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), "bench-models-cache-"));
     let now = 1_000_000;
-    const list = (extra: { region?: string; refresh?: boolean } = {}) => listBedrockModels({ region: "us-east-1", cacheDir, catalog, now: () => now, ...extra });
+    const list = (extra: { region?: string; refresh?: boolean } = {}) =>
+      listBedrockModels({ region: "us-east-1", cacheDir, catalog, now: () => now, ...extra });
 
     const first = await list();
     expect(first).toMatchObject({ cached: false, fetchedAt: 1_000_000 });
@@ -93,7 +120,10 @@ describe("listBedrockModels: cached for an hour", () => {
   });
 
   it("a failing listing is a ModelError about listing, with the permission hint", async () => {
-    const denied = Object.assign(new Error("User is not authorized to perform: bedrock:ListFoundationModels"), { name: "AccessDeniedException", $metadata: { httpStatusCode: 403 } });
+    const denied = Object.assign(new Error("User is not authorized to perform: bedrock:ListFoundationModels"), {
+      name: "AccessDeniedException",
+      $metadata: { httpStatusCode: 403 },
+    });
     const catalog: BedrockCatalog = { foundationModels: async () => Promise.reject(denied), inferenceProfiles: async () => [] };
     await expect(listBedrockModels({ region: "us-east-1", catalog })).rejects.toMatchObject({
       errorClass: "auth",

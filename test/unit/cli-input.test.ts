@@ -29,8 +29,12 @@ describe("envOptions", () => {
 
 describe("--instances", () => {
   it("an empty list is a usage error, not every task", () => {
-    expect(() => resolveRunOptions({ dataset: "d", instances: [] }, {}, {})).toThrowError("--instances: expected at least one instance id (got [])");
-    expect(() => resolveRunOptions({ dataset: "d" }, { instances: [""] }, {})).toThrowError('--instances: expected an instance id, got an empty one (got [""])');
+    expect(() => resolveRunOptions({ dataset: "d", instances: [] }, {}, {})).toThrowError(
+      "--instances: expected at least one instance id (got [])",
+    );
+    expect(() => resolveRunOptions({ dataset: "d" }, { instances: [""] }, {})).toThrowError(
+      '--instances: expected an instance id, got an empty one (got [""])',
+    );
     expect(resolveRunOptions({ dataset: "d", instances: ["a"] }, {}, {}).instances).toEqual(["a"]);
   });
 });
@@ -41,14 +45,18 @@ describe("checkRunDirPath", () => {
   writeFileSync(file, "x");
 
   it("refuses an --output-dir that is a file, or that lies under one", () => {
-    expect(() => checkRunDirPath(path.join(file, "r1"), file, "a-file")).toThrowError(`--output-dir a-file: ${file} is a file, not a directory; give a folder for run directories`);
+    expect(() => checkRunDirPath(path.join(file, "r1"), file, "a-file")).toThrowError(
+      `--output-dir a-file: ${file} is a file, not a directory; give a folder for run directories`,
+    );
     expect(() => checkRunDirPath(path.join(file, "sub", "r1"), path.join(file, "sub"), "a-file/sub")).toThrowError(
       `--output-dir a-file/sub: ${file} is a file, not a directory, so ${path.join(file, "sub")} cannot be created`,
     );
   });
 
   it("refuses a run id that names a file; accepts a new or existing folder", () => {
-    expect(() => checkRunDirPath(file, dir, dir)).toThrowError(`--run-id a-file: ${file} is a file, not a run directory; pick another --run-id or --output-dir`);
+    expect(() => checkRunDirPath(file, dir, dir)).toThrowError(
+      `--run-id a-file: ${file} is a file, not a run directory; pick another --run-id or --output-dir`,
+    );
     expect(() => checkRunDirPath(path.join(dir, "new", "r1"), path.join(dir, "new"), "new")).not.toThrow();
     expect(() => checkRunDirPath(path.join(dir, "r1"), dir, dir)).not.toThrow();
   });

@@ -46,7 +46,12 @@ describe("config cells", () => {
       { model: "bedrock/eu.amazon.nova-pro-v1:0", region: "eu-west-1", promptCaching: true, stopSequence: "END" },
     ]);
     const o = resolveRunOptions({}, config, {});
-    expect(o.cells?.[2]).toEqual({ model: "bedrock/eu.amazon.nova-pro-v1:0", region: ["eu-west-1"], promptCaching: true, stopSequence: ["END"] });
+    expect(o.cells?.[2]).toEqual({
+      model: "bedrock/eu.amazon.nova-pro-v1:0",
+      region: ["eu-west-1"],
+      promptCaching: true,
+      stopSequence: ["END"],
+    });
     expect(o.temperature).toBe(0.7);
   });
 
@@ -80,13 +85,17 @@ describe("config cells", () => {
       },
     ]);
     // A regionless bedrock cell takes the run's --region list, else the default region.
-    expect(expandConfiguredCells([{ model: "bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0", label: "g" }], ["us-west-2", "us-east-1"]).map((c) => c.cell)).toEqual([
-      "g@us-west-2",
-      "g@us-east-1",
-    ]);
-    expect(expandConfiguredCells([{ model: "bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0", label: "g" }], [], "eu-west-1").map((c) => [c.cell, c.region])).toEqual([
-      ["g", "eu-west-1"],
-    ]);
+    expect(
+      expandConfiguredCells(
+        [{ model: "bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0", label: "g" }],
+        ["us-west-2", "us-east-1"],
+      ).map((c) => c.cell),
+    ).toEqual(["g@us-west-2", "g@us-east-1"]);
+    expect(
+      expandConfiguredCells([{ model: "bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0", label: "g" }], [], "eu-west-1").map(
+        (c) => [c.cell, c.region],
+      ),
+    ).toEqual([["g", "eu-west-1"]]);
   });
 
   it("rejects unknown keys (file, index, key), bad labels, duplicate names and regions on other providers", () => {
@@ -102,13 +111,27 @@ describe("config cells", () => {
     expect(() => readConfigFile("label.yaml", dir)).toThrowError(/label\.yaml: cells\[0\]: label: expected \[A-Za-z0-9\._@\/:-\]\+/);
     expect(() => readConfigFile("bad.yaml", dir)).toThrowError(/bad\.yaml: cells\[0\]: --temperature: expected 0 to 2 \(got 5\)/);
     expect(() => readConfigFile("notlist.yaml", dir)).toThrowError(/notlist\.yaml: cells: expected a list/);
-    expect(() => expandConfiguredCells([{ model: "mock/oracle", label: "a" }, { model: "mock/wrong", label: "a" }], [])).toThrowError(
-      `cells[1]: cell name "a" is also cells[0]'s; give each cell a unique label`,
+    expect(() =>
+      expandConfiguredCells(
+        [
+          { model: "mock/oracle", label: "a" },
+          { model: "mock/wrong", label: "a" },
+        ],
+        [],
+      ),
+    ).toThrowError(`cells[1]: cell name "a" is also cells[0]'s; give each cell a unique label`);
+    expect(() => expandConfiguredCells([{ model: "mock/oracle" }, { model: "mock/oracle" }], [])).toThrowError(
+      /cells\[1\]: cell name "mock\/oracle"/,
     );
-    expect(() => expandConfiguredCells([{ model: "mock/oracle" }, { model: "mock/oracle" }], [])).toThrowError(/cells\[1\]: cell name "mock\/oracle"/);
-    expect(() => expandConfiguredCells([{ model: "openai/gpt-4o", region: ["us-east-1"] }], [])).toThrowError("cells[0].region: regions only apply to bedrock models (openai/gpt-4o)");
-    expect(() => expandConfiguredCells([{ model: "mock/oracle" }], ["us-east-1"])).toThrowError(/--region us-east-1: regions only apply to bedrock cells/);
-    expect(() => expandConfiguredCells([{ model: "bedrock/x", region: ["mars-1"] }], [])).toThrowError(/cells\[0\]\.region "mars-1": not an AWS region/);
+    expect(() => expandConfiguredCells([{ model: "openai/gpt-4o", region: ["us-east-1"] }], [])).toThrowError(
+      "cells[0].region: regions only apply to bedrock models (openai/gpt-4o)",
+    );
+    expect(() => expandConfiguredCells([{ model: "mock/oracle" }], ["us-east-1"])).toThrowError(
+      /--region us-east-1: regions only apply to bedrock cells/,
+    );
+    expect(() => expandConfiguredCells([{ model: "bedrock/x", region: ["mars-1"] }], [])).toThrowError(
+      /cells\[0\]\.region "mars-1": not an AWS region/,
+    );
   });
 
   it("--model replaces the config file's cells (flags win); BENCH_MODEL does not", () => {
@@ -122,7 +145,12 @@ describe("config cells", () => {
     const plain = [{ provider: "mock" as const, model: "oracle", cell: "mock/oracle" }];
     expect(runFingerprint(o, "h", plain)).not.toHaveProperty("cell_options");
     expect(runFingerprint(o, "h", [{ ...plain[0]!, cell: "a", label: "a" }])).not.toHaveProperty("cell_options");
-    expect(runFingerprint(o, "h", [{ ...plain[0]!, cell: "a", label: "a", options: { temperature: 0 } }, { ...plain[0]!, cell: "b" }])["cell_options"]).toEqual({
+    expect(
+      runFingerprint(o, "h", [
+        { ...plain[0]!, cell: "a", label: "a", options: { temperature: 0 } },
+        { ...plain[0]!, cell: "b" },
+      ])["cell_options"],
+    ).toEqual({
       a: { temperature: 0 },
     });
   });
@@ -131,29 +159,64 @@ describe("config cells", () => {
 describe("Bedrock request options", () => {
   it("validates the flags' values", () => {
     const o = resolveRunOptions(
-      { dataset: "d", stopSequence: ["A", "B"], additionalModelRequestFields: { top_k: 5 }, promptCaching: true, guardrailId: "g1", guardrailVersion: "2", guardrailTrace: "enabled_full" },
+      {
+        dataset: "d",
+        stopSequence: ["A", "B"],
+        additionalModelRequestFields: { top_k: 5 },
+        promptCaching: true,
+        guardrailId: "g1",
+        guardrailVersion: "2",
+        guardrailTrace: "enabled_full",
+      },
       {},
       {},
     );
-    expect(pickCellOptions(o)).toEqual({ stopSequence: ["A", "B"], additionalModelRequestFields: { top_k: 5 }, promptCaching: true, guardrailId: "g1", guardrailVersion: "2", guardrailTrace: "enabled_full" });
-    expect(() => resolveRunOptions({ dataset: "d", guardrailTrace: "loud" }, {}, {})).toThrowError(/--guardrail-trace: expected one of enabled, disabled, enabled_full/);
-    expect(() => resolveRunOptions({ dataset: "d" }, { additionalModelRequestFields: [1] }, {})).toThrowError(/--additional-model-request-fields: expected a JSON object/);
+    expect(pickCellOptions(o)).toEqual({
+      stopSequence: ["A", "B"],
+      additionalModelRequestFields: { top_k: 5 },
+      promptCaching: true,
+      guardrailId: "g1",
+      guardrailVersion: "2",
+      guardrailTrace: "enabled_full",
+    });
+    expect(() => resolveRunOptions({ dataset: "d", guardrailTrace: "loud" }, {}, {})).toThrowError(
+      /--guardrail-trace: expected one of enabled, disabled, enabled_full/,
+    );
+    expect(() => resolveRunOptions({ dataset: "d" }, { additionalModelRequestFields: [1] }, {})).toThrowError(
+      /--additional-model-request-fields: expected a JSON object/,
+    );
     // A config file may write one stop sequence as a string, and a numeric guardrail version.
-    expect(resolveRunOptions({ dataset: "d" }, { stopSequence: "X", guardrailVersion: 3 }, {})).toMatchObject({ stopSequence: ["X"], guardrailVersion: "3" });
+    expect(resolveRunOptions({ dataset: "d" }, { stopSequence: "X", guardrailVersion: 3 }, {})).toMatchObject({
+      stopSequence: ["X"],
+      guardrailVersion: "3",
+    });
   });
 
   it("merges run-level < the cell's own and maps them to BedrockClient options", () => {
     const cell = { options: { temperature: 0, guardrailTrace: "disabled" as const } };
-    const o = effectiveCallOptions(cell, { callOptions: { temperature: 0.7, topP: 0.5, guardrailId: "g", guardrailVersion: "1", stopSequence: ["S"] } });
-    expect(o).toEqual({ temperature: 0, topP: 0.5, guardrailId: "g", guardrailVersion: "1", guardrailTrace: "disabled", stopSequence: ["S"] });
+    const o = effectiveCallOptions(cell, {
+      callOptions: { temperature: 0.7, topP: 0.5, guardrailId: "g", guardrailVersion: "1", stopSequence: ["S"] },
+    });
+    expect(o).toEqual({
+      temperature: 0,
+      topP: 0.5,
+      guardrailId: "g",
+      guardrailVersion: "1",
+      guardrailTrace: "disabled",
+      stopSequence: ["S"],
+    });
     expect(bedrockRequestOptions(o)).toEqual({ stopSequences: ["S"], guardrail: { id: "g", version: "1", trace: "disabled" } });
-    expect(bedrockRequestOptions({ promptCaching: false, additionalModelRequestFields: { a: 1 } })).toEqual({ additionalModelRequestFields: { a: 1 } });
+    expect(bedrockRequestOptions({ promptCaching: false, additionalModelRequestFields: { a: 1 } })).toEqual({
+      additionalModelRequestFields: { a: 1 },
+    });
   });
 
   it("refuses half a guardrail and warns about bedrock-only options on other providers", () => {
     const mock = { provider: "mock" as const, model: "oracle", cell: "mock/oracle" };
     const bedrock = { provider: "bedrock" as const, model: "m", region: "us-east-1", cell: "b" };
-    expect(() => checkCallOptions([bedrock], { callOptions: { guardrailId: "g" } })).toThrowError("b: --guardrail-id and --guardrail-version go together (got only --guardrail-id)");
+    expect(() => checkCallOptions([bedrock], { callOptions: { guardrailId: "g" } })).toThrowError(
+      "b: --guardrail-id and --guardrail-version go together (got only --guardrail-id)",
+    );
     expect(() => checkCallOptions([bedrock], { callOptions: { guardrailTrace: "enabled" } })).toThrowError(/--guardrail-trace needs/);
     const responses = { provider: "openai-responses" as const, model: "gpt-5", cell: "openai-responses/gpt-5" };
     // Chat Completions (openai, mock) take stop sequences as `stop`; the Responses API has none.
@@ -162,7 +225,9 @@ describe("Bedrock request options", () => {
       "openai-responses/gpt-5: --stop-sequence, --prompt-caching not supported by this provider; not sent for this cell",
     ]);
     expect(toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, { stop: ["<<A>>"] }).stop).toEqual(["<<A>>"]);
-    expect(toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, { stop: ["<<A>>"], drop: new Set(OPTIONAL_CHAT_PARAMS) }).stop).toEqual(["<<A>>"]);
+    expect(
+      toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, { stop: ["<<A>>"], drop: new Set(OPTIONAL_CHAT_PARAMS) }).stop,
+    ).toEqual(["<<A>>"]);
     expect(toChatRequest("gpt-4o", { system: "s", messages: [], tools: [] }, {})).not.toHaveProperty("stop");
     expect(checkCallOptions([mock], { callOptions: { promptCaching: false, temperature: 0 } })).toEqual([]);
   });

@@ -27,18 +27,36 @@ describe("model specs", () => {
     expect(() => expandCells([parseModelSpec("mock/oracle")], ["moon-1"])).toThrowError(/not an AWS region/);
   });
   it("makes folder-safe cell names", () => {
-    expect(cellDirName("bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2")).toBe("bedrock_us.anthropic.claude-sonnet-4-20250514-v1_0@us-west-2");
+    expect(cellDirName("bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2")).toBe(
+      "bedrock_us.anthropic.claude-sonnet-4-20250514-v1_0@us-west-2",
+    );
   });
 });
 
 describe("run options", () => {
   it("applies defaults and precedence flags > config > env", () => {
-    const o = resolveRunOptions({ dataset: "swe-lite", concurrency: 8 }, { concurrency: 2, maxIterations: 7 }, { concurrency: 1, outputDir: "out" });
-    expect(o).toMatchObject({ dataset: "swe-lite", concurrency: 8, maxIterations: 7, outputDir: "out", model: ["mock/oracle"], maxFakeResponses: 10, stream: true });
+    const o = resolveRunOptions(
+      { dataset: "swe-lite", concurrency: 8 },
+      { concurrency: 2, maxIterations: 7 },
+      { concurrency: 1, outputDir: "out" },
+    );
+    expect(o).toMatchObject({
+      dataset: "swe-lite",
+      concurrency: 8,
+      maxIterations: 7,
+      outputDir: "out",
+      model: ["mock/oracle"],
+      maxFakeResponses: 10,
+      stream: true,
+    });
   });
   it("names the flag on bad values", () => {
-    expect(() => resolveRunOptions({ dataset: "d", concurrency: 0 }, {}, {})).toThrowError("--concurrency: expected a positive integer (got 0)");
-    expect(() => resolveRunOptions({ dataset: "d", maxIterations: -3 }, {}, {})).toThrowError(/--max-iterations: expected a positive integer/);
+    expect(() => resolveRunOptions({ dataset: "d", concurrency: 0 }, {}, {})).toThrowError(
+      "--concurrency: expected a positive integer (got 0)",
+    );
+    expect(() => resolveRunOptions({ dataset: "d", maxIterations: -3 }, {}, {})).toThrowError(
+      /--max-iterations: expected a positive integer/,
+    );
     expect(() => resolveRunOptions({ dataset: "d", limit: 1.5 }, {}, {})).toThrowError(/--limit: expected an integer/);
   });
   it("reads config files and rejects unknown keys", () => {

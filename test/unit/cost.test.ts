@@ -19,7 +19,10 @@ describe("cost", () => {
     const usage = { inputTokens: 0, cacheReadTokens: 10, cacheWriteTokens: 10, outputTokens: 0, reasoningTokens: 0 };
     expect(costOf(usage, { input: 2e-6, output: 0 })).toBeCloseTo(40e-6, 15);
     expect(priceUsage(usage, "openai", "my-private-model")).toEqual({ cost: null, source: "unknown" });
-    expect(priceUsage(usage, "openai", "my-private-model", { input: 1e-6, output: 2e-6 })).toEqual({ cost: expect.closeTo(20e-6, 15), source: "override" });
+    expect(priceUsage(usage, "openai", "my-private-model", { input: 1e-6, output: 2e-6 })).toEqual({
+      cost: expect.closeTo(20e-6, 15),
+      source: "override",
+    });
   });
   it("finds the mock's fictitious price and bills openai-responses like openai", () => {
     expect(lookupPrice("mock", "oracle")?.input).toBe(1e-6);
@@ -49,14 +52,23 @@ describe("cost per provider usage shape (wire usage → neutral usage → USD)",
     expect(priceUsage(usage, "openai", "gpt-4.1").cost).toBeCloseTo(0.0028, 15);
   });
   it("Bedrock Converse: cache read and write are apart from inputTokens; geo profiles cost 10% more", () => {
-    const usage = fromConverseUsage({ inputTokens: 1000, outputTokens: 500, totalTokens: 24500, cacheReadInputTokens: 20000, cacheWriteInputTokens: 3000 });
+    const usage = fromConverseUsage({
+      inputTokens: 1000,
+      outputTokens: 500,
+      totalTokens: 24500,
+      cacheReadInputTokens: 20000,
+      cacheWriteInputTokens: 3000,
+    });
     expect(usage).toEqual({ inputTokens: 1000, cacheReadTokens: 20000, cacheWriteTokens: 3000, outputTokens: 500, reasoningTokens: 0 });
     // global.: 1000·3e-6 + 20000·3e-7 + 3000·3.75e-6 + 500·1.5e-5 = 0.02775
     expect(priceUsage(usage, "bedrock", "global.anthropic.claude-sonnet-4-5-20250929-v1:0").cost).toBeCloseTo(0.02775, 15);
     expect(priceUsage(usage, "bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0").cost).toBeCloseTo(0.02775, 15);
     // us./eu./jp./au.: 1000·3.3e-6 + 20000·3.3e-7 + 3000·4.125e-6 + 500·1.65e-5 = 0.030525
     for (const geo of ["us", "eu", "jp", "au"]) {
-      expect(priceUsage(usage, "bedrock", `${geo}.anthropic.claude-sonnet-4-5-20250929-v1:0`)).toEqual({ cost: expect.closeTo(0.030525, 15), source: "price_table" });
+      expect(priceUsage(usage, "bedrock", `${geo}.anthropic.claude-sonnet-4-5-20250929-v1:0`)).toEqual({
+        cost: expect.closeTo(0.030525, 15),
+        source: "price_table",
+      });
     }
     // Sonnet 4 is the same price for every prefix.
     for (const prefix of ["", "us.", "eu.", "apac.", "global."]) {
@@ -89,7 +101,13 @@ describe("cost per provider usage shape (wire usage → neutral usage → USD)",
 });
 
 describe("long-context tiers (per call)", () => {
-  const call = (input: number, cacheRead: number, cacheWrite: number, output: number) => ({ inputTokens: input, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, outputTokens: output, reasoningTokens: 0 });
+  const call = (input: number, cacheRead: number, cacheWrite: number, output: number) => ({
+    inputTokens: input,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    outputTokens: output,
+    reasoningTokens: 0,
+  });
   const sonnet4 = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 
   it("a Sonnet 4 call over 200k prompt tokens bills every token at the tier; the task's other calls at the base price", () => {
@@ -108,10 +126,19 @@ describe("long-context tiers (per call)", () => {
 
   it("every Sonnet 4 prefix has the tier, models without a 1M context do not; overridden prices are flat", () => {
     for (const prefix of ["", "us.", "eu.", "apac.", "global."]) {
-      expect(lookupPrice("bedrock", `${prefix}anthropic.claude-sonnet-4-20250514-v1:0`)?.longContext).toEqual({ above: 200_000, input: 6e-6, output: 2.25e-5, cacheRead: 6e-7, cacheWrite: 7.5e-6 });
+      expect(lookupPrice("bedrock", `${prefix}anthropic.claude-sonnet-4-20250514-v1:0`)?.longContext).toEqual({
+        above: 200_000,
+        input: 6e-6,
+        output: 2.25e-5,
+        cacheRead: 6e-7,
+        cacheWrite: 7.5e-6,
+      });
     }
     expect(lookupPrice("bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0")?.longContext).toBeUndefined();
-    expect(priceCalls([call(300_000, 0, 0, 0)], "bedrock", sonnet4, { output: 2e-5 })).toEqual({ cost: expect.closeTo(0.9, 12), source: "override" });
+    expect(priceCalls([call(300_000, 0, 0, 0)], "bedrock", sonnet4, { output: 2e-5 })).toEqual({
+      cost: expect.closeTo(0.9, 12),
+      source: "override",
+    });
   });
 });
 
@@ -161,9 +188,11 @@ describe("PRICE_TABLE", () => {
     const global = lookupPrice("bedrock", "global.anthropic.claude-sonnet-4-5-20250929-v1:0")!;
     for (const geo of ["us", "eu", "jp", "au"]) {
       const p = lookupPrice("bedrock", `${geo}.anthropic.claude-sonnet-4-5-20250929-v1:0`)!;
-      expect([p.input, p.output, p.cacheRead, p.cacheWrite].map((v, i) => v! / [global.input, global.output, global.cacheRead, global.cacheWrite][i]!)).toEqual([
-        expect.closeTo(1.1, 12), expect.closeTo(1.1, 12), expect.closeTo(1.1, 12), expect.closeTo(1.1, 12),
-      ]);
+      expect(
+        [p.input, p.output, p.cacheRead, p.cacheWrite].map(
+          (v, i) => v! / [global.input, global.output, global.cacheRead, global.cacheWrite][i]!,
+        ),
+      ).toEqual([expect.closeTo(1.1, 12), expect.closeTo(1.1, 12), expect.closeTo(1.1, 12), expect.closeTo(1.1, 12)]);
     }
   });
 });

@@ -6,14 +6,26 @@ import { parseCsv } from "../helpers/csv.js";
 
 describe("parseCsv", () => {
   it("reads RFC 4180's examples: CRLF records, quoted fields with commas, line breaks and doubled quotes", () => {
-    expect(parseCsv("aaa,bbb,ccc\r\nzzz,yyy,xxx\r\n")).toEqual([["aaa", "bbb", "ccc"], ["zzz", "yyy", "xxx"]]);
-    expect(parseCsv("aaa,bbb,ccc\r\nzzz,yyy,xxx")).toEqual([["aaa", "bbb", "ccc"], ["zzz", "yyy", "xxx"]]);
-    expect(parseCsv('"aaa","b\r\nbb","ccc"\r\nzzz,yyy,xxx')).toEqual([["aaa", "b\r\nbb", "ccc"], ["zzz", "yyy", "xxx"]]);
+    expect(parseCsv("aaa,bbb,ccc\r\nzzz,yyy,xxx\r\n")).toEqual([
+      ["aaa", "bbb", "ccc"],
+      ["zzz", "yyy", "xxx"],
+    ]);
+    expect(parseCsv("aaa,bbb,ccc\r\nzzz,yyy,xxx")).toEqual([
+      ["aaa", "bbb", "ccc"],
+      ["zzz", "yyy", "xxx"],
+    ]);
+    expect(parseCsv('"aaa","b\r\nbb","ccc"\r\nzzz,yyy,xxx')).toEqual([
+      ["aaa", "b\r\nbb", "ccc"],
+      ["zzz", "yyy", "xxx"],
+    ]);
     expect(parseCsv('"aaa","b""bb","ccc"')).toEqual([["aaa", 'b"bb', "ccc"]]);
   });
 
   it("keeps empty fields, a trailing empty field and an empty quoted field", () => {
-    expect(parseCsv("a,,c,\n,\n")).toEqual([["a", "", "c", ""], ["", ""]]);
+    expect(parseCsv("a,,c,\n,\n")).toEqual([
+      ["a", "", "c", ""],
+      ["", ""],
+    ]);
     expect(parseCsv('"",x\n')).toEqual([["", "x"]]);
     expect(parseCsv("")).toEqual([]);
   });

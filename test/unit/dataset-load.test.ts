@@ -73,7 +73,9 @@ describe("loadDataset", () => {
     const f = path.join(dir, "swe.jsonl");
     // An unknown repo with no version, no test_cmd, no eval_script: no way to grade it as SWE-bench does.
     writeFileSync(f, `${JSON.stringify(task("x-1"))}\n`);
-    expect(() => loadDataset(f, undefined, withGrading())).toThrowError(`${f}:1: field version: no SWE-bench spec for demo version (missing) (demo is not one of SWE-bench's repositories); give one with --specs FILE, or a test_cmd / eval_script in the row`);
+    expect(() => loadDataset(f, undefined, withGrading())).toThrowError(
+      `${f}:1: field version: no SWE-bench spec for demo version (missing) (demo is not one of SWE-bench's repositories); give one with --specs FILE, or a test_cmd / eval_script in the row`,
+    );
     writeFileSync(f, `${JSON.stringify(task("x-1", { image: "sweb.eval.x86_64.x-1", test_cmd: "pytest -rA t.py" }))}\n`);
     const own = loadDataset(f, undefined, withGrading()).tasks[0]!;
     expect(own.repoDir).toBeUndefined();
@@ -85,7 +87,9 @@ describe("loadDataset", () => {
     expect(django.grading?.source).toBe("spec");
     expect(django.grading?.parser).toBe("django");
     expect(django.grading?.spec?.test_cmd).toBe("./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1");
-    expect(loadDataset(f, undefined, { imageTemplate: "127.0.0.1:5000/mirror/{id}:v1", ...withGrading() }).tasks[0]!.image).toBe("127.0.0.1:5000/mirror/django_1776_django-11333:v1");
+    expect(loadDataset(f, undefined, { imageTemplate: "127.0.0.1:5000/mirror/{id}:v1", ...withGrading() }).tasks[0]!.image).toBe(
+      "127.0.0.1:5000/mirror/django_1776_django-11333:v1",
+    );
     writeFileSync(f, `${JSON.stringify({ ...task("django__django-1"), repo: "django/django", version: "9.9" })}\n`);
     expect(() => loadDataset(f, undefined, withGrading())).toThrowError(
       `${f}:1: field version: no SWE-bench spec for django/django version "9.9" (known versions of django/django: 1.7, 1.8, 1.9, 1.10, 1.11, 2.0, 2.1, 2.2, 1.4, 1.5, 1.6, 3.0, 3.1, 3.2, 4.0, 4.1, 4.2, 5.0, 5.1, 5.2); give one with --specs FILE`,
@@ -96,7 +100,13 @@ describe("loadDataset", () => {
     expect(loadDataset(f).tasks[0]).not.toHaveProperty("grading");
     // A .json list reads the same rows, located by index.
     const j = path.join(dir, "swe.json");
-    writeFileSync(j, JSON.stringify([{ ...task("django__django-11333"), repo: "django/django", version: "3.0" }, { ...task("y"), FAIL_TO_PASS: 3 }]));
+    writeFileSync(
+      j,
+      JSON.stringify([
+        { ...task("django__django-11333"), repo: "django/django", version: "3.0" },
+        { ...task("y"), FAIL_TO_PASS: 3 },
+      ]),
+    );
     expect(() => loadDataset(j, undefined, withGrading())).toThrowError(`${j}[1]: field FAIL_TO_PASS:`);
   });
 
@@ -114,7 +124,9 @@ describe("sandbox fields: user and network", () => {
     const ok = dataset([JSON.stringify(task("a-1", { user: "agent:agent", network: true }))], ["a-1"]);
     expect(loadDataset(ok).tasks[0]).toMatchObject({ user: "agent:agent", network: true });
     const badUser = dataset([JSON.stringify(task("a-1", { user: "rm -rf /" }))], ["a-1"]);
-    expect(() => loadDataset(badUser)).toThrow(/tasks\.jsonl:1: field user: must be root, uid\[:gid\] or user\[:group\] \(got "rm -rf \/"\)/);
+    expect(() => loadDataset(badUser)).toThrow(
+      /tasks\.jsonl:1: field user: must be root, uid\[:gid\] or user\[:group\] \(got "rm -rf \/"\)/,
+    );
     const badNet = dataset([JSON.stringify(task("a-1", { network: "yes" }))], ["a-1"]);
     expect(() => loadDataset(badNet)).toThrow(/tasks\.jsonl:1: field network: .*\(got "yes"\)/);
   });
@@ -127,9 +139,21 @@ describe("sandbox fields: user and network", () => {
     expect(taskUser({ ...base, image: "swebench/x:latest", user: "1000" })).toBe("1000");
     expect(taskUser({ ...base, user: "root" })).toBeUndefined();
     expect(taskUser({ ...base, user: "0:0" })).toBeUndefined();
-    expect(workspaceSpec({ ...base, repoDir: "/r" }, "img:1", { a: "b" })).toEqual({ image: "img:1", labels: { a: "b" }, repoDir: "/r", user: "1000:1000" });
+    expect(workspaceSpec({ ...base, repoDir: "/r" }, "img:1", { a: "b" })).toEqual({
+      image: "img:1",
+      labels: { a: "b" },
+      repoDir: "/r",
+      user: "1000:1000",
+    });
     // The image holds the repository (SWE-bench's layout): its conda env `testbed` is activated where it exists.
-    expect(workspaceSpec({ ...base, image: "own:2", network: true, user: "root" }, "img:1", {})).toEqual({ image: "own:2", labels: {}, network: true, activate: SWEBENCH_ACTIVATE });
-    expect(SWEBENCH_ACTIVATE).toBe("if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi");
+    expect(workspaceSpec({ ...base, image: "own:2", network: true, user: "root" }, "img:1", {})).toEqual({
+      image: "own:2",
+      labels: {},
+      network: true,
+      activate: SWEBENCH_ACTIVATE,
+    });
+    expect(SWEBENCH_ACTIVATE).toBe(
+      "if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi",
+    );
   });
 });

@@ -194,7 +194,9 @@ describe("readRows .parquet", () => {
 describe("readRows, any type", () => {
   it("refuses an unknown extension, listing the known ones", async () => {
     const file = write("tasks.csv", "instance_id\na-1\n");
-    expect((await usageError(readRows(file))).message).toBe(`${file}: unknown dataset file type (".csv"; expected .jsonl, .json, .parquet)`);
+    expect((await usageError(readRows(file))).message).toBe(
+      `${file}: unknown dataset file type (".csv"; expected .jsonl, .json, .parquet)`,
+    );
   });
 
   it("names a file it cannot read", async () => {

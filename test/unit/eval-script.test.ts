@@ -72,16 +72,27 @@ describe("testDirectives", () => {
     ]
       .map((f) => `diff --git a/${f} b/${f}\n--- a/${f}\n+++ b/${f}\n@@ -1 +1 @@\n-a\n+b\n`)
       .join("");
-    expect(testDirectives({ repo: "sympy/sympy", test_patch: patch })).toEqual(["sympy/core/tests/test_basic.py", "sympy/core/tests/test_args.py"]);
+    expect(testDirectives({ repo: "sympy/sympy", test_patch: patch })).toEqual([
+      "sympy/core/tests/test_basic.py",
+      "sympy/core/tests/test_args.py",
+    ]);
   });
 
   it("takes the b/ side of a rename and appends extra files after the patch's, without duplicates", () => {
-    const rename = "diff --git a/tests/test_old.py b/tests/test_renamed.py\nsimilarity index 90%\nrename from tests/test_old.py\nrename to tests/test_renamed.py\n";
-    expect(testDirectives({ repo: "psf/requests", test_patch: rename }, ["tests/test_renamed.py", "tests/test_utils.py", "tests/test_utils.py", "tests/fixture.json"])).toEqual([
-      "tests/test_renamed.py",
-      "tests/test_utils.py",
+    const rename =
+      "diff --git a/tests/test_old.py b/tests/test_renamed.py\nsimilarity index 90%\nrename from tests/test_old.py\nrename to tests/test_renamed.py\n";
+    expect(
+      testDirectives({ repo: "psf/requests", test_patch: rename }, [
+        "tests/test_renamed.py",
+        "tests/test_utils.py",
+        "tests/test_utils.py",
+        "tests/fixture.json",
+      ]),
+    ).toEqual(["tests/test_renamed.py", "tests/test_utils.py"]);
+    expect(testDirectives({ repo: "pytest-dev/pytest", test_patch: PYTEST_PATCH })).toEqual([
+      "testing/test_mark.py",
+      "testing/test_new.py",
     ]);
-    expect(testDirectives({ repo: "pytest-dev/pytest", test_patch: PYTEST_PATCH })).toEqual(["testing/test_mark.py", "testing/test_new.py"]);
   });
 });
 
@@ -109,7 +120,9 @@ describe("filesAtBase", () => {
     ].join("");
     expect(filesAtBase(patch)).toEqual(["testing/test_mark.py", "testing/gone.py", "testing/old name.py"]);
     expect(filesAtBase(DJANGO_PATCH)).toEqual(["tests/admin_views/tests.py"]);
-    expect(filesAtBase("--- a/src/x.py\t2020-01-01\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\n--- /dev/null\n+++ b/src/y.py\n")).toEqual(["src/x.py"]);
+    expect(filesAtBase("--- a/src/x.py\t2020-01-01\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\n--- /dev/null\n+++ b/src/y.py\n")).toEqual([
+      "src/x.py",
+    ]);
   });
 });
 
@@ -119,7 +132,13 @@ describe("makeEvalScript", () => {
   it("django 3.0: the whole script", () => {
     const spec = specFor("django/django", "3.0");
     if (!spec) throw new Error("no spec");
-    const script = makeEvalScript({ repo: "django/django", base_commit: BASE, test_patch: DJANGO_PATCH, spec, directives: testDirectives({ repo: "django/django", test_patch: DJANGO_PATCH }) });
+    const script = makeEvalScript({
+      repo: "django/django",
+      base_commit: BASE,
+      test_patch: DJANGO_PATCH,
+      spec,
+      directives: testDirectives({ repo: "django/django", test_patch: DJANGO_PATCH }),
+    });
     expect(script).toBe(`#!/bin/bash
 set -uxo pipefail
 source /opt/miniconda3/bin/activate
@@ -195,7 +214,13 @@ git checkout HEAD testing/test_mark.py
   it("a test_cmd list runs its commands in order, the last with the directives; odd paths are quoted; no reset without base files", () => {
     const spec: RepoSpec = { test_cmd: ["make build", "pytest -rA"] };
     const patch = "diff --git a/t/test it.py b/t/test it.py\nnew file mode 100644\n--- /dev/null\n+++ b/t/test it.py\n@@ -0,0 +1 @@\n+x\n";
-    const script = makeEvalScript({ repo: "acme/widgets", base_commit: "", test_patch: patch, spec, directives: testDirectives({ repo: "acme/widgets", test_patch: patch }) });
+    const script = makeEvalScript({
+      repo: "acme/widgets",
+      base_commit: "",
+      test_patch: patch,
+      spec,
+      directives: testDirectives({ repo: "acme/widgets", test_patch: patch }),
+    });
     expect(script).toContain(`echo "No test files to reset"\ngit apply -v - <<'EOF_114329324912'\n`);
     expect(script).toContain(`: '>>>>> Start Test Output'\nmake build\npytest -rA 't/test it.py'\nSWEBENCH_TEST_EXIT_CODE=$?\n`);
     expect(script).toContain("git -c core.fileMode=false diff HEAD\n");
@@ -204,7 +229,9 @@ git checkout HEAD testing/test_mark.py
 
   it("refuses a test patch holding the heredoc delimiter line", () => {
     const spec: RepoSpec = { test_cmd: "pytest -rA" };
-    expect(() => makeEvalScript({ repo: "a/b", test_patch: "diff --git a/x b/x\n+EOF\nEOF_114329324912\n", spec, directives: [] })).toThrow(/heredoc delimiter/);
+    expect(() => makeEvalScript({ repo: "a/b", test_patch: "diff --git a/x b/x\n+EOF\nEOF_114329324912\n", spec, directives: [] })).toThrow(
+      /heredoc delimiter/,
+    );
   });
 });
 
@@ -212,7 +239,12 @@ describe("the script at run time (the part from the test-file reset on, in a scr
   // The preamble needs conda and /testbed; everything from the reset on runs in any git checkout.
   function runTail(repoDir: string, testPatch: string): { lines: string[]; status: number | null } {
     const spec: RepoSpec = { test_cmd: "grep -c fixed" };
-    const script = makeEvalScript({ repo: "acme/widgets", test_patch: testPatch, spec, directives: testDirectives({ repo: "acme/widgets", test_patch: testPatch }) });
+    const script = makeEvalScript({
+      repo: "acme/widgets",
+      test_patch: testPatch,
+      spec,
+      directives: testDirectives({ repo: "acme/widgets", test_patch: testPatch }),
+    });
     const from = script.indexOf("git checkout HEAD ");
     const file = path.join(dir, `tail-${Math.random().toString(36).slice(2)}.sh`);
     writeFileSync(file, `#!/bin/bash\nset -uxo pipefail\n${script.slice(from)}`);
@@ -226,7 +258,11 @@ describe("the script at run time (the part from the test-file reset on, in a scr
     mkdirSync(path.join(repoDir, "tests"), { recursive: true });
     writeFileSync(path.join(repoDir, "tests", "test_a.py"), "old\n");
     const git = (...args: string[]) => {
-      const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repoDir, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: dir } });
+      const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+        cwd: repoDir,
+        encoding: "utf8",
+        env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: dir },
+      });
       if (r.status !== 0) throw new Error(r.stderr);
     };
     git("init", "-q");

@@ -2,8 +2,18 @@
 import { describe, expect, it } from "vitest";
 import { runFailures, type FailureInput } from "../../src/report/gates.js";
 
-const r = (cell: string, id: string, status: string, error_class: string | null = null, error_message: string | null = null): FailureInput => ({
-  cell, instance_id: id, status, error_class, error_message,
+const r = (
+  cell: string,
+  id: string,
+  status: string,
+  error_class: string | null = null,
+  error_message: string | null = null,
+): FailureInput => ({
+  cell,
+  instance_id: id,
+  status,
+  error_class,
+  error_message,
 });
 
 describe("runFailures", () => {
@@ -23,7 +33,9 @@ describe("runFailures", () => {
   it("passes a cell with one graded task, and judges the latest result of a task (a rerun that succeeded counts)", () => {
     expect(runFailures([r("c", "a", "error", "transient", "x"), r("c", "b", "unresolved")])).toEqual([]);
     expect(runFailures([r("c", "a", "error", "transient", "x"), r("c", "a", "resolved")])).toEqual([]);
-    expect(runFailures([r("c", "a", "resolved"), r("c", "a", "error", "grading", null)])).toEqual(["cell c: its 1 attempted task ended in an infrastructure error (grading)"]);
+    expect(runFailures([r("c", "a", "resolved"), r("c", "a", "error", "grading", null)])).toEqual([
+      "cell c: its 1 attempted task ended in an infrastructure error (grading)",
+    ]);
     expect(runFailures([])).toEqual([]);
   });
 });

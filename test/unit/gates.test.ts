@@ -17,7 +17,14 @@ import { makeResult } from "./report-fixtures.js";
 function cellResults(cell: string, n: number, resolved: number, errors = 0): TaskResult[] {
   return Array.from({ length: n }, (_, i) => {
     const status = i < resolved ? "resolved" : i < resolved + errors ? "error" : "unresolved";
-    return makeResult({ cell, model: cell.split("/")[1]!, instance_id: `task-${i}`, status, resolved: status === "resolved", end_reason: status === "error" ? "error" : "finished" });
+    return makeResult({
+      cell,
+      model: cell.split("/")[1]!,
+      instance_id: `task-${i}`,
+      status,
+      resolved: status === "resolved",
+      end_reason: status === "error" ? "error" : "finished",
+    });
   });
 }
 
@@ -46,7 +53,9 @@ describe("parsing", () => {
     expect(parseMaxInfraErrors(0.25)).toEqual({ kind: "rate", max: 0.25 });
     expect(parseMaxInfraErrors("1.0")).toEqual({ kind: "rate", max: 1 });
     expect(parseMaxInfraErrors("5%")).toEqual({ kind: "rate", max: 0.05 });
-    expect(() => parseMaxInfraErrors("lots")).toThrowError('--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%), got "lots"');
+    expect(() => parseMaxInfraErrors("lots")).toThrowError(
+      '--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%), got "lots"',
+    );
     expect(() => parseMaxInfraErrors("-1")).toThrowError(/--max-infra-errors/);
   });
   it("reads the gates (and shard, docker-host) from a config file", () => {
@@ -70,27 +79,53 @@ describe("parsing", () => {
       maxInfraErrors: "5%",
     });
     // A config file may give one number instead of a list.
-    expect(resolveRunOptions({ dataset: "d" }, { failUnder: 0.7, maxRegression: 2 }, {})).toMatchObject({ failUnder: [0.7], maxRegression: 2 });
+    expect(resolveRunOptions({ dataset: "d" }, { failUnder: 0.7, maxRegression: 2 }, {})).toMatchObject({
+      failUnder: [0.7],
+      maxRegression: 2,
+    });
     expect(() => resolveRunOptions({ dataset: "d", failUnder: ["2"] }, {}, {})).toThrowError(
       '--fail-under: expected RATE (0 to 1, e.g. 0.8, or 80%) or CELL=RATE (e.g. mock/oracle=0.9) (got ["2"])',
     );
-    expect(() => resolveRunOptions({ dataset: "d", maxRegression: -1 }, {}, {})).toThrowError("--max-regression: expected 0 or more points (got -1)");
+    expect(() => resolveRunOptions({ dataset: "d", maxRegression: -1 }, {}, {})).toThrowError(
+      "--max-regression: expected 0 or more points (got -1)",
+    );
     expect(() => resolveRunOptions({ dataset: "d", maxInfraErrors: "x" }, {}, {})).toThrowError(
       '--max-infra-errors: expected a count N (e.g. 3) or a fraction of tasks (e.g. 0.05 or 5%) (got "x")',
     );
-    expect(() => resolveRunOptions({ dataset: "d", shard: "4/3" }, {}, {})).toThrowError('--shard: expected I/N with 1 ≤ I ≤ N (e.g. 2/4) (got "4/3")');
+    expect(() => resolveRunOptions({ dataset: "d", shard: "4/3" }, {}, {})).toThrowError(
+      '--shard: expected I/N with 1 ≤ I ≤ N (e.g. 2/4) (got "4/3")',
+    );
   });
 });
 
 describe("evaluateGates", () => {
   it("fail-under: every cell, a named cell overriding, exact messages and exit 3", () => {
-    const report = evaluateGates(summary, cells, { failUnder: [{ cell: null, rate: 0.5 }, { cell: "mock/oracle", rate: 12 / 17 }] });
+    const report = evaluateGates(summary, cells, {
+      failUnder: [
+        { cell: null, rate: 0.5 },
+        { cell: "mock/oracle", rate: 12 / 17 },
+      ],
+    });
     expect(report).toEqual({
       passed: false,
       exitCode: 3,
       results: [
-        { gate: "fail_under", cell: "mock/oracle", passed: true, actual: 12 / 17, threshold: 12 / 17, message: "fail-under: mock/oracle resolve rate 70.6% (12/17) is at least 70.6%" },
-        { gate: "fail_under", cell: "mock/wrong", passed: false, actual: 0, threshold: 0.5, message: "fail-under: mock/wrong resolve rate 0.0% (0/10) is below 50.0%" },
+        {
+          gate: "fail_under",
+          cell: "mock/oracle",
+          passed: true,
+          actual: 12 / 17,
+          threshold: 12 / 17,
+          message: "fail-under: mock/oracle resolve rate 70.6% (12/17) is at least 70.6%",
+        },
+        {
+          gate: "fail_under",
+          cell: "mock/wrong",
+          passed: false,
+          actual: 0,
+          threshold: 0.5,
+          message: "fail-under: mock/wrong resolve rate 0.0% (0/10) is below 50.0%",
+        },
       ],
     });
   });
@@ -106,7 +141,14 @@ describe("evaluateGates", () => {
   it("max-regression: cells present in both, drop in points against the allowance", () => {
     const spec: GateSpec = {
       failUnder: [],
-      baseline: { source: "base.json", cells: [{ cell: "mock/oracle", resolve_rate: 0.8 }, { cell: "mock/wrong", resolve_rate: 0 }, { cell: "mock/gone", resolve_rate: 1 }] },
+      baseline: {
+        source: "base.json",
+        cells: [
+          { cell: "mock/oracle", resolve_rate: 0.8 },
+          { cell: "mock/wrong", resolve_rate: 0 },
+          { cell: "mock/gone", resolve_rate: 1 },
+        ],
+      },
       maxRegression: 5,
     };
     const report = evaluateGates(summary, cells, spec);
@@ -129,15 +171,30 @@ describe("evaluateGates", () => {
       },
     ]);
     expect(report.exitCode).toBe(3);
-    const better = evaluateGates(summary, cells, { ...spec, baseline: { source: "b", cells: [{ cell: "mock/oracle", resolve_rate: 0.5 }] }, maxRegression: 0 });
-    expect(better.results[0]!.message).toBe("max-regression: mock/oracle resolve rate 70.6% is 20.6 points above the baseline's 50.0% (allowed drop 0.0 points)");
+    const better = evaluateGates(summary, cells, {
+      ...spec,
+      baseline: { source: "b", cells: [{ cell: "mock/oracle", resolve_rate: 0.5 }] },
+      maxRegression: 0,
+    });
+    expect(better.results[0]!.message).toBe(
+      "max-regression: mock/oracle resolve rate 70.6% is 20.6 points above the baseline's 50.0% (allowed drop 0.0 points)",
+    );
     expect(better.passed).toBe(true);
   });
   it("max-infra-errors: count or rate over the whole run; its failure is exit 1 even with other failures", () => {
     expect(evaluateGates(summary, cells, { failUnder: [], maxInfraErrors: { kind: "count", max: 2 } })).toEqual({
       passed: true,
       exitCode: 0,
-      results: [{ gate: "max_infra_errors", cell: null, passed: true, actual: 2, threshold: 2, message: "max-infra-errors: 2 of 27 task(s) ended in error, allowed at most 2" }],
+      results: [
+        {
+          gate: "max_infra_errors",
+          cell: null,
+          passed: true,
+          actual: 2,
+          threshold: 2,
+          message: "max-infra-errors: 2 of 27 task(s) ended in error, allowed at most 2",
+        },
+      ],
     });
     const rate = evaluateGates(summary, cells, { failUnder: [{ cell: null, rate: 0.9 }], maxInfraErrors: { kind: "rate", max: 0.05 } });
     expect(rate.results.at(-1)).toEqual({
@@ -161,7 +218,12 @@ describe("checks before the run", () => {
   writeFileSync(base, JSON.stringify({ run_id: "old", cells: [{ cell: "mock/oracle", resolve_rate: 0.9, tasks: 17 }] }));
 
   it("names unknown cells and a baseline with nothing in common", () => {
-    expect(gateSpecProblems({ failUnder: [{ cell: "mock/lazy", rate: 0.5 }], baseline: { source: "b.json", cells: [{ cell: "x/y", resolve_rate: 1 }] } }, cells)).toEqual([
+    expect(
+      gateSpecProblems(
+        { failUnder: [{ cell: "mock/lazy", rate: 0.5 }], baseline: { source: "b.json", cells: [{ cell: "x/y", resolve_rate: 1 }] } },
+        cells,
+      ),
+    ).toEqual([
       '--fail-under mock/lazy=0.5: the run has no cell "mock/lazy" (cells: mock/oracle, mock/wrong)',
       "--baseline b.json: no cell in common with this run (baseline: x/y; run: mock/oracle, mock/wrong)",
     ]);
@@ -171,7 +233,10 @@ describe("checks before the run", () => {
     expect(readBaseline(dir).cells).toEqual([{ cell: "mock/oracle", resolve_rate: 0.9 }]);
     const json = path.join(dir, "out.json");
     writeFileSync(json, JSON.stringify(jsonSummary({ runId: "r", runDir: "/x", status: "completed", shard: null, summary, gates: null })));
-    expect(readBaseline(json).cells).toEqual([{ cell: "mock/oracle", resolve_rate: 0.705882 }, { cell: "mock/wrong", resolve_rate: 0 }]);
+    expect(readBaseline(json).cells).toEqual([
+      { cell: "mock/oracle", resolve_rate: 0.705882 },
+      { cell: "mock/wrong", resolve_rate: 0 },
+    ]);
   });
   it("refuses a missing or malformed baseline and --max-regression alone, as usage errors", () => {
     expect(() => readBaseline(path.join(dir, "nope.json"))).toThrowError(UsageError);
@@ -179,7 +244,9 @@ describe("checks before the run", () => {
     const bad = path.join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify({ cells: [{ cell: "a" }] }));
     expect(() => readBaseline(bad)).toThrowError(/--baseline .*bad\.json: not a summary\.json: cells\.0\.resolve_rate/);
-    expect(() => loadGateSpec({ maxRegression: 3 }, cells)).toThrowError("--max-regression 3: needs --baseline <summary.json> to compare with");
+    expect(() => loadGateSpec({ maxRegression: 3 }, cells)).toThrowError(
+      "--max-regression 3: needs --baseline <summary.json> to compare with",
+    );
     expect(() => loadGateSpec({ failUnder: ["mock/lazy=0.5"] }, cells)).toThrowError(UsageError);
   });
   it("builds the spec: baseline read, max-regression defaulting to 0", () => {

@@ -9,7 +9,14 @@ import { OpenAIResponsesClient } from "../../src/models/openai-responses.js";
 describe("generation run options", () => {
   it("are unset by default (the server's defaults apply) and vision is on", () => {
     const o = resolveRunOptions({ dataset: "d" }, {}, {});
-    expect([o.reasoningEffort, o.temperature, o.topP, o.seed, o.maxOutputTokens, o.vision]).toEqual([undefined, undefined, undefined, undefined, undefined, true]);
+    expect([o.reasoningEffort, o.temperature, o.topP, o.seed, o.maxOutputTokens, o.vision]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      true,
+    ]);
   });
 
   it("take flags over the config file", () => {
@@ -40,7 +47,9 @@ describe("openai-responses cells", () => {
     const settings = { apiKeyEnv: "MY_KEY", stream: true, timeoutMs: 1000, env: {} };
     // checkCredentials may be sync or async (other providers resolve credential chains): await either.
     const check = async (s: Parameters<typeof checkCredentials>[1]) => checkCredentials([cell], s);
-    await expect(check(settings)).rejects.toThrowError("openai-responses/o4-mini: no API key: set MY_KEY (or pass --api-key-env NAME), or use --base-url for a local OpenAI-compatible server");
+    await expect(check(settings)).rejects.toThrowError(
+      "openai-responses/o4-mini: no API key: set MY_KEY (or pass --api-key-env NAME), or use --base-url for a local OpenAI-compatible server",
+    );
     await expect(check({ ...settings, env: { MY_KEY: "k" } })).resolves.toBeUndefined();
     await expect(check({ ...settings, baseUrl: "http://127.0.0.1:1/v1" })).resolves.toBeUndefined();
     const client = createClient(cell, { ...settings, env: { MY_KEY: "k" }, callOptions: { reasoningEffort: "low" } });

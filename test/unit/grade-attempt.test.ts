@@ -6,7 +6,17 @@ import { gradeAttempt, type GradingWorkspaceEvent } from "../../src/grading/atte
 import { reusableForGrading, WorkspaceLease } from "../../src/grading/workspace.js";
 import type { Sandbox, WorkspaceSpec } from "../../src/sandbox/types.js";
 
-const TASK: Task = { instance_id: "t-1", repo: "r", problem_statement: "fix it", patch: "", test_patch: "", FAIL_TO_PASS: ["a"], PASS_TO_PASS: [], test_framework: "pytest", repoDir: "/repos/t-1" };
+const TASK: Task = {
+  instance_id: "t-1",
+  repo: "r",
+  problem_statement: "fix it",
+  patch: "",
+  test_patch: "",
+  FAIL_TO_PASS: ["a"],
+  PASS_TO_PASS: [],
+  test_framework: "pytest",
+  repoDir: "/repos/t-1",
+};
 
 const fakeSandbox = (id: string, log: string[], reset?: (repoDir: string) => Promise<void>): Sandbox => ({
   id,
@@ -45,7 +55,9 @@ describe("gradeAttempt", () => {
     const grade = await gradeAttempt(input);
     expect(grade.failure).toEqual({ class: "empty_patch", message: "the patch is empty" });
     expect(events).toEqual([{ workspace: "new" }]);
-    expect(specs).toEqual([{ image: "bench-python:1", labels: { "bench.run-id": "r1", "bench.role": "grading" }, repoDir: "/repos/t-1", user: "1000:1000" }]);
+    expect(specs).toEqual([
+      { image: "bench-python:1", labels: { "bench.run-id": "r1", "bench.role": "grading" }, repoDir: "/repos/t-1", user: "1000:1000" },
+    ]);
     expect(log).toEqual(["create new", "remove new"]);
   });
 

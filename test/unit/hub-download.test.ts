@@ -103,9 +103,17 @@ async function startHub(options: HubOptions = {}): Promise<FakeServer> {
     const url = new URL(req.url ?? "/", "http://hub");
     if (url.pathname.startsWith("/cdn/")) return serveCdn(res, bytes, options.body ?? "whole");
     const m = /^\/datasets\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
-    const common = { "x-request-id": "Root=1-fake", "access-control-expose-headers": "X-Repo-Commit,X-Linked-Etag,X-Linked-Size,ETag,Location" };
+    const common = {
+      "x-request-id": "Root=1-fake",
+      "access-control-expose-headers": "X-Repo-Commit,X-Linked-Etag,X-Linked-Size,ETag,Location",
+    };
     if (!m || (m[1] !== LITE.repo && m[1] !== options.gated?.repo)) {
-      res.writeHead(401, { ...common, "content-type": "text/plain", "x-error-code": "RepoNotFound", "x-error-message": "Repository not found" });
+      res.writeHead(401, {
+        ...common,
+        "content-type": "text/plain",
+        "x-error-code": "RepoNotFound",
+        "x-error-message": "Repository not found",
+      });
       return res.end("Repository not found");
     }
     if (options.gated && m[1] === options.gated.repo && req.headers.authorization !== `Bearer ${options.gated.token}`) {
@@ -225,7 +233,12 @@ describe("ensureNamedDataset", () => {
     const commit = "0123456789abcdef0123456789abcdef01234567";
     const hub = await startHub({ commit });
     const cacheDir = freshCache();
-    const got = await ensureNamedDataset("swe-bench-lite", "test", { cacheDir, endpoint: hub.base, env: {}, catalog: catalog({ revision: "main" }) });
+    const got = await ensureNamedDataset("swe-bench-lite", "test", {
+      cacheDir,
+      endpoint: hub.base,
+      env: {},
+      catalog: catalog({ revision: "main" }),
+    });
     expect(got.commit).toBe(commit);
     expect(got.file).toBe(path.join(cacheDir, "datasets", "SWE-bench__SWE-bench_Lite", "main", "data", "test-00000-of-00001.parquet"));
     expect(got.url).toBe(`${hub.base}/datasets/SWE-bench/SWE-bench_Lite/resolve/main/data/test-00000-of-00001.parquet`);
@@ -235,7 +248,9 @@ describe("ensureNamedDataset", () => {
     const hub = await startHub({ body: "cut" });
     const cacheDir = freshCache();
     const file = cachedDatasetPath(cacheDir, LITE, TEST_PATH);
-    const err = await rejection(ensureNamedDataset("swe-bench-lite", "test", { cacheDir, endpoint: hub.base, env: {}, catalog: catalog() }));
+    const err = await rejection(
+      ensureNamedDataset("swe-bench-lite", "test", { cacheDir, endpoint: hub.base, env: {}, catalog: catalog() }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     // How much of the half that was sent reached the reader before the reset is up to the socket: any, but not all.
     expect(err.message).toMatch(new RegExp(`broke off after \\d+ of ${FIXTURE.length} bytes \\(`));
@@ -249,7 +264,9 @@ describe("ensureNamedDataset", () => {
     const hub = await startHub({ body: "short" });
     const cacheDir = freshCache();
     const file = cachedDatasetPath(cacheDir, LITE, TEST_PATH);
-    const err = await rejection(ensureNamedDataset("swe-bench-lite", "test", { cacheDir, endpoint: hub.base, env: {}, catalog: catalog() }));
+    const err = await rejection(
+      ensureNamedDataset("swe-bench-lite", "test", { cacheDir, endpoint: hub.base, env: {}, catalog: catalog() }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toContain(`ended after ${Math.floor(FIXTURE.length / 2)} of ${FIXTURE.length} bytes`);
     expect(readdirSync(path.dirname(file))).toEqual([]);
@@ -382,7 +399,9 @@ describe("ensureNamedDataset", () => {
     const hub = await startHub({ etag: `"${"0".repeat(64)}"` });
     const cacheDir = freshCache();
     const file = cachedDatasetPath(cacheDir, LITE, TEST_PATH);
-    const err = await rejection(ensureNamedDataset("swe-bench-lite", "test", { cacheDir, endpoint: hub.base, env: {}, catalog: catalog() }));
+    const err = await rejection(
+      ensureNamedDataset("swe-bench-lite", "test", { cacheDir, endpoint: hub.base, env: {}, catalog: catalog() }),
+    );
     expect(err).toBeInstanceOf(InfraError);
     expect(err.message).toContain(`has sha256 ${FIXTURE_SHA}, the hub's X-Linked-Etag is ${"0".repeat(64)}`);
     expect(readdirSync(path.dirname(file))).toEqual([]);
@@ -430,12 +449,20 @@ describe("named datasets and --split", () => {
   it("defaults to test and lists the valid splits of an unknown one", () => {
     expect(checkSplit("swe-bench-lite", undefined)).toBe("test");
     expect(checkSplit("swe-bench", "dev")).toBe("dev");
-    expect(() => checkSplit("swe-bench-verified", "dev")).toThrow(new UsageError("--split dev: swe-bench-verified has no such split (valid splits: test)"));
+    expect(() => checkSplit("swe-bench-verified", "dev")).toThrow(
+      new UsageError("--split dev: swe-bench-verified has no such split (valid splits: test)"),
+    );
     expect(() => checkSplit("swe-bench-lite", "train")).toThrow("valid splits: test, dev");
   });
 
   it("rejects an unknown split before any network or cache access", async () => {
-    const err = await rejection(ensureNamedDataset("swe-bench-lite", "validation", { cacheDir: "/nonexistent", env: {}, fetch: () => Promise.reject(new Error("no")) }));
+    const err = await rejection(
+      ensureNamedDataset("swe-bench-lite", "validation", {
+        cacheDir: "/nonexistent",
+        env: {},
+        fetch: () => Promise.reject(new Error("no")),
+      }),
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe("--split validation: swe-bench-lite has no such split (valid splits: test, dev)");
   });

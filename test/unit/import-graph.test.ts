@@ -44,9 +44,12 @@ describe("check-imports.mjs", () => {
   it("counts static, type, re-export and dynamic imports per folder edge; root files are folder '.'", () => {
     const dir = tree({
       "errors.ts": "export class E {}\n",
-      "runner/one.ts": 'import { E } from "../errors.js";\nimport type { T } from "../report/two.js";\nexport { x } from "../report/three.js";\n',
-      "runner/two.ts": 'import {\n  y,\n  z,\n} from "../report/two.js";\nconst m = await import("../sandbox/four.js");\nimport "./one.js";\n',
-      "report/two.ts": 'import { E } from "../errors.js";\n// import { no } from "../runner/one.js";\n/* import("../runner/two.js") */\nconst s = "import(\'../util/x.js\')";\n',
+      "runner/one.ts":
+        'import { E } from "../errors.js";\nimport type { T } from "../report/two.js";\nexport { x } from "../report/three.js";\n',
+      "runner/two.ts":
+        'import {\n  y,\n  z,\n} from "../report/two.js";\nconst m = await import("../sandbox/four.js");\nimport "./one.js";\n',
+      "report/two.ts":
+        'import { E } from "../errors.js";\n// import { no } from "../runner/one.js";\n/* import("../runner/two.js") */\nconst s = "import(\'../util/x.js\')";\n',
       "report/three.ts": "export const x = 1;\n",
       "sandbox/four.ts": 'import x from "node:fs";\nimport y from "zod";\n',
     });

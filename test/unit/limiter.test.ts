@@ -73,7 +73,9 @@ describe("EndpointLimiter: AIMD", () => {
     for (const p of permits.slice(0, 6)) p.release({ kind: "rate_limit" });
     expect(limiter.limit).toBe(7);
     expect(limiter.throttleEvents).toBe(6);
-    expect(limiter.snapshot().changes.map(({ from, to, reason }) => ({ from, to, reason }))).toEqual([{ from: 10, to: 7, reason: "rate_limit" }]);
+    expect(limiter.snapshot().changes.map(({ from, to, reason }) => ({ from, to, reason }))).toEqual([
+      { from: 10, to: 7, reason: "rate_limit" },
+    ]);
     expect(lines).toEqual(["limiter p|acct|-|m: in-flight limit 10 → 7 (rate limited)"]);
     // 4 still in flight; the limit is 7, so 3 more get in and the 4th waits.
     const more = await take(limiter, 3);
@@ -115,12 +117,16 @@ describe("EndpointLimiter: AIMD", () => {
     // A clean, saturated round at the floor raises it: 1 → 2, logged with the three counted cuts.
     for (let i = 0; i < 20 && limiter.limit === 1; i++) (await limiter.acquire()).release({ kind: "ok", tokens: 0 });
     expect(limiter.limit).toBe(2);
-    expect(lines.at(-1)).toBe("limiter p|acct|-|m: in-flight limit 1 → 2 (saturated clean round); 3 changes earlier not shown (3 down, 0 up)");
+    expect(lines.at(-1)).toBe(
+      "limiter p|acct|-|m: in-flight limit 1 → 2 (saturated clean round); 3 changes earlier not shown (3 down, 0 up)",
+    );
     advance(1000);
     (await limiter.acquire()).release({ kind: "rate_limit" }); // 2 → 1, counted
     registry.flush();
     registry.flush(); // nothing left the second time
-    expect(lines.slice(2)).toEqual(["limiter p|acct|-|m: in-flight limit 1 at the end; 1 change later not shown (1 down, 0 up; all in run.json)"]);
+    expect(lines.slice(2)).toEqual([
+      "limiter p|acct|-|m: in-flight limit 1 at the end; 1 change later not shown (1 down, 0 up; all in run.json)",
+    ]);
     expect(limiter.snapshot().changes.map((c) => c.to)).toEqual([7, 4, 2, 1, 2, 1]);
   });
 
@@ -265,8 +271,14 @@ describe("endpoint keys", () => {
 
   it("separate two regions, two accounts and two models; OpenAI's two APIs share one account's quota", () => {
     const account = accountIdentity("bedrock", { apiKeyEnv: "OPENAI_API_KEY", env });
-    const key = (model: string, region?: string, acct = account, provider = "bedrock") => endpointKey({ provider, model, region, account: acct });
-    const keys = [key("claude", "us-east-1"), key("claude", "us-west-2"), key("claude", "us-east-1", "aws-profile-other"), key("nova", "us-east-1")];
+    const key = (model: string, region?: string, acct = account, provider = "bedrock") =>
+      endpointKey({ provider, model, region, account: acct });
+    const keys = [
+      key("claude", "us-east-1"),
+      key("claude", "us-west-2"),
+      key("claude", "us-east-1", "aws-profile-other"),
+      key("nova", "us-east-1"),
+    ];
     expect(new Set(keys).size).toBe(4);
     const openai = accountIdentity("openai", { apiKeyEnv: "OPENAI_API_KEY", env });
     expect(accountIdentity("openai-responses", { apiKeyEnv: "OPENAI_API_KEY", env })).toBe(openai);
@@ -283,7 +295,8 @@ describe("endpoint keys", () => {
     ];
     expect(ids[0]).toMatch(/^aws-key-[0-9a-f]{10}$/);
     expect(ids[2]).toBe("aws-profile-research");
-    for (const id of ids) for (const secret of ["AKIAEXAMPLE123", "super-secret", "sk-secret", "pw", "abc"]) expect(id).not.toContain(secret);
+    for (const id of ids)
+      for (const secret of ["AKIAEXAMPLE123", "super-secret", "sk-secret", "pw", "abc"]) expect(id).not.toContain(secret);
   });
 
   it("the registry gives one limiter per key and a run.json snapshot", async () => {
@@ -292,7 +305,15 @@ describe("endpoint keys", () => {
     expect(registry.get("b")).not.toBe(registry.get("a"));
     (await registry.get("a").acquire()).release({ kind: "rate_limit" });
     expect(registry.snapshot()).toEqual({
-      a: { limit: 2, min: 1, max: 4, rpm: 100, tpm: null, throttle_events: 1, changes: [expect.objectContaining({ from: 4, to: 2, reason: "rate_limit" })] },
+      a: {
+        limit: 2,
+        min: 1,
+        max: 4,
+        rpm: 100,
+        tpm: null,
+        throttle_events: 1,
+        changes: [expect.objectContaining({ from: 4, to: 2, reason: "rate_limit" })],
+      },
       b: { limit: 4, min: 1, max: 4, rpm: 100, tpm: null, throttle_events: 0, changes: [] },
     });
   });
@@ -305,7 +326,13 @@ describe("estimateRequestTokens", () => {
       tools: [],
       maxTokens: 50,
       messages: [
-        { role: "user", content: [{ type: "text", text: "y".repeat(396) }, { type: "image", mediaType: "image/png", data: "z".repeat(99_999) }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "y".repeat(396) },
+            { type: "image", mediaType: "image/png", data: "z".repeat(99_999) },
+          ],
+        },
         { role: "assistant", text: "", toolCalls: [{ id: "1", name: "bash", arguments: "{}" }] },
       ],
     };

@@ -7,27 +7,37 @@ import { capReply, respond } from "../../src/mock/engine.js";
 import { FaultPlan, faults, httpFaultError } from "../../src/mock/faults.js";
 import { splitArguments, splitText } from "../../src/mock/deltas.js";
 import { toNeutralMessages } from "../../src/mock/openai-chat-request.js";
-import {
-  findTask,
-  isTestPath,
-  lazy,
-  oracle,
-  patchApplyFailed,
-  patchedFiles,
-  wrong,
-  chatty,
-} from "../../src/mock/policies.js";
+import { findTask, isTestPath, lazy, oracle, patchApplyFailed, patchedFiles, wrong, chatty } from "../../src/mock/policies.js";
 import { resolvePolicyName } from "../../src/mock/policy-names.js";
 import { estimatePromptUsage } from "../../src/mock/tokens.js";
 import type { MockConversation } from "../../src/mock/wire.js";
 
 function task(id: string, statement: string, patch = ""): Task {
-  return { instance_id: id, repo: "r", problem_statement: statement, patch, test_patch: "", FAIL_TO_PASS: [], PASS_TO_PASS: [], test_framework: "pytest" };
+  return {
+    instance_id: id,
+    repo: "r",
+    problem_statement: statement,
+    patch,
+    test_patch: "",
+    FAIL_TO_PASS: [],
+    PASS_TO_PASS: [],
+    test_framework: "pytest",
+  };
 }
 
 const user = (text: string): Message => ({ role: "user", content: [{ type: "text", text }] });
-const assistant = (text: string, toolCalls: { id: string; name: string; arguments: string }[] = []): Message => ({ role: "assistant", text, toolCalls });
-const toolResult = (id: string, text: string, isError = false): Message => ({ role: "tool", toolCallId: id, toolName: "bash", content: [{ type: "text", text }], isError });
+const assistant = (text: string, toolCalls: { id: string; name: string; arguments: string }[] = []): Message => ({
+  role: "assistant",
+  text,
+  toolCalls,
+});
+const toolResult = (id: string, text: string, isError = false): Message => ({
+  role: "tool",
+  toolCallId: id,
+  toolName: "bash",
+  content: [{ type: "text", text }],
+  isError,
+});
 
 const PATCH = `diff --git a/src/lib.py b/src/lib.py
 --- a/src/lib.py
@@ -90,14 +100,28 @@ describe("patchedFiles", () => {
   });
 
   it("tells test files from source files", () => {
-    expect(["tests/test_a.py", "pkg/tests/util.py", "a_test.go", "x.spec.ts", "conftest.py", "src/testing/h.py"].map(isTestPath)).toEqual([true, true, true, true, true, true]);
+    expect(["tests/test_a.py", "pkg/tests/util.py", "a_test.go", "x.spec.ts", "conftest.py", "src/testing/h.py"].map(isTestPath)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(["src/lib.py", "contest.py", "attestation.py"].map(isTestPath)).toEqual([false, false, false]);
   });
 });
 
 describe("resolvePolicyName", () => {
   it("accepts bare and prefixed names, case-insensitively", () => {
-    expect(["oracle", "mock/lazy", "MOCK/Chatty", "wrong", "gpt-4o", ""].map(resolvePolicyName)).toEqual(["oracle", "lazy", "chatty", "wrong", undefined, undefined]);
+    expect(["oracle", "mock/lazy", "MOCK/Chatty", "wrong", "gpt-4o", ""].map(resolvePolicyName)).toEqual([
+      "oracle",
+      "lazy",
+      "chatty",
+      "wrong",
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -106,11 +130,23 @@ describe("policies", () => {
   const ALL = ["bash", "str_replace_editor", "finish"];
 
   it("oracle without an editor writes the patch with a bash heredoc", () => {
-    const messages = [user("Bug."), assistant("a"), user("continue"), assistant("b", [{ id: "1", name: "bash", arguments: "{}" }, { id: "2", name: "bash", arguments: "{}" }]), toolResult("1", ""), toolResult("2", "")];
+    const messages = [
+      user("Bug."),
+      assistant("a"),
+      user("continue"),
+      assistant("b", [
+        { id: "1", name: "bash", arguments: "{}" },
+        { id: "2", name: "bash", arguments: "{}" },
+      ]),
+      toolResult("1", ""),
+      toolResult("2", ""),
+    ];
     const reply = oracle({ task: t, messages, toolNames: ["bash", "finish"] });
     expect(reply.toolCalls).toHaveLength(1);
     const command = String(reply.toolCalls[0]!.arguments["command"]);
-    expect(command).toBe(`cat > /tmp/bench_fix.patch <<'BENCH_PATCH_EOF'\n${PATCH}BENCH_PATCH_EOF\ncd /testbed && git apply --whitespace=nowarn /tmp/bench_fix.patch && rm /tmp/bench_fix.patch`);
+    expect(command).toBe(
+      `cat > /tmp/bench_fix.patch <<'BENCH_PATCH_EOF'\n${PATCH}BENCH_PATCH_EOF\ncd /testbed && git apply --whitespace=nowarn /tmp/bench_fix.patch && rm /tmp/bench_fix.patch`,
+    );
   });
 
   it("oracle and wrong say so when they lack tools or a task", () => {
@@ -132,16 +168,26 @@ describe("policies", () => {
   it("wrong edits the first non-test source file, or writes a note when there is none", () => {
     const edit = wrong({ task: t, messages: [user("Bug.")], toolNames: ALL });
     expect(edit.toolCalls).toEqual([
-      { name: "str_replace_editor", arguments: { command: "insert", path: "/testbed/src/lib.py", insert_line: 0, new_str: "# bench mock: reviewed this file" } },
+      {
+        name: "str_replace_editor",
+        arguments: { command: "insert", path: "/testbed/src/lib.py", insert_line: 0, new_str: "# bench mock: reviewed this file" },
+      },
     ]);
-    const onlyTests = task("t2", "Bug.", "diff --git a/tests/test_x.py b/tests/test_x.py\n--- a/tests/test_x.py\n+++ b/tests/test_x.py\n@@ -1 +1 @@\n-a\n+b\n");
+    const onlyTests = task(
+      "t2",
+      "Bug.",
+      "diff --git a/tests/test_x.py b/tests/test_x.py\n--- a/tests/test_x.py\n+++ b/tests/test_x.py\n@@ -1 +1 @@\n-a\n+b\n",
+    );
     expect(wrong({ task: onlyTests, messages: [user("Bug.")], toolNames: ["bash", "finish"] }).toolCalls).toEqual([
       { name: "bash", arguments: { command: "echo Reviewed. > /testbed/BENCH_NOTES.md" } },
     ]);
   });
 
   it("lazy and chatty never finish", () => {
-    expect(lazy({ task: undefined, messages: [user("x")], toolNames: ALL })).toEqual({ text: "", toolCalls: [{ name: "bash", arguments: { command: "ls /testbed" } }] });
+    expect(lazy({ task: undefined, messages: [user("x")], toolNames: ALL })).toEqual({
+      text: "",
+      toolCalls: [{ name: "bash", arguments: { command: "ls /testbed" } }],
+    });
     expect(chatty({ task: t, messages: [user("x")], toolNames: ALL }).toolCalls).toEqual([]);
   });
 
@@ -151,7 +197,9 @@ describe("policies", () => {
       { id: "a", name: "bash", arguments: JSON.stringify({ command: "git apply x" }) },
     ]);
     expect(patchApplyFailed([user("x"), apply, toolResult("c", "File created"), toolResult("a", "")])).toBe(false);
-    expect(patchApplyFailed([user("x"), apply, toolResult("c", "File created"), toolResult("a", "error: patch failed: a.py:1")])).toBe(true);
+    expect(patchApplyFailed([user("x"), apply, toolResult("c", "File created"), toolResult("a", "error: patch failed: a.py:1")])).toBe(
+      true,
+    );
     expect(patchApplyFailed([user("x"), apply, toolResult("c", "File created"), toolResult("a", "", true)])).toBe(true);
     expect(patchApplyFailed([user("x")])).toBe(false);
   });
@@ -178,8 +226,12 @@ describe("estimates and capping", () => {
   });
 
   it("counts an image at a fixed size, not by its base64 length", () => {
-    const small = estimatePromptUsage(conversation([{ role: "user", content: [{ type: "image", mediaType: "image/png", data: "A".repeat(10) }] }]));
-    const large = estimatePromptUsage(conversation([{ role: "user", content: [{ type: "image", mediaType: "image/png", data: "A".repeat(100_000) }] }]));
+    const small = estimatePromptUsage(
+      conversation([{ role: "user", content: [{ type: "image", mediaType: "image/png", data: "A".repeat(10) }] }]),
+    );
+    const large = estimatePromptUsage(
+      conversation([{ role: "user", content: [{ type: "image", mediaType: "image/png", data: "A".repeat(100_000) }] }]),
+    );
     expect(large.promptTokens).toBe(small.promptTokens);
     expect(small.promptTokens).toBeGreaterThan(765);
   });
@@ -190,7 +242,11 @@ describe("estimates and capping", () => {
       { id: "2", name: "bash", arguments: '{"command":"pwd"}' },
     ];
     expect(capReply("hi", calls, 1000)).toEqual({ text: "hi", toolCalls: calls, capped: false });
-    expect(capReply("hello", calls, 5)).toEqual({ text: "hello", toolCalls: [{ id: "1", name: "bash", arguments: '{"command":' }], capped: true });
+    expect(capReply("hello", calls, 5)).toEqual({
+      text: "hello",
+      toolCalls: [{ id: "1", name: "bash", arguments: '{"command":' }],
+      capped: true,
+    });
     expect(capReply("x".repeat(100), calls, 2)).toEqual({ text: "xxxxxxxx", toolCalls: [], capped: true });
   });
 
@@ -219,13 +275,29 @@ describe("chat wire helpers", () => {
     const { system, messages } = toNeutralMessages([
       { role: "developer", content: "dev" },
       { role: "system", content: [{ type: "text", text: "sys" }] },
-      { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
-      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "bash", arguments: '{"command":"ls"}' } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "look" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+        ],
+      },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "call_1", type: "function", function: { name: "bash", arguments: '{"command":"ls"}' } }],
+      },
       { role: "tool", tool_call_id: "call_1", content: "a.txt" },
     ]);
     expect(system).toBe("dev\n\nsys");
     expect(messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "look" }, { type: "image", mediaType: "image/png", data: "AAAA" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "look" },
+          { type: "image", mediaType: "image/png", data: "AAAA" },
+        ],
+      },
       { role: "assistant", text: "", toolCalls: [{ id: "call_1", name: "bash", arguments: '{"command":"ls"}' }] },
       { role: "tool", toolCallId: "call_1", toolName: "bash", content: [{ type: "text", text: "a.txt" }], isError: false },
     ]);
@@ -243,7 +315,13 @@ describe("FaultPlan", () => {
 
   it("is reproducible for a seed and splits draws by rate", () => {
     const draw = (seed: number): string[] => {
-      const plan = new FaultPlan({ seed, rates: [{ fault: faults.reset(), rate: 0.25 }, { fault: faults.cut(), rate: 0.25 }] });
+      const plan = new FaultPlan({
+        seed,
+        rates: [
+          { fault: faults.reset(), rate: 0.25 },
+          { fault: faults.cut(), rate: 0.25 },
+        ],
+      });
       return Array.from({ length: 400 }, () => plan.next()?.kind ?? "none");
     };
     const a = draw(7);
@@ -255,13 +333,22 @@ describe("FaultPlan", () => {
   });
 
   it("validates with expected and received values", () => {
-    expect(() => new FaultPlan({ queue: [{ kind: "boom" } as never] })).toThrow(/expected kind one of http, reset, cut, cut-reset, stream-error, hang, got "boom"/);
+    expect(() => new FaultPlan({ queue: [{ kind: "boom" } as never] })).toThrow(
+      /expected kind one of http, reset, cut, cut-reset, stream-error, hang, got "boom"/,
+    );
     expect(() => new FaultPlan({ rates: [{ fault: faults.reset(), rate: 1.5 }] })).toThrow(/expected a rate in \[0, 1\], got 1.5/);
-    expect(() => new FaultPlan({ queue: [{ kind: "cut", afterChunks: -1 }] })).toThrow(/expected afterChunks to be an integer >= 0, got -1/);
+    expect(() => new FaultPlan({ queue: [{ kind: "cut", afterChunks: -1 }] })).toThrow(
+      /expected afterChunks to be an integer >= 0, got -1/,
+    );
   });
 
   it("fills an http fault's error from its status like the real service", () => {
-    expect(httpFaultError(faults.insufficientQuota())).toMatchObject({ status: 429, type: "insufficient_quota", code: "insufficient_quota", headers: { "x-should-retry": "false" } });
+    expect(httpFaultError(faults.insufficientQuota())).toMatchObject({
+      status: 429,
+      type: "insufficient_quota",
+      code: "insufficient_quota",
+      headers: { "x-should-retry": "false" },
+    });
     expect(httpFaultError(faults.rateLimit({ retryAfterS: 2, retryAfterMs: 1500 }))).toMatchObject({
       status: 429,
       code: "rate_limit_exceeded",

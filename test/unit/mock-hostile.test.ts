@@ -41,7 +41,8 @@ function play(observe: (command: string, n: number) => string, toolNames: readon
 }
 
 const CALM = "probe-ok\nprocesses: 3\n[exit code: 0]";
-const commands = (replies: PolicyReply[]) => replies.flatMap((r) => r.toolCalls.filter((c) => c.name === "bash").map((c) => c.arguments["command"]));
+const commands = (replies: PolicyReply[]) =>
+  replies.flatMap((r) => r.toolCalls.filter((c) => c.name === "bash").map((c) => c.arguments["command"]));
 
 describe("hostile policy", () => {
   it("is a mock policy name, on the CLI and in the mock server alike", () => {
@@ -53,7 +54,9 @@ describe("hostile policy", () => {
       expect(parseModelSpec(`mock/${name}`)).toEqual({ provider: "mock", model: name });
       expect(typeof POLICIES[name]).toBe("function");
     }
-    expect(() => parseModelSpec("mock/sneaky")).toThrow('unknown mock policy "sneaky" (expected one of oracle, lazy, chatty, wrong, hostile)');
+    expect(() => parseModelSpec("mock/sneaky")).toThrow(
+      'unknown mock policy "sneaky" (expected one of oracle, lazy, chatty, wrong, hostile)',
+    );
   });
 
   it("issues the hostile commands in order, one bash call per step, then the probe, then finishes", () => {
@@ -71,7 +74,9 @@ describe("hostile policy", () => {
     expect(replies.every((r) => r.toolCalls.length === 1)).toBe(true);
     expect(replies.at(-1)).toEqual({
       text: "",
-      toolCalls: [{ name: "finish", arguments: { message: "I ran every hostile command; the workspace answered again after 1 probe(s)." } }],
+      toolCalls: [
+        { name: "finish", arguments: { message: "I ran every hostile command; the workspace answered again after 1 probe(s)." } },
+      ],
     });
     expect(HOSTILE_COMMANDS).toHaveLength(7);
   });
@@ -90,7 +95,9 @@ describe("hostile policy", () => {
     let probes = 0;
     const replies = play((command) => (command === HOSTILE_PROBE ? observations[probes++]! : "[exit code: 0]"));
     expect(commands(replies).slice(HOSTILE_COMMANDS.length)).toEqual(observations.map(() => HOSTILE_PROBE));
-    expect(replies.at(-1)?.toolCalls[0]?.arguments["message"]).toBe("I ran every hostile command; the workspace answered again after 5 probe(s).");
+    expect(replies.at(-1)?.toolCalls[0]?.arguments["message"]).toBe(
+      "I ran every hostile command; the workspace answered again after 5 probe(s).",
+    );
     expect(HOSTILE_CALM_PROCESSES).toBe(32);
   });
 

@@ -15,7 +15,12 @@ describe("MockQuota", () => {
       type: "requests",
       code: "rate_limit_exceeded",
       param: null,
-      headers: { "retry-after-ms": "100", "retry-after": "1", "x-ratelimit-reset-requests": "100ms", "x-ratelimit-remaining-requests": "0" },
+      headers: {
+        "retry-after-ms": "100",
+        "retry-after": "1",
+        "x-ratelimit-reset-requests": "100ms",
+        "x-ratelimit-remaining-requests": "0",
+      },
     });
     t += 100;
     expect(quota.admit(10)).toBeUndefined();
@@ -33,7 +38,11 @@ describe("MockQuota", () => {
     const quota = new MockQuota({ tpm: 60_000, windowMs: 1000 }, () => t);
     expect(quota.admit(600)).toBeUndefined();
     quota.charge(400);
-    expect(quota.admit(100)).toMatchObject({ status: 429, type: "tokens", headers: { "retry-after-ms": "100", "x-ratelimit-reset-tokens": "100ms" } });
+    expect(quota.admit(100)).toMatchObject({
+      status: 429,
+      type: "tokens",
+      headers: { "retry-after-ms": "100", "x-ratelimit-reset-tokens": "100ms" },
+    });
     t += 100;
     expect(quota.admit(100)).toBeUndefined();
   });
@@ -45,7 +54,9 @@ describe("latency distributions", () => {
     expect(parseLatencySpec("fixed:30")).toEqual({ kind: "fixed", ms: 30 });
     expect(parseLatencySpec("uniform:100:400")).toEqual({ kind: "uniform", minMs: 100, maxMs: 400 });
     expect(parseLatencySpec("lognormal:400:0.5")).toEqual({ kind: "lognormal", medianMs: 400, sigma: 0.5 });
-    expect(() => parseLatencySpec("uniform:5:1")).toThrow('--mock-latency: expected fixed:MS, uniform:MIN_MS:MAX_MS or lognormal:MEDIAN_MS:SIGMA (e.g. lognormal:400:0.5); the minimum is above the maximum (got "uniform:5:1")');
+    expect(() => parseLatencySpec("uniform:5:1")).toThrow(
+      '--mock-latency: expected fixed:MS, uniform:MIN_MS:MAX_MS or lognormal:MEDIAN_MS:SIGMA (e.g. lognormal:400:0.5); the minimum is above the maximum (got "uniform:5:1")',
+    );
     expect(() => parseLatencySpec("gamma:1:2", "--latency")).toThrow(/^--latency: .*unknown distribution "gamma"/);
     expect(() => parseLatencySpec("fixed:-3")).toThrow("every number must be 0 or more");
   });
@@ -63,13 +74,17 @@ describe("latency distributions", () => {
     expect(l[3800]).toBeGreaterThan(820);
     expect(l[3800]).toBeLessThan(1000);
     const again = latencySampler({ kind: "lognormal", medianMs: 400, sigma: 0.5 }, seededRandom(7));
-    expect(Array.from({ length: 5 }, again)).toEqual(Array.from({ length: 5 }, latencySampler({ kind: "lognormal", medianMs: 400, sigma: 0.5 }, seededRandom(7))));
+    expect(Array.from({ length: 5 }, again)).toEqual(
+      Array.from({ length: 5 }, latencySampler({ kind: "lognormal", medianMs: 400, sigma: 0.5 }, seededRandom(7))),
+    );
   });
 });
 
 describe("mockFaultSettings (--mock-* / mock-server flags)", () => {
   it("turns flags into the server's quota, fault rates and latency", () => {
-    expect(mockFaultSettings({ rpm: 120, faultRate: 0.1, resetRate: 0.05, cutRate: 0.02, hangRate: 0.01, latency: "uniform:1:2", seed: 3 })).toEqual({
+    expect(
+      mockFaultSettings({ rpm: 120, faultRate: 0.1, resetRate: 0.05, cutRate: 0.02, hangRate: 0.01, latency: "uniform:1:2", seed: 3 }),
+    ).toEqual({
       quota: { rpm: 120, retryHints: true },
       faults: {
         seed: 3,
@@ -89,7 +104,9 @@ describe("mockFaultSettings (--mock-* / mock-server flags)", () => {
 
   it("refuses bad values, naming the flag", () => {
     expect(() => mockFaultSettings({ faultRate: 1.5 })).toThrow("--mock-fault-rate: expected a share from 0 to 1, got 1.5");
-    expect(() => mockFaultSettings({ faultRate: 0.6, hangRate: 0.6 }, "--")).toThrow(/^--fault-rate, reset-rate, cut-rate and hang-rate: expected a sum of at most 1/);
+    expect(() => mockFaultSettings({ faultRate: 0.6, hangRate: 0.6 }, "--")).toThrow(
+      /^--fault-rate, reset-rate, cut-rate and hang-rate: expected a sum of at most 1/,
+    );
     expect(() => mockFaultSettings({ rpm: 0 })).toThrow("--mock-rpm: expected a number above 0, got 0");
   });
 });

@@ -8,7 +8,14 @@ describe("toChatMessages", () => {
   it("maps system, user, assistant tool calls and tool results", () => {
     const messages: Message[] = [
       { role: "user", content: [{ type: "text", text: "fix it" }] },
-      { role: "assistant", text: "", toolCalls: [{ id: "c1", name: "bash", arguments: '{"command":"ls"}' }, { id: "c2", name: "finish", arguments: "{}" }] },
+      {
+        role: "assistant",
+        text: "",
+        toolCalls: [
+          { id: "c1", name: "bash", arguments: '{"command":"ls"}' },
+          { id: "c2", name: "finish", arguments: "{}" },
+        ],
+      },
       { role: "tool", toolCallId: "c1", toolName: "bash", content: [{ type: "text", text: "a.py" }], isError: false },
       { role: "tool", toolCallId: "c2", toolName: "finish", content: [], isError: false },
       { role: "assistant", text: "done", toolCalls: [] },
@@ -32,8 +39,21 @@ describe("toChatMessages", () => {
 
   it("moves tool-result images into a user message after the contiguous tool messages", () => {
     const messages: Message[] = [
-      { role: "assistant", text: "", toolCalls: [{ id: "a", name: "str_replace_editor", arguments: "{}" }, { id: "b", name: "bash", arguments: "{}" }] },
-      { role: "tool", toolCallId: "a", toolName: "str_replace_editor", content: [{ type: "image", mediaType: "image/png", data: "AAAA" }], isError: false },
+      {
+        role: "assistant",
+        text: "",
+        toolCalls: [
+          { id: "a", name: "str_replace_editor", arguments: "{}" },
+          { id: "b", name: "bash", arguments: "{}" },
+        ],
+      },
+      {
+        role: "tool",
+        toolCallId: "a",
+        toolName: "str_replace_editor",
+        content: [{ type: "image", mediaType: "image/png", data: "AAAA" }],
+        isError: false,
+      },
       { role: "tool", toolCallId: "b", toolName: "bash", content: [{ type: "text", text: "ok" }], isError: false },
     ];
     const out = toChatMessages("", messages);
@@ -59,7 +79,10 @@ describe("toChatMessages", () => {
     });
     expect(body).toEqual({
       model: "gpt-4o",
-      messages: [{ role: "system", content: "s" }, { role: "user", content: "hi" }],
+      messages: [
+        { role: "system", content: "s" },
+        { role: "user", content: "hi" },
+      ],
       tools: [{ type: "function", function: { name: "bash", description: "run", parameters: { type: "object" } } }],
       tool_choice: "required",
       max_completion_tokens: 100,
@@ -79,7 +102,13 @@ describe("usage and stop reasons", () => {
         completion_tokens_details: { reasoning_tokens: 20 },
       }),
     ).toEqual({ inputTokens: 360, cacheReadTokens: 640, cacheWriteTokens: 0, outputTokens: 50, reasoningTokens: 20 });
-    expect(fromChatUsage(undefined)).toEqual({ inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 });
+    expect(fromChatUsage(undefined)).toEqual({
+      inputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 0,
+      reasoningTokens: 0,
+    });
   });
 
   it("maps finish reasons, tool calls win", () => {
@@ -99,8 +128,24 @@ describe("StreamAccumulator", () => {
     const acc = new StreamAccumulator();
     acc.add(chunk([{ index: 0, delta: { role: "assistant", content: "Let " }, finish_reason: null }]));
     acc.add(chunk([{ index: 0, delta: { content: "me." }, finish_reason: null }]));
-    acc.add(chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "bash", arguments: "" } }] }, finish_reason: null }]));
-    acc.add(chunk([{ index: 0, delta: { tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "finish", arguments: '{"mes' } }] }, finish_reason: null }]));
+    acc.add(
+      chunk([
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "bash", arguments: "" } }] },
+          finish_reason: null,
+        },
+      ]),
+    );
+    acc.add(
+      chunk([
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "finish", arguments: '{"mes' } }] },
+          finish_reason: null,
+        },
+      ]),
+    );
     acc.add(chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"command":"ls"}' } }] }, finish_reason: null }]));
     acc.add(chunk([{ index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: 'sage":"ok"}' } }] }, finish_reason: null }]));
     acc.add(chunk([{ index: 0, delta: {}, finish_reason: "tool_calls" }]));

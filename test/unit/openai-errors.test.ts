@@ -8,7 +8,9 @@ describe("retry hints", () => {
   it("reads retry-after-ms, retry-after seconds and dates, and x-ratelimit-reset", () => {
     expect(retryHintMs(headers({ "retry-after-ms": "250.5" }))).toBe(250.5);
     expect(retryHintMs(headers({ "retry-after": "2" }))).toBe(2000);
-    expect(retryHintMs(headers({ "retry-after": "Tue, 24 Nov 2026 00:00:05 GMT" }), Date.parse("Tue, 24 Nov 2026 00:00:00 GMT"))).toBe(5000);
+    expect(retryHintMs(headers({ "retry-after": "Tue, 24 Nov 2026 00:00:05 GMT" }), Date.parse("Tue, 24 Nov 2026 00:00:00 GMT"))).toBe(
+      5000,
+    );
     expect(retryHintMs(headers({ "x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s" }))).toBe(360_000);
     expect(retryHintMs(headers({}))).toBeUndefined();
   });
@@ -24,11 +26,16 @@ describe("classifyOpenAIError", () => {
     APIError.generate(status, { error: body }, undefined, headers(h));
 
   it("classifies by status and code", () => {
-    const rl = classifyOpenAIError(make(429, { message: "slow down", code: "rate_limit_exceeded" }, { "retry-after": "3" }), "openai/gpt-4o");
+    const rl = classifyOpenAIError(
+      make(429, { message: "slow down", code: "rate_limit_exceeded" }, { "retry-after": "3" }),
+      "openai/gpt-4o",
+    );
     expect(rl).toMatchObject({ errorClass: "rate_limit", status: 429, retryAfterMs: 3000 });
     expect(rl.message).toBe("openai/gpt-4o: 429 slow down");
     expect(make(429, { message: "x" })).toBeInstanceOf(RateLimitError);
-    expect(classifyOpenAIError(make(429, { message: "quota", code: "insufficient_quota", type: "insufficient_quota" }), "m").errorClass).toBe("quota");
+    expect(
+      classifyOpenAIError(make(429, { message: "quota", code: "insufficient_quota", type: "insufficient_quota" }), "m").errorClass,
+    ).toBe("quota");
     const ctx = make(400, { message: "too long", code: "context_length_exceeded", type: "invalid_request_error" });
     expect(ctx).toBeInstanceOf(BadRequestError);
     expect(classifyOpenAIError(ctx, "m").errorClass).toBe("context_overflow");
@@ -40,7 +47,10 @@ describe("classifyOpenAIError", () => {
   });
 
   it("treats connection failures and mid-stream socket errors as transient stale connections", () => {
-    const conn = classifyOpenAIError(new APIConnectionError({ cause: Object.assign(new Error("fetch failed"), { code: "ECONNRESET" }) }), "m");
+    const conn = classifyOpenAIError(
+      new APIConnectionError({ cause: Object.assign(new Error("fetch failed"), { code: "ECONNRESET" }) }),
+      "m",
+    );
     expect(conn).toMatchObject({ errorClass: "transient", staleConnection: true });
     const terminated = Object.assign(new TypeError("terminated"), { cause: { code: "UND_ERR_SOCKET" } });
     expect(classifyOpenAIError(terminated, "m")).toMatchObject({ errorClass: "transient", staleConnection: true });

@@ -4,22 +4,51 @@ import { APIError, BadRequestError, InternalServerError, UnprocessableEntityErro
 import { ModelError } from "../../src/models/errors.js";
 import { classifyOpenAIError, isUnsupportedParamError } from "../../src/models/openai-errors.js";
 import { looksLikeReasoningModel, OptionalParamSwitch, rejectedParamNames } from "../../src/models/generation.js";
-import { OPTIONAL_RESPONSES_PARAMS, optionalParamsIn, toResponsesInput, toResponsesRequest } from "../../src/models/openai-responses-convert.js";
+import {
+  OPTIONAL_RESPONSES_PARAMS,
+  optionalParamsIn,
+  toResponsesInput,
+  toResponsesRequest,
+} from "../../src/models/openai-responses-convert.js";
 import { classifyResponsesError, fromResponsesUsage, ResponsesStreamAccumulator } from "../../src/models/openai-responses-stream.js";
 import type { Message, ModelRequest } from "../../src/models/types.js";
 
 const ev = (e: Record<string, unknown>): ResponseStreamEvent => e as unknown as ResponseStreamEvent;
-const USAGE = { input_tokens: 300, input_tokens_details: { cached_tokens: 256 }, output_tokens: 90, output_tokens_details: { reasoning_tokens: 64 }, total_tokens: 390 };
-const response = (status: string, extra: Record<string, unknown> = {}) => ({ id: "resp_1", object: "response", status, output: [], usage: USAGE, error: null, incomplete_details: null, ...extra });
+const USAGE = {
+  input_tokens: 300,
+  input_tokens_details: { cached_tokens: 256 },
+  output_tokens: 90,
+  output_tokens_details: { reasoning_tokens: 64 },
+  total_tokens: 390,
+};
+const response = (status: string, extra: Record<string, unknown> = {}) => ({
+  id: "resp_1",
+  object: "response",
+  status,
+  output: [],
+  usage: USAGE,
+  error: null,
+  incomplete_details: null,
+  ...extra,
+});
 
 describe("toResponsesInput", () => {
   it("maps user text and images, assistant reasoning, text and calls, and tool results with text or media", () => {
     const messages: Message[] = [
-      { role: "user", content: [{ type: "text", text: "fix it" }, { type: "image", mediaType: "image/png", data: "AAAA" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "fix it" },
+          { type: "image", mediaType: "image/png", data: "AAAA" },
+        ],
+      },
       {
         role: "assistant",
         text: "Looking.",
-        toolCalls: [{ id: "call_1", name: "bash", arguments: '{"command":"ls"}' }, { id: "call_2", name: "str_replace_editor", arguments: "{}" }],
+        toolCalls: [
+          { id: "call_1", name: "bash", arguments: '{"command":"ls"}' },
+          { id: "call_2", name: "str_replace_editor", arguments: "{}" },
+        ],
         reasoning: [
           { type: "reasoning", text: "plan", id: "rs_1", encrypted: "gAAA", provider: "openai-responses" },
           // Not sendable back: another provider's, or no encrypted content (with store: false the id alone is "not found").
@@ -32,7 +61,10 @@ describe("toResponsesInput", () => {
         role: "tool",
         toolCallId: "call_2",
         toolName: "str_replace_editor",
-        content: [{ type: "text", text: "Image /testbed/x.png:" }, { type: "image", mediaType: "image/png", data: "iVBO" }],
+        content: [
+          { type: "text", text: "Image /testbed/x.png:" },
+          { type: "image", mediaType: "image/png", data: "iVBO" },
+        ],
         isError: false,
       },
       { role: "assistant", text: "", toolCalls: [{ id: "call_3", name: "finish", arguments: "{}" }] },
@@ -89,14 +121,23 @@ describe("toResponsesRequest", () => {
   });
 
   it("maps a named tool choice, sampling options, and leaves reasoning out for other models", () => {
-    const body = toResponsesRequest("gpt-4o", { ...request, toolChoice: { name: "bash" }, temperature: 0.5 }, { topP: 0.9, temperature: 1 });
+    const body = toResponsesRequest(
+      "gpt-4o",
+      { ...request, toolChoice: { name: "bash" }, temperature: 0.5 },
+      { topP: 0.9, temperature: 1 },
+    );
     expect(body.tool_choice).toEqual({ type: "function", name: "bash" });
     expect([body.temperature, body.top_p, body.reasoning, body.include]).toEqual([0.5, 0.9, undefined, undefined]);
     expect(optionalParamsIn(body)).toEqual(["temperature", "top_p"]);
   });
 
   it("leaves out the optional parameters the drop_params switch names; reasoning and include go together", () => {
-    const all = toResponsesRequest("o3", request, { reasoningEffort: "low", temperature: 1, maxOutputTokens: 64, drop: new Set(OPTIONAL_RESPONSES_PARAMS) });
+    const all = toResponsesRequest("o3", request, {
+      reasoningEffort: "low",
+      temperature: 1,
+      maxOutputTokens: 64,
+      drop: new Set(OPTIONAL_RESPONSES_PARAMS),
+    });
     expect(optionalParamsIn(all)).toEqual([]);
     expect(all.max_output_tokens).toBe(64);
     const noTemperature = toResponsesRequest("o3", request, { reasoningEffort: "low", temperature: 1, drop: new Set(["temperature"]) });
@@ -109,8 +150,20 @@ describe("toResponsesRequest", () => {
 
 describe("fromResponsesUsage", () => {
   it("makes usage disjoint: cached tokens leave input, reasoning stays inside output", () => {
-    expect(fromResponsesUsage(USAGE as never)).toEqual({ inputTokens: 44, cacheReadTokens: 256, cacheWriteTokens: 0, outputTokens: 90, reasoningTokens: 64 });
-    expect(fromResponsesUsage(undefined)).toEqual({ inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 });
+    expect(fromResponsesUsage(USAGE as never)).toEqual({
+      inputTokens: 44,
+      cacheReadTokens: 256,
+      cacheWriteTokens: 0,
+      outputTokens: 90,
+      reasoningTokens: 64,
+    });
+    expect(fromResponsesUsage(undefined)).toEqual({
+      inputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 0,
+      reasoningTokens: 0,
+    });
   });
 });
 
@@ -119,14 +172,26 @@ describe("ResponsesStreamAccumulator", () => {
     const acc = new ResponsesStreamAccumulator("x/o4-mini");
     const events = [
       { type: "response.created", response: response("in_progress") },
-      { type: "response.output_item.added", output_index: 0, item: { id: "rs_1", type: "reasoning", summary: [], encrypted_content: "gAAA" } },
+      {
+        type: "response.output_item.added",
+        output_index: 0,
+        item: { id: "rs_1", type: "reasoning", summary: [], encrypted_content: "gAAA" },
+      },
       { type: "response.reasoning_summary_text.delta", item_id: "rs_1", output_index: 0, summary_index: 0, delta: "Think" },
       { type: "response.reasoning_summary_text.delta", item_id: "rs_1", output_index: 0, summary_index: 0, delta: "ing" },
       { type: "response.reasoning_summary_text.delta", item_id: "rs_1", output_index: 0, summary_index: 1, delta: "More" },
-      { type: "response.output_item.added", output_index: 1, item: { id: "msg_1", type: "message", role: "assistant", status: "in_progress", content: [] } },
+      {
+        type: "response.output_item.added",
+        output_index: 1,
+        item: { id: "msg_1", type: "message", role: "assistant", status: "in_progress", content: [] },
+      },
       { type: "response.output_text.delta", item_id: "msg_1", output_index: 1, content_index: 0, delta: "Hel" },
       { type: "response.output_text.delta", item_id: "msg_1", output_index: 1, content_index: 0, delta: "lo" },
-      { type: "response.output_item.added", output_index: 2, item: { id: "fc_1", type: "function_call", call_id: "call_1", name: "bash", arguments: "", status: "in_progress" } },
+      {
+        type: "response.output_item.added",
+        output_index: 2,
+        item: { id: "fc_1", type: "function_call", call_id: "call_1", name: "bash", arguments: "", status: "in_progress" },
+      },
       { type: "response.function_call_arguments.delta", item_id: "fc_1", output_index: 2, delta: '{"command":' },
       { type: "response.function_call_arguments.delta", item_id: "fc_1", output_index: 2, delta: '"garbled' },
       { type: "response.function_call_arguments.done", item_id: "fc_1", output_index: 2, name: "bash", arguments: '{"command":"ls"}' },
@@ -154,7 +219,15 @@ describe("ResponsesStreamAccumulator", () => {
         type: "response.incomplete",
         response: response("incomplete", {
           incomplete_details: { reason: "max_output_tokens" },
-          output: [{ id: "m", type: "message", role: "assistant", status: "incomplete", content: [{ type: "output_text", text: "partial text", annotations: [] }] }],
+          output: [
+            {
+              id: "m",
+              type: "message",
+              role: "assistant",
+              status: "incomplete",
+              content: [{ type: "output_text", text: "partial text", annotations: [] }],
+            },
+          ],
         }),
       }),
     );
@@ -165,7 +238,9 @@ describe("ResponsesStreamAccumulator", () => {
   it("a stream without a terminal event is transient", () => {
     const acc = new ResponsesStreamAccumulator("x/m");
     acc.add(ev({ type: "response.output_text.delta", item_id: "m", output_index: 0, content_index: 0, delta: "cut" }));
-    expect(() => acc.finish()).toThrow(expect.objectContaining({ errorClass: "transient", message: "x/m: stream ended without response.completed" }));
+    expect(() => acc.finish()).toThrow(
+      expect.objectContaining({ errorClass: "transient", message: "x/m: stream ended without response.completed" }),
+    );
   });
 
   it.each([
@@ -173,9 +248,18 @@ describe("ResponsesStreamAccumulator", () => {
     [{ type: "error", code: "insufficient_quota", message: "quota", param: null }, "quota"],
     [{ type: "error", error: { type: "insufficient_quota", code: "insufficient_quota", message: "quota" } }, "quota"],
     [{ type: "response.failed", response: response("failed", { error: { code: "server_error", message: "failed" } }) }, "transient"],
-    [{ type: "response.failed", response: response("failed", { error: { code: "rate_limit_exceeded", message: "slow down" } }) }, "rate_limit"],
-    [{ type: "response.failed", response: response("failed", { error: { code: "context_length_exceeded", message: "too long" } }) }, "context_overflow"],
-    [{ type: "response.failed", response: response("failed", { error: { code: "invalid_image", message: "bad image" } }) }, "invalid_request"],
+    [
+      { type: "response.failed", response: response("failed", { error: { code: "rate_limit_exceeded", message: "slow down" } }) },
+      "rate_limit",
+    ],
+    [
+      { type: "response.failed", response: response("failed", { error: { code: "context_length_exceeded", message: "too long" } }) },
+      "context_overflow",
+    ],
+    [
+      { type: "response.failed", response: response("failed", { error: { code: "invalid_image", message: "bad image" } }) },
+      "invalid_request",
+    ],
   ])("in-stream %j -> %s", (event, errorClass) => {
     const acc = new ResponsesStreamAccumulator("x/m");
     let caught: unknown;
@@ -204,23 +288,29 @@ describe("ResponsesStreamAccumulator", () => {
       toolCalls: [{ id: "call_9", name: "finish", arguments: "{}" }],
       reasoning: [{ type: "reasoning", text: "s", id: "rs", encrypted: "e", provider: "openai-responses" }],
     });
-    expect(() => ResponsesStreamAccumulator.fromResponse(response("failed", { error: { code: "server_error", message: "x" } }) as never, "x/m")).toThrow(
-      expect.objectContaining({ errorClass: "transient" }),
-    );
+    expect(() =>
+      ResponsesStreamAccumulator.fromResponse(response("failed", { error: { code: "server_error", message: "x" } }) as never, "x/m"),
+    ).toThrow(expect.objectContaining({ errorClass: "transient" }));
   });
 });
 
 describe("classifyResponsesError", () => {
   it("says where and why", () => {
-    expect(classifyResponsesError({ code: "server_error", message: "boom" }, "openai-responses/o3").message).toBe("openai-responses/o3: boom (server_error)");
+    expect(classifyResponsesError({ code: "server_error", message: "boom" }, "openai-responses/o3").message).toBe(
+      "openai-responses/o3: boom (server_error)",
+    );
     expect(classifyResponsesError(null, "w").errorClass).toBe("transient");
   });
 });
 
 describe("generation helpers", () => {
   it("recognises reasoning model ids", () => {
-    expect(["o1", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "openai/gpt-oss-120b", "o1-preview"].map(looksLikeReasoningModel)).toEqual(Array(7).fill(true));
-    expect(["gpt-4o", "gpt-4.1-mini", "oracle", "omni-moderation-latest", "llama3"].map(looksLikeReasoningModel)).toEqual(Array(5).fill(false));
+    expect(["o1", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "openai/gpt-oss-120b", "o1-preview"].map(looksLikeReasoningModel)).toEqual(
+      Array(7).fill(true),
+    );
+    expect(["gpt-4o", "gpt-4.1-mini", "oracle", "omni-moderation-latest", "llama3"].map(looksLikeReasoningModel)).toEqual(
+      Array(5).fill(false),
+    );
   });
 
   it("the drop_params switch drops what a rejection names, or everything sent when it names nothing; logged per drop", () => {
@@ -231,7 +321,9 @@ describe("generation helpers", () => {
     expect(sw.shouldRetryWithout(true, ["seed", "temperature"], "400 Unrecognized request argument supplied: seed")).toBe(true);
     expect([...sw.dropped]).toEqual(["seed"]);
     // The retry no longer sends seed; the server then rejects temperature, by its `param` field.
-    expect(sw.shouldRetryWithout(true, ["temperature", "top_p"], "400 Unsupported value: this model does not support it.", "temperature")).toBe(true);
+    expect(
+      sw.shouldRetryWithout(true, ["temperature", "top_p"], "400 Unsupported value: this model does not support it.", "temperature"),
+    ).toBe(true);
     expect([...sw.dropped]).toEqual(["seed", "temperature"]);
     expect(sw.shouldRetryWithout(true, ["reasoning_effort", "top_p"], "400 unknown parameter")).toBe(true);
     expect([...sw.dropped]).toEqual(["seed", "temperature", "reasoning_effort", "top_p"]);
@@ -245,7 +337,9 @@ describe("generation helpers", () => {
   it("rejectedParamNames: the error's param, or sent names as whole words of the message", () => {
     const sent = ["reasoning", "include", "temperature", "top_p"];
     expect(rejectedParamNames(sent, "400 Unsupported parameter: 'temperature' is not supported with this model.")).toEqual(["temperature"]);
-    expect(rejectedParamNames(sent, "400 Unsupported parameter: 'reasoning.effort' is not supported with this model.")).toEqual(["reasoning"]);
+    expect(rejectedParamNames(sent, "400 Unsupported parameter: 'reasoning.effort' is not supported with this model.")).toEqual([
+      "reasoning",
+    ]);
     expect(rejectedParamNames(sent, "400 bad request", "reasoning.summary")).toEqual(["reasoning"]);
     expect(rejectedParamNames(["seed", "top_p"], "400 x does not support parameters: ['top_p']")).toEqual(["top_p"]);
     expect(rejectedParamNames(["seed", "top_p"], "400 Unrecognized request argument supplied: top_k")).toEqual([]);
@@ -255,13 +349,22 @@ describe("generation helpers", () => {
 
 describe("isUnsupportedParamError", () => {
   const headers = new Headers();
-  const bad = (message: string, code: string | null = null) => new BadRequestError(400, { message, code, type: "invalid_request_error" }, undefined, headers);
+  const bad = (message: string, code: string | null = null) =>
+    new BadRequestError(400, { message, code, type: "invalid_request_error" }, undefined, headers);
   it.each([
     [bad("Unrecognized request argument supplied: seed"), true],
     [bad("Unsupported parameter: 'temperature' is not supported with this model.", "unsupported_parameter"), true],
     [bad("Unsupported value: 'temperature' does not support 0 with this model.", "unsupported_value"), true],
     [bad("Unknown parameter: 'reasoning.summary'.", "unknown_parameter"), true],
-    [new UnprocessableEntityError(422, { message: "[{'loc': ('body', 'seed'), 'msg': 'Extra inputs are not permitted'}]" }, undefined, headers), true],
+    [
+      new UnprocessableEntityError(
+        422,
+        { message: "[{'loc': ('body', 'seed'), 'msg': 'Extra inputs are not permitted'}]" },
+        undefined,
+        headers,
+      ),
+      true,
+    ],
     [bad("litellm.UnsupportedParamsError: openai does not support parameters: ['seed']"), true],
     [bad("This model's maximum context length is 128000 tokens.", "context_length_exceeded"), false],
     [bad("Invalid 'messages[1].content': string too long."), false],

@@ -14,11 +14,18 @@ const file = (name: string, text: string): string => {
   writeFileSync(f, text);
   return f;
 };
-const row = (id: string, model = "sys-a", patch: unknown = "diff --git a/x b/x\n") => ({ instance_id: id, model_name_or_path: model, model_patch: patch });
+const row = (id: string, model = "sys-a", patch: unknown = "diff --git a/x b/x\n") => ({
+  instance_id: id,
+  model_name_or_path: model,
+  model_patch: patch,
+});
 
 describe("loadPredictions", () => {
   it("reads .jsonl, a .json list and a .json object keyed by id, one map per model", () => {
-    const jsonl = file("p.jsonl", `${[row("django__django-1"), row("sympy__sympy-2", "sys-b", null), row("psf__requests-3")].map((r) => JSON.stringify(r)).join("\n")}\n\n`);
+    const jsonl = file(
+      "p.jsonl",
+      `${[row("django__django-1"), row("sympy__sympy-2", "sys-b", null), row("psf__requests-3")].map((r) => JSON.stringify(r)).join("\n")}\n\n`,
+    );
     const p = loadPredictions(jsonl, IDS);
     expect([...p.byModel.keys()]).toEqual(["sys-a", "sys-b"]);
     expect([...p.byModel.get("sys-a")!.keys()]).toEqual(["django__django-1", "psf__requests-3"]);
@@ -27,7 +34,11 @@ describe("loadPredictions", () => {
     const list = loadPredictions(file("p.json", JSON.stringify([row("django__django-1")])), IDS);
     expect(list.byModel.get("sys-a")!.get("django__django-1")!.model_patch).toBe("diff --git a/x b/x\n");
     const dict = loadPredictions(file("d.json", JSON.stringify({ "sympy__sympy-2": { model_name_or_path: "m", model_patch: "" } })), IDS);
-    expect(dict.byModel.get("m")!.get("sympy__sympy-2")).toEqual({ instance_id: "sympy__sympy-2", model_name_or_path: "m", model_patch: "" });
+    expect(dict.byModel.get("m")!.get("sympy__sympy-2")).toEqual({
+      instance_id: "sympy__sympy-2",
+      model_name_or_path: "m",
+      model_patch: "",
+    });
   });
 
   it("names the file, line and field of every problem", () => {
@@ -41,14 +52,24 @@ describe("loadPredictions", () => {
     expect(() => loadPredictions(f4, IDS)).toThrowError(new RegExp(`^${f4.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:1: invalid JSON`));
     const f5 = file("bad5.json", JSON.stringify([row("django__django-1", "a", 42)]));
     expect(() => loadPredictions(f5, IDS)).toThrowError(`${f5}[0]: field model_patch: expected a string or null (got number)`);
-    const f6 = file("bad6.json", JSON.stringify({ "django__django-1": { instance_id: "sympy__sympy-2", model_name_or_path: "a", model_patch: "" } }));
-    expect(() => loadPredictions(f6, IDS)).toThrowError(`${f6}["django__django-1"]: field instance_id: "sympy__sympy-2" differs from its key "django__django-1"`);
+    const f6 = file(
+      "bad6.json",
+      JSON.stringify({ "django__django-1": { instance_id: "sympy__sympy-2", model_name_or_path: "a", model_patch: "" } }),
+    );
+    expect(() => loadPredictions(f6, IDS)).toThrowError(
+      `${f6}["django__django-1"]: field instance_id: "sympy__sympy-2" differs from its key "django__django-1"`,
+    );
     expect(() => loadPredictions(file("p.txt", ""), IDS)).toThrowError("expected a .jsonl or .json file, or gold");
-    expect(() => loadPredictions(path.join(dir, "missing.jsonl"), IDS)).toThrowError(`--predictions ${path.join(dir, "missing.jsonl")}: cannot read (ENOENT)`);
+    expect(() => loadPredictions(path.join(dir, "missing.jsonl"), IDS)).toThrowError(
+      `--predictions ${path.join(dir, "missing.jsonl")}: cannot read (ENOENT)`,
+    );
   });
 
   it("gold: the dataset's own patches under model gold", () => {
-    const tasks = [{ instance_id: "a", patch: "P1" }, { instance_id: "b", patch: "P2" }] as Task[];
+    const tasks = [
+      { instance_id: "a", patch: "P1" },
+      { instance_id: "b", patch: "P2" },
+    ] as Task[];
     const gold = goldPredictions(tasks);
     expect(gold.source).toBe("gold");
     expect([...gold.byModel.get("gold")!.values()].map((p) => p.model_patch)).toEqual(["P1", "P2"]);

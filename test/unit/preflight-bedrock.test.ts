@@ -7,7 +7,12 @@ import type { CellSpec } from "../../src/config/model-spec.js";
 import { startMockServer, type MockServer } from "../../src/mock/server.js";
 import { checkBedrockEndpoints } from "../../src/models/preflight.js";
 
-const CELL: CellSpec = { cell: "bedrock/anthropic.claude-3-haiku-20240307-v1:0@us-west-2", provider: "bedrock", model: "anthropic.claude-3-haiku-20240307-v1:0", region: "us-west-2" };
+const CELL: CellSpec = {
+  cell: "bedrock/anthropic.claude-3-haiku-20240307-v1:0@us-west-2",
+  provider: "bedrock",
+  model: "anthropic.claude-3-haiku-20240307-v1:0",
+  region: "us-west-2",
+};
 const saved = { id: process.env["AWS_ACCESS_KEY_ID"], secret: process.env["AWS_SECRET_ACCESS_KEY"] };
 let mock: MockServer;
 const servers: http2.Http2Server[] = [];
@@ -38,7 +43,10 @@ beforeAll(async () => {
   mock = await startMockServer({ tasks: [] });
 });
 afterAll(async () => {
-  for (const [k, v] of [["AWS_ACCESS_KEY_ID", saved.id], ["AWS_SECRET_ACCESS_KEY", saved.secret]] as const) {
+  for (const [k, v] of [
+    ["AWS_ACCESS_KEY_ID", saved.id],
+    ["AWS_SECRET_ACCESS_KEY", saved.secret],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -68,13 +76,17 @@ describe("checkBedrockEndpoints", () => {
       `${CELL.cell}: endpoint check failed: Converse on ${url}: UnrecognizedClientException (credentials or model access refused) — The security token included in the request is invalid.`,
     );
     const denied = await refusing(403, "AccessDeniedException", "You don't have access to the model with the specified model ID.");
-    await expect(checkBedrockEndpoints([CELL], { apiKeyEnv: "X", env: {}, bedrockEndpoint: denied })).rejects.toThrowError(/AccessDeniedException \(credentials or model access refused\) — You don't have access/);
+    await expect(checkBedrockEndpoints([CELL], { apiKeyEnv: "X", env: {}, bedrockEndpoint: denied })).rejects.toThrowError(
+      /AccessDeniedException \(credentials or model access refused\) — You don't have access/,
+    );
   });
 
   it("a 503 is a warning, not a stop (model calls retry)", async () => {
     const url = await refusing(503, "ServiceUnavailableException", "busy");
     const lines: string[] = [];
     await checkBedrockEndpoints([CELL], { apiKeyEnv: "X", env: {}, bedrockEndpoint: url, log: (l) => lines.push(l) });
-    expect(lines).toEqual([`warning: ${CELL.cell}: endpoint check Converse on ${url} answered HTTP 503 (ServiceUnavailableException); going on (model calls retry)`]);
+    expect(lines).toEqual([
+      `warning: ${CELL.cell}: endpoint check Converse on ${url} answered HTTP 503 (ServiceUnavailableException); going on (model calls retry)`,
+    ]);
   });
 });

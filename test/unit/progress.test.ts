@@ -53,7 +53,10 @@ describe("renderers", () => {
     expect(renderStatusBlock([cell({})], 0, 30)).toEqual(["bench 0s  0/10  0 agents  0 g…"]); // too wide: compact, then clipped to 30 characters, the last an ellipsis
   });
   it("renders the plain summary line", () => {
-    const cells = [cell({ done: 4, resolved: 3, cost: 0.01, finishedNow: 4 }), cell({ cell: "mock/wrong", done: 10, finishedNow: 10, cost: 0.02 })];
+    const cells = [
+      cell({ done: 4, resolved: 3, cost: 0.01, finishedNow: 4 }),
+      cell({ cell: "mock/wrong", done: 10, finishedNow: 10, cost: 0.02 }),
+    ];
     expect(renderSummaryLine(cells, 70)).toBe(
       "progress after 1m10s: 14/20 done, 0 agents, 0 grading, 3 resolved, 0 errors, $0.0300, ETA 30s | mock/oracle 4/10 (3 resolved), mock/wrong 10/10 (0 resolved)",
     );
@@ -69,7 +72,17 @@ describe("renderers", () => {
 
 describe("renderers at 80 columns (77 usable)", () => {
   const wide = [
-    cell({ cell: "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2", total: 300, done: 120, running: 8, grading: 3, resolved: 70, errors: 2, cost: 41.5, finishedNow: 120 }),
+    cell({
+      cell: "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2",
+      total: 300,
+      done: 120,
+      running: 8,
+      grading: 3,
+      resolved: 70,
+      errors: 2,
+      cost: 41.5,
+      finishedNow: 120,
+    }),
     cell({ cell: "openai/gpt-4o", total: 300, done: 100, running: 8, grading: 1, resolved: 50, cost: 12.25, finishedNow: 100 }),
   ];
   it("the live block switches to compact figures and abbreviates long cell names in the middle", () => {
@@ -87,8 +100,12 @@ describe("renderers at 80 columns (77 usable)", () => {
     ]);
   });
   it("agents and gradings are told apart; a grading never counts more than the running tasks", () => {
-    expect(renderStatusBlock([cell({ running: 3, grading: 2 })], 0, 200)).toEqual(["bench 0s  0/10 done  1 agent  2 grading  0 resolved  0 errors  $0.0000  ETA ?"]);
-    expect(renderStatusBlock([cell({ running: 1, grading: 2 })], 0, 200)).toEqual(["bench 0s  0/10 done  0 agents  1 grading  0 resolved  0 errors  $0.0000  ETA ?"]);
+    expect(renderStatusBlock([cell({ running: 3, grading: 2 })], 0, 200)).toEqual([
+      "bench 0s  0/10 done  1 agent  2 grading  0 resolved  0 errors  $0.0000  ETA ?",
+    ]);
+    expect(renderStatusBlock([cell({ running: 1, grading: 2 })], 0, 200)).toEqual([
+      "bench 0s  0/10 done  0 agents  1 grading  0 resolved  0 errors  $0.0000  ETA ?",
+    ]);
   });
 });
 
@@ -102,7 +119,14 @@ describe("ProgressReporter", () => {
   });
   afterEach(() => vi.useRealTimers());
   const make = (mode: "live" | "plain" | "quiet") =>
-    new ProgressReporter({ mode, write: (t) => (out += t), now: () => now, columns: () => 120, summaryEveryMs: 30_000, redrawEveryMs: 1_000 });
+    new ProgressReporter({
+      mode,
+      write: (t) => (out += t),
+      now: () => now,
+      columns: () => 120,
+      summaryEveryMs: 30_000,
+      redrawEveryMs: 1_000,
+    });
 
   it("plain: one line per finished task and a summary line every 30 s, counting results from before a resume", () => {
     const p = make("plain");
@@ -112,7 +136,9 @@ describe("ProgressReporter", () => {
     expect(out).toBe("[1/2] mock/oracle t1: error\n");
     now += 30_000;
     vi.advanceTimersByTime(30_000);
-    expect(out).toBe("[1/2] mock/oracle t1: error\nprogress after 30s: 2/3 done, 0 agents, 0 grading, 1 resolved, 1 error, $0.0100+?, ETA 30s\n");
+    expect(out).toBe(
+      "[1/2] mock/oracle t1: error\nprogress after 30s: 2/3 done, 0 agents, 0 grading, 1 resolved, 1 error, $0.0100+?, ETA 30s\n",
+    );
     p.end();
     vi.advanceTimersByTime(60_000);
     expect(out.split("\n")).toHaveLength(3);
@@ -147,7 +173,13 @@ describe("ProgressReporter", () => {
 
   it("live with several cells: moves up over the whole block before redrawing", () => {
     const p = make("live");
-    p.begin([{ cell: "a/x", total: 1 }, { cell: "b/y", total: 1 }], []);
+    p.begin(
+      [
+        { cell: "a/x", total: 1 },
+        { cell: "b/y", total: 1 },
+      ],
+      [],
+    );
     out = "";
     now += 1_000;
     vi.advanceTimersByTime(1_000);
@@ -158,7 +190,13 @@ describe("ProgressReporter", () => {
 
   it("live on a pty without a size (0 columns): 80 columns assumed, lines kept to 77 (room for ^C), names abbreviated", () => {
     const p = new ProgressReporter({ mode: "live", write: (t) => (out += t), now: () => now, columns: () => 0 });
-    p.begin([{ cell: `mock/${"x".repeat(100)}`, total: 1 }, { cell: "mock/oracle", total: 1 }], []);
+    p.begin(
+      [
+        { cell: `mock/${"x".repeat(100)}`, total: 1 },
+        { cell: "mock/oracle", total: 1 },
+      ],
+      [],
+    );
     expect(out.split("\n")).toEqual([
       "\r\x1b[Jbench 0s  0/2  0 agents  0 grading  0 ok  0 err  $0.0000  ETA ?",
       "  mock/xxxx…xxxxxxxxx  0/1  0 agents  0 grading  0 ok  0 err  $0.0000",

@@ -35,7 +35,9 @@ describe("officialImage", () => {
   });
 
   test("a template that makes an invalid name (upper case in the repository, unknown placeholder) is a UsageError", () => {
-    expect(() => officialImage("Django__Django-1", "swebench/{instance_id}:latest")).toThrow(/--image-template: .*not a valid Docker image name/);
+    expect(() => officialImage("Django__Django-1", "swebench/{instance_id}:latest")).toThrow(
+      /--image-template: .*not a valid Docker image name/,
+    );
     expect(() => officialImage("a__b-1", "swebench/{repo}/{id}")).toThrow(UsageError);
   });
 });
@@ -70,7 +72,11 @@ describe("authFor", () => {
   });
 
   test.each([hub, "docker.io", "index.docker.io", "https://index.docker.io/v1", "registry-1.docker.io"])("Docker Hub key %s", (key) => {
-    expect(authFor(hubImage, { auths: { [key]: { auth: b64("me:pa:ss") } } })).toEqual({ username: "me", password: "pa:ss", serveraddress: hub });
+    expect(authFor(hubImage, { auths: { [key]: { auth: b64("me:pa:ss") } } })).toEqual({
+      username: "me",
+      password: "pa:ss",
+      serveraddress: hub,
+    });
   });
 
   test("username/password fields, identity token, keys with a scheme and path", () => {
@@ -112,7 +118,7 @@ describe("authFor", () => {
         path.join(dir, "docker-credential-fake"),
         [
           "#!/bin/sh",
-          "[ \"$1\" = get ] || exit 2",
+          '[ "$1" = get ] || exit 2',
           "read server",
           'case "$server" in',
           '  https://index.docker.io/v1/) echo \'{"ServerURL":"x","Username":"hubuser","Secret":"hub-secret"}\' ;;',
@@ -147,7 +153,9 @@ describe("authFor", () => {
     });
 
     test("a failing helper: InfraError with its first line; a non-JSON answer is never quoted", () => {
-      expect(() => authFor("broken.example/o/i", { credsStore: "fake" })).toThrow(/docker-credential-fake failed for broken\.example \(exit 3\): helper exploded/);
+      expect(() => authFor("broken.example/o/i", { credsStore: "fake" })).toThrow(
+        /docker-credential-fake failed for broken\.example \(exit 3\): helper exploded/,
+      );
       expect(() => authFor("garbage.example/o/i", { credsStore: "fake" })).toThrow(InfraError);
       try {
         authFor("garbage.example/o/i", { credsStore: "fake" });
@@ -198,7 +206,11 @@ describe("classifyPullError", () => {
   test.each([
     // Messages as this engine reports them (seen against the test registry) and as Docker Hub does.
     ["manifest for 127.0.0.1:1/swebench/nope:latest not found: manifest unknown: manifest unknown", 404, "not-found"],
-    ["pull access denied for swebench/nope, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", 404, "not-found"],
+    [
+      "pull access denied for swebench/nope, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+      404,
+      "not-found",
+    ],
     ["manifest unknown", undefined, "not-found"],
     ['Head "http://127.0.0.1:1/v2/x/manifests/latest": no basic auth credentials', 500, "auth"],
     ["unauthorized: authentication required", 500, "auth"],
@@ -206,7 +218,11 @@ describe("classifyPullError", () => {
     ["received unexpected HTTP status: 503 Service Unavailable", 500, "transient"],
     ["unavailable: injected by the test registry", 500, "transient"],
     ["toomanyrequests: You have reached your pull rate limit.", 500, "transient"],
-    ["error pulling image configuration: download failed after attempts=6: received unexpected HTTP status: 503 Service Unavailable", undefined, "transient"],
+    [
+      "error pulling image configuration: download failed after attempts=6: received unexpected HTTP status: 503 Service Unavailable",
+      undefined,
+      "transient",
+    ],
     ['Get "https://registry-1.docker.io/v2/": net/http: TLS handshake timeout', 500, "transient"],
     ["read tcp 10.0.0.2:1->1.2.3.4:443: read: connection reset by peer", 500, "transient"],
     ["dial tcp 127.0.0.1:1: connect: connection refused", 500, "transient"],
@@ -234,7 +250,9 @@ describe("helpers", () => {
   });
 
   test("dockerMessage: the engine's words without dockerode's wrapper", () => {
-    const err = Object.assign(new Error("(HTTP code 500) server error - received unexpected HTTP status: 503 Service Unavailable "), { statusCode: 500 });
+    const err = Object.assign(new Error("(HTTP code 500) server error - received unexpected HTTP status: 503 Service Unavailable "), {
+      statusCode: 500,
+    });
     expect(dockerMessage(err)).toBe("received unexpected HTTP status: 503 Service Unavailable");
     expect(dockerMessage(Object.assign(new Error("x"), { json: { message: "conflict: in use" } }))).toBe("conflict: in use");
   });

@@ -14,7 +14,16 @@ const run1: TaskResult[] = [
   makeResult({ ...oracle, instance_id: "t1", cost_usd: 0.25, llm_latencies_s: [1, 2] }),
   makeResult({ ...oracle, instance_id: "t2", cost_usd: 0.5, llm_latencies_s: [3] }),
   makeResult({ ...oracle, instance_id: "t3", cost_usd: 0.125, llm_latencies_s: [4] }),
-  makeResult({ ...oracle, instance_id: "t4", status: "error", resolved: false, end_reason: "error", error_class: "sandbox", cost_usd: 0.125, llm_latencies_s: [] }),
+  makeResult({
+    ...oracle,
+    instance_id: "t4",
+    status: "error",
+    resolved: false,
+    end_reason: "error",
+    error_class: "sandbox",
+    cost_usd: 0.125,
+    llm_latencies_s: [],
+  }),
   makeResult({ ...wrong, instance_id: "t1", cost_usd: 0.5, llm_latencies_s: [5] }),
   makeResult({ ...wrong, instance_id: "t2", ...unresolved, cost_usd: 0.5, llm_latencies_s: [6] }),
   makeResult({ ...wrong, instance_id: "t3", ...unresolved, cost_usd: null, cost_source: "unknown", llm_latencies_s: [7] }),
@@ -29,28 +38,78 @@ describe("compareRuns", () => {
     expect(c.sharedTasks).toBe(4);
     expect(c.cells).toEqual([
       {
-        kind: "cell", label: "mock/oracle", run_id: "run-1", cell: "mock/oracle", provider: "mock", model: "oracle", region: null,
-        basis: "shared_tasks", tasks: 4, tasks_not_shared: 0, resolved: 3, unresolved: 0, errors: 1,
-        resolve_rate: 0.75, resolve_rate_ci_low: 0.30064184258240184, resolve_rate_ci_high: 0.9544127391902995,
-        cost_usd_total: 1, cost_usd_mean: 0.25, cost_per_resolved: 1 / 3,
-        input_tokens: 400, output_tokens: 80, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0,
-        llm_latency_s_p50: 2.5, llm_latency_s_p95: 3.8499999999999996,
+        kind: "cell",
+        label: "mock/oracle",
+        run_id: "run-1",
+        cell: "mock/oracle",
+        provider: "mock",
+        model: "oracle",
+        region: null,
+        basis: "shared_tasks",
+        tasks: 4,
+        tasks_not_shared: 0,
+        resolved: 3,
+        unresolved: 0,
+        errors: 1,
+        resolve_rate: 0.75,
+        resolve_rate_ci_low: 0.30064184258240184,
+        resolve_rate_ci_high: 0.9544127391902995,
+        cost_usd_total: 1,
+        cost_usd_mean: 0.25,
+        cost_per_resolved: 1 / 3,
+        input_tokens: 400,
+        output_tokens: 80,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        reasoning_tokens: 0,
+        llm_latency_s_p50: 2.5,
+        llm_latency_s_p95: 3.8499999999999996,
       },
       {
-        kind: "cell", label: "mock/wrong", run_id: "run-1", cell: "mock/wrong", provider: "mock", model: "wrong", region: null,
-        basis: "shared_tasks", tasks: 4, tasks_not_shared: 1, resolved: 1, unresolved: 3, errors: 0,
-        resolve_rate: 0.25, resolve_rate_ci_low: 0.04558726080970055, resolve_rate_ci_high: 0.6993581574175981,
+        kind: "cell",
+        label: "mock/wrong",
+        run_id: "run-1",
+        cell: "mock/wrong",
+        provider: "mock",
+        model: "wrong",
+        region: null,
+        basis: "shared_tasks",
+        tasks: 4,
+        tasks_not_shared: 1,
+        resolved: 1,
+        unresolved: 3,
+        errors: 0,
+        resolve_rate: 0.25,
+        resolve_rate_ci_low: 0.04558726080970055,
+        resolve_rate_ci_high: 0.6993581574175981,
         // t3's cost is unknown: the total is unknown, never a partial sum.
-        cost_usd_total: null, cost_usd_mean: null, cost_per_resolved: null,
-        input_tokens: 400, output_tokens: 80, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0,
-        llm_latency_s_p50: 6.5, llm_latency_s_p95: 7.85,
+        cost_usd_total: null,
+        cost_usd_mean: null,
+        cost_per_resolved: null,
+        input_tokens: 400,
+        output_tokens: 80,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        reasoning_tokens: 0,
+        llm_latency_s_p50: 6.5,
+        llm_latency_s_p95: 7.85,
       },
     ]);
     // t2 and t3: A only; t4 (A's error) counts as not resolved, so it is concordant.
     expect(c.pairs).toEqual([
       {
-        kind: "pair", label: "mock/oracle", label_b: "mock/wrong", tasks: 4, resolved: 3, resolved_b: 1,
-        only_a: 2, only_b: 0, mcnemar_p: 0.5, rate_diff: 0.5, rate_diff_ci_low: 0, rate_diff_ci_high: 1,
+        kind: "pair",
+        label: "mock/oracle",
+        label_b: "mock/wrong",
+        tasks: 4,
+        resolved: 3,
+        resolved_b: 1,
+        only_a: 2,
+        only_b: 0,
+        mcnemar_p: 0.5,
+        rate_diff: 0.5,
+        rate_diff_ci_low: 0,
+        rate_diff_ci_high: 1,
       },
     ]);
     expect(c.notes).toEqual(["mock/wrong: 1 task(s) not run by every cell left out of the side-by-side table"]);
@@ -62,7 +121,9 @@ describe("compareRuns", () => {
   });
 
   it("labels same-named cells of different runs by run id and pairs across runs", () => {
-    const run2 = run1.filter((r) => r.cell === "mock/oracle").map((r) => ({ ...r, run_id: "run-2", status: "unresolved" as const, resolved: false }));
+    const run2 = run1
+      .filter((r) => r.cell === "mock/oracle")
+      .map((r) => ({ ...r, run_id: "run-2", status: "unresolved" as const, resolved: false }));
     const c = compareRuns([input1, { kind: "results", source: "run-2/results.jsonl", runId: "run-2", results: run2 }]);
     expect(c.cells.map((x) => x.label)).toEqual(["run-1:mock/oracle", "mock/wrong", "run-2:mock/oracle"]);
     expect(c.pairs.map((p) => [p.label, p.label_b, p.only_a, p.only_b])).toEqual([
@@ -74,7 +135,10 @@ describe("compareRuns", () => {
   });
 
   it("takes a summary.json's figures as they are, without paired statistics, and says so", () => {
-    const rows = summarize(run1.filter((r) => r.cell === "mock/wrong"), { runId: "run-0", runWallS: 12 });
+    const rows = summarize(
+      run1.filter((r) => r.cell === "mock/wrong"),
+      { runId: "run-0", runWallS: 12 },
+    );
     const c = compareRuns([{ kind: "summary", source: "old/summary.json", runId: "run-0", cells: rows }, input1]);
     expect(c.cells.map((x) => [x.label, x.basis, x.tasks, x.tasks_not_shared])).toEqual([
       ["run-0:mock/wrong", "summary", 5, null],
@@ -90,7 +154,10 @@ describe("compareRuns", () => {
 
   it("reports a cell that shares no task with the others with unknown rates", () => {
     const other = [makeResult({ ...wrong, instance_id: "x9" })];
-    const c = compareRuns([{ kind: "results", source: "a", runId: "a", results: [makeResult({ instance_id: "t1" })] }, { kind: "results", source: "b", runId: "b", results: other }]);
+    const c = compareRuns([
+      { kind: "results", source: "a", runId: "a", results: [makeResult({ instance_id: "t1" })] },
+      { kind: "results", source: "b", runId: "b", results: other },
+    ]);
     expect(c.sharedTasks).toBe(0);
     expect(c.cells.map((x) => [x.label, x.tasks, x.resolve_rate, x.tasks_not_shared])).toEqual([
       ["mock/oracle", 0, null, 1],

@@ -13,14 +13,28 @@ const hostileCell = { cell: "openai/<b>evil</b>&'\"", provider: "openai", model:
 const results: TaskResult[] = [
   makeResult({ instance_id: "t1", llm_latencies_s: [0.5, 1.5, 2.5] }),
   makeResult({ instance_id: hostileId, status: "unresolved", resolved: false, cost_usd: 0.02 }),
-  makeResult({ ...hostileCell, instance_id: "t1", status: "error", resolved: false, end_reason: "error", error_class: "auth", error_message: "</title><script>alert(2)</script>", cost_usd: null, cost_source: "unknown", llm_latencies_s: [] }),
+  makeResult({
+    ...hostileCell,
+    instance_id: "t1",
+    status: "error",
+    resolved: false,
+    end_reason: "error",
+    error_class: "auth",
+    error_message: "</title><script>alert(2)</script>",
+    cost_usd: null,
+    cost_source: "unknown",
+    llm_latencies_s: [],
+  }),
 ];
 const summary = summarize(results, { runId: "run<1>", runWallS: 3 });
 const html = renderHtmlReport({ runId: "run<1>", results, summary });
 
 /** The page cut in three: its markup, the JSON data blob, the inline script. */
 function partsOf(page: string): { markup: string; blob: string; script: string } {
-  const m = /^([\s\S]*)<script type="application\/json" id="bench-data">([\s\S]*?)<\/script>\n<script>([\s\S]*?)<\/script>\n<\/body>\n<\/html>\n$/.exec(page);
+  const m =
+    /^([\s\S]*)<script type="application\/json" id="bench-data">([\s\S]*?)<\/script>\n<script>([\s\S]*?)<\/script>\n<\/body>\n<\/html>\n$/.exec(
+      page,
+    );
   if (m === null) throw new Error("page does not end with the data blob and the script");
   return { markup: m[1] as string, blob: m[2] as string, script: m[3] as string };
 }
@@ -49,7 +63,11 @@ describe("renderHtmlReport", () => {
 
   it("is self-contained: one inline script allowed by its hash, no external resource, a CSP that forbids the rest", () => {
     // Benign names, so that escaped text (like the hostile id's "src=") is not what is searched.
-    const plain = renderHtmlReport({ runId: "r", results: results.slice(0, 1), summary: summarize(results.slice(0, 1), { runId: "r", runWallS: null }) });
+    const plain = renderHtmlReport({
+      runId: "r",
+      results: results.slice(0, 1),
+      summary: summarize(results.slice(0, 1), { runId: "r", runWallS: null }),
+    });
     const { markup, script } = partsOf(plain);
     for (const banned of ["<script", "<link", "<iframe", "<object", "<embed", "<img", "src=", "url(", "@import", "http:", "https:"]) {
       expect(markup.toLowerCase(), banned).not.toContain(banned);
@@ -58,7 +76,9 @@ describe("renderHtmlReport", () => {
     // Links only within the page (#t=<cell>.<task>, #grid).
     expect([...markup.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.slice(0, 3))).toEqual(["#t="]);
     const hash = createHash("sha256").update(script, "utf8").digest("base64");
-    expect(plain).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(plain).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; img-src data:">`,
+    );
     expect(plain.match(/<script/g)).toHaveLength(2);
   });
 
@@ -72,7 +92,16 @@ describe("renderHtmlReport", () => {
     const json = JSON.parse(renderReports(results, { runId: "run<1>", runWallS: 3 }).summaryJson) as { cells: Record<string, unknown>[] };
     const first = json.cells.find((c) => c["cell"] === "mock/oracle")!;
     const row = html.split("\n").find((l) => l.startsWith('<tr data-cell="mock/oracle">'))!;
-    for (const col of ["tasks", "resolved", "resolve_rate", "resolve_rate_ci_low", "resolve_rate_ci_high", "cost_usd_total", "llm_latency_s_p50", "llm_latency_s_p95"]) {
+    for (const col of [
+      "tasks",
+      "resolved",
+      "resolve_rate",
+      "resolve_rate_ci_low",
+      "resolve_rate_ci_high",
+      "cost_usd_total",
+      "llm_latency_s_p50",
+      "llm_latency_s_p95",
+    ]) {
       expect(row, col).toContain(`data-col="${col}" data-value="${String(first[col])}"`);
     }
     expect(row).toContain('<td data-col="resolve_rate" data-value="0.5">50.0%</td>');

@@ -4,14 +4,7 @@ import { join } from "node:path";
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import {
-  parseResults,
-  readResults,
-  ResultsStore,
-  RESULTS_FILE,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from "../../src/report/store.js";
+import { parseResults, readResults, ResultsStore, RESULTS_FILE, writeFileAtomic, writeJsonAtomic } from "../../src/report/store.js";
 import { makeResult } from "./report-fixtures.js";
 
 let dir: string;
@@ -64,9 +57,7 @@ describe("ResultsStore", () => {
     await store.append(makeResult({ instance_id: "t1" }));
     await store.append(makeResult({ instance_id: "t2" }));
     const text = await readFile(join(dir, RESULTS_FILE), "utf8");
-    expect(text).toBe(
-      `${JSON.stringify(makeResult({ instance_id: "t1" }))}\n${JSON.stringify(makeResult({ instance_id: "t2" }))}\n`,
-    );
+    expect(text).toBe(`${JSON.stringify(makeResult({ instance_id: "t1" }))}\n${JSON.stringify(makeResult({ instance_id: "t2" }))}\n`);
     expect(await store.read()).toEqual({
       results: [makeResult({ instance_id: "t1" }), makeResult({ instance_id: "t2" })],
       skipped: [],
@@ -81,9 +72,7 @@ describe("ResultsStore", () => {
     const store = new ResultsStore(dir);
     // Long error messages make each line several KiB, so a torn write would show.
     const message = "x".repeat(5000);
-    await Promise.all(
-      Array.from({ length: 100 }, (_, i) => store.append(makeResult({ instance_id: `t${i}`, error_message: message }))),
-    );
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(makeResult({ instance_id: `t${i}`, error_message: message }))));
     const text = await readFile(store.file, "utf8");
     expect(text.endsWith("\n")).toBe(true);
     expect(text.split("\n")).toHaveLength(101);

@@ -52,17 +52,28 @@ describe("cost scatter labels", () => {
     const { costScatter } = await import("../../src/report/html/charts.js");
     const { summarize } = await import("../../src/report/summary.js");
     const { makeResult } = await import("./report-fixtures.js");
-    const rows = summarize(
-      [makeResult({ cell: "a/one" }), makeResult({ cell: "b/two", provider: "b", model: "two" })],
-      { runId: "r", runWallS: null },
-    );
+    const rows = summarize([makeResult({ cell: "a/one" }), makeResult({ cell: "b/two", provider: "b", model: "two" })], {
+      runId: "r",
+      runWallS: null,
+    });
     const svg = costScatter(rows);
-    const labels = [...svg.matchAll(/<text class="label" x="([\d.]+)" y="([\d.]+)">([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), w: 7 * m[3]!.length }));
+    const labels = [...svg.matchAll(/<text class="label" x="([\d.]+)" y="([\d.]+)">([^<]*)<\/text>/g)].map((m) => ({
+      x: Number(m[1]),
+      y: Number(m[2]),
+      w: 7 * m[3]!.length,
+    }));
     expect(labels).toHaveLength(2);
     const [a, b] = labels as [(typeof labels)[0], (typeof labels)[0]];
     const overlap = a.x < b.x + b.w && b.x < a.x + a.w && Math.abs(a.y - b.y) < 14;
     expect(overlap).toBe(false);
     // The x axis ends on a round tick: $0.01 per task → ticks $0 … $0.01 by $0.002.
-    expect([...svg.matchAll(/text-anchor="middle">(\$[\d.]+)<\/text>/g)].map((m) => m[1])).toEqual(["$0", "$0.002", "$0.004", "$0.006", "$0.008", "$0.01"]);
+    expect([...svg.matchAll(/text-anchor="middle">(\$[\d.]+)<\/text>/g)].map((m) => m[1])).toEqual([
+      "$0",
+      "$0.002",
+      "$0.004",
+      "$0.006",
+      "$0.008",
+      "$0.01",
+    ]);
   });
 });

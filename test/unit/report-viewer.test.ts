@@ -2,19 +2,74 @@
 import { describe, expect, it } from "vitest";
 import { requestedFile } from "../../src/report/view-server.js";
 import { buildViewData, jsonForScript } from "../../src/report/html/data.js";
-import { buildStory, diffLines, distinctValues, taskMatches, testRows, type GridFilter, type ViewResult, type ViewTask } from "../../src/report/html/story.js";
+import {
+  buildStory,
+  diffLines,
+  distinctValues,
+  taskMatches,
+  testRows,
+  type GridFilter,
+  type ViewResult,
+  type ViewTask,
+} from "../../src/report/html/story.js";
 import { makeResult } from "./report-fixtures.js";
 
 const usage = (i: number, o: number) => ({ inputTokens: i, outputTokens: o, cacheReadTokens: 10, cacheWriteTokens: 0, reasoningTokens: 1 });
 const lines = [
-  { type: "start", instance_id: "t1", system: "sys", prompt: { role: "user", content: [{ type: "text", text: "<issue>\nBug: x < y\n</issue>\n\nThe repository r is at /testbed." }] } },
-  { type: "model_call", iteration: 1, request: { messages: 1, last_role: "user" }, response: { text: "look", tool_calls: [{ id: "a", name: "bash", arguments: '{"command":"ls"}' }, { id: "b", name: "bash", arguments: "{bad" }] }, stop_reason: "tool_use", usage: usage(100, 20), latency_s: 1.5, cost_usd: 0.25 },
+  {
+    type: "start",
+    instance_id: "t1",
+    system: "sys",
+    prompt: { role: "user", content: [{ type: "text", text: "<issue>\nBug: x < y\n</issue>\n\nThe repository r is at /testbed." }] },
+  },
+  {
+    type: "model_call",
+    iteration: 1,
+    request: { messages: 1, last_role: "user" },
+    response: {
+      text: "look",
+      tool_calls: [
+        { id: "a", name: "bash", arguments: '{"command":"ls"}' },
+        { id: "b", name: "bash", arguments: "{bad" },
+      ],
+    },
+    stop_reason: "tool_use",
+    usage: usage(100, 20),
+    latency_s: 1.5,
+    cost_usd: 0.25,
+  },
   { type: "tool_call", id: "a", name: "bash", arguments: '{"command":"ls"}' },
-  { type: "observation", id: "a", name: "bash", is_error: false, content: [{ type: "text", text: "a.py\n[exit code: 0]" }], duration_s: 0.1 },
+  {
+    type: "observation",
+    id: "a",
+    name: "bash",
+    is_error: false,
+    content: [{ type: "text", text: "a.py\n[exit code: 0]" }],
+    duration_s: 0.1,
+  },
   { type: "tool_call", id: "b", name: "bash", arguments: "{bad" },
-  { type: "observation", id: "b", name: "bash", is_error: true, content: [{ type: "text", text: "no" }, { type: "image", mediaType: "image/png", bytes: 42 }], duration_s: 0 },
+  {
+    type: "observation",
+    id: "b",
+    name: "bash",
+    is_error: true,
+    content: [
+      { type: "text", text: "no" },
+      { type: "image", mediaType: "image/png", bytes: 42 },
+    ],
+    duration_s: 0,
+  },
   { type: "retry", attempt: 1, error_class: "rate_limit", message: "429", delay_s: 2 },
-  { type: "model_call", iteration: 2, request: { messages: 4, last_role: "tool" }, response: { text: "done?", tool_calls: [], reasoning: [{ type: "reasoning", text: "hmm" }] }, stop_reason: "end_turn", usage: usage(200, 5), latency_s: 0.5, cost_usd: 0.5 },
+  {
+    type: "model_call",
+    iteration: 2,
+    request: { messages: 4, last_role: "tool" },
+    response: { text: "done?", tool_calls: [], reasoning: [{ type: "reasoning", text: "hmm" }] },
+    stop_reason: "end_turn",
+    usage: usage(200, 5),
+    latency_s: 0.5,
+    cost_usd: 0.5,
+  },
   { type: "fake_user", count: 1, text: "Please continue" },
   { type: "end", end_reason: "max_fake_responses" },
   { type: "grading_result", resolved: false, patch_applied: true, failure: null, tests: { t: "FAILED" } },
@@ -32,13 +87,30 @@ describe("buildStory", () => {
       ["a", "a.py\n[exit code: 0]", 0, false],
       ["b", "no", null, true],
     ]);
-    expect(story.totals).toEqual({ calls: 2, input: 300, output: 25, cacheRead: 20, cacheWrite: 0, reasoning: 2, cost: 0.75, latency: 2, toolCalls: 2 });
+    expect(story.totals).toEqual({
+      calls: 2,
+      input: 300,
+      output: 25,
+      cacheRead: 20,
+      cacheWrite: 0,
+      reasoning: 2,
+      cost: 0.75,
+      latency: 2,
+      toolCalls: 2,
+    });
     expect(story.end?.end_reason).toBe("max_fake_responses");
     expect(story.grading?.tests).toEqual({ t: "FAILED" });
     expect(story.badLines).toBe(1);
   });
   it("cost is unknown once a call has no cost_usd; a prompt without <issue> is the statement whole", () => {
-    const old = buildStory([{ ...lines[0], prompt: { role: "user", content: [{ type: "text", text: "plain" }] } }, { ...lines[1], cost_usd: undefined }].map((l) => JSON.stringify(l)).join("\n"));
+    const old = buildStory(
+      [
+        { ...lines[0], prompt: { role: "user", content: [{ type: "text", text: "plain" }] } },
+        { ...lines[1], cost_usd: undefined },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join("\n"),
+    );
     expect(old.statement).toBe("plain");
     expect(old.totals.cost).toBeNull();
     expect(buildStory("").steps).toEqual([]);
@@ -64,9 +136,23 @@ describe("diffLines", () => {
 });
 
 const r = (status: ViewResult["status"], extra: Partial<ViewResult> = {}): ViewResult => ({
-  status, end_reason: status === "error" ? "error" : "finished", error_class: status === "error" ? "auth" : null, error_message: null, llm_calls: 1,
-  input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cost_usd: null, wall_s: 1,
-  fail_to_pass: null, pass_to_pass: null, patch_applied: null, tests: null, ...extra,
+  status,
+  end_reason: status === "error" ? "error" : "finished",
+  error_class: status === "error" ? "auth" : null,
+  error_message: null,
+  llm_calls: 1,
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+  cost_usd: null,
+  wall_s: 1,
+  fail_to_pass: null,
+  pass_to_pass: null,
+  patch_applied: null,
+  tests: null,
+  ...extra,
 });
 const tasks: ViewTask[] = [
   { id: "agree-ok", results: [r("resolved"), r("resolved")] },
@@ -98,7 +184,9 @@ describe("taskMatches", () => {
 
 describe("testRows", () => {
   it("puts failing tests first and names their group from report.json", () => {
-    const report = { t1: { tests_status: { FAIL_TO_PASS: { success: [], failure: ["a"] }, PASS_TO_PASS: { success: ["b", "c"], failure: [] } } } };
+    const report = {
+      t1: { tests_status: { FAIL_TO_PASS: { success: [], failure: ["a"] }, PASS_TO_PASS: { success: ["b", "c"], failure: [] } } },
+    };
     expect(testRows({ b: "PASSED", a: "FAILED", c: "XFAIL", d: "MISSING" }, report)).toEqual([
       ["a", "FAIL_TO_PASS", "FAILED"],
       ["d", "listed", "MISSING"],
@@ -111,7 +199,13 @@ describe("testRows", () => {
 
 describe("page data", () => {
   it("orders results per cell as given, null where a cell has none, and escapes < in the blob", () => {
-    const data = buildViewData("run", ["b/m", "a/m"], [makeResult({ cell: "a/m", instance_id: "</script>" }), makeResult({ cell: "b/m", instance_id: "x", tests: { t: "PASSED" } })], ["x", "</script>"], { source: "fetch" });
+    const data = buildViewData(
+      "run",
+      ["b/m", "a/m"],
+      [makeResult({ cell: "a/m", instance_id: "</script>" }), makeResult({ cell: "b/m", instance_id: "x", tests: { t: "PASSED" } })],
+      ["x", "</script>"],
+      { source: "fetch" },
+    );
     expect(data.cellDirs).toEqual(["b_m", "a_m"]);
     expect(data.tasks.map((t) => [t.id, t.results.map((x) => x?.status ?? null)])).toEqual([
       ["x", ["resolved", null]],
@@ -129,7 +223,17 @@ describe("bench view request paths", () => {
   it("decodes segment by segment and refuses dot segments, encoded slashes and NULs", () => {
     expect(requestedFile("/tasks/a_m/x%20y/trajectory.jsonl")).toEqual({ file: "tasks/a_m/x y/trajectory.jsonl" });
     expect(requestedFile("/run.json?x=1")).toEqual({ file: "run.json" });
-    for (const bad of ["/../run.json", "/tasks/../../etc/passwd", "/%2e%2e/run.json", "/tasks/%2E%2E/x", "/a%2fb", "/a%5cb", "/a%00b", "/a//b", "/./run.json"]) {
+    for (const bad of [
+      "/../run.json",
+      "/tasks/../../etc/passwd",
+      "/%2e%2e/run.json",
+      "/tasks/%2E%2E/x",
+      "/a%2fb",
+      "/a%5cb",
+      "/a%00b",
+      "/a//b",
+      "/./run.json",
+    ]) {
       expect(requestedFile(bad), bad).toEqual({ status: 403 });
     }
     expect(requestedFile("/%zz")).toEqual({ status: 400 });

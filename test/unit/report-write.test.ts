@@ -55,8 +55,7 @@ describe("renderReports", () => {
           "300,60,0,0,0,9,0,0,0,1,1.65,0.5,20,29,123.456",
         "run-1,mock/oracle,mock,oracle,,1,0,0,1,0,0,0.793451,,,,100,20,0,0,0,3,0,0,0,,,,8,8,123.456",
         "",
-      ]
-        .join("\n"),
+      ].join("\n"),
     );
     expect(JSON.parse(out.summaryJson)).toEqual({
       run_id: "run-1",
@@ -170,7 +169,15 @@ describe("writeReports and rebuildReports", () => {
     const again = await Promise.all(["report.csv", "summary.csv", "summary.json"].map((f) => readFile(join(dir, f))));
     expect(again.map(String)).toEqual(original.map(String));
     expect(Buffer.concat(again).equals(Buffer.concat(original))).toBe(true);
-    expect((await readdir(dir)).sort()).toEqual(["predictions.jsonl", "report.csv", "results.jsonl", "run.json", "summary.csv", "summary.json", "swebench"]);
+    expect((await readdir(dir)).sort()).toEqual([
+      "predictions.jsonl",
+      "report.csv",
+      "results.jsonl",
+      "run.json",
+      "summary.csv",
+      "summary.json",
+      "swebench",
+    ]);
   });
 
   it("an unfinished run has a blank run_wall_s; no results.jsonl gives header-only reports", async () => {

@@ -21,7 +21,9 @@ describe("checkResumePlan with dataset.instance_ids", () => {
   });
 
   it("refuses a wider or different selection", () => {
-    expect(() => checkResumePlan(previous, { limit: 12 }, ids(12), "/r/x")).toThrowError(/--limit 12 selects 12 task\(s\) \(2 task\(s\) not in the plan added\)/);
+    expect(() => checkResumePlan(previous, { limit: 12 }, ids(12), "/r/x")).toThrowError(
+      /--limit 12 selects 12 task\(s\) \(2 task\(s\) not in the plan added\)/,
+    );
     expect(() => checkResumePlan(previous, { instances: ["t1", "t11"] }, ["t1", "t11"], "/r/x")).toThrowError(
       "--instances t1,t11 selects 2 task(s) (9 planned task(s) left out, 1 task(s) not in the plan added)",
     );
@@ -36,7 +38,9 @@ describe("checkResumePlan without dataset.instance_ids (older runs)", () => {
 
   it("compares the recorded selection flags", () => {
     expect(() => checkResumePlan(previous, { limit: 10 }, ids(10), "/r/old")).not.toThrow();
-    expect(() => checkResumePlan(previous, { limit: 2 }, ids(2), "/r/old")).toThrowError(`cannot resume /r/old: it was planned with --limit 10; given --limit 2. ${HINT}`);
+    expect(() => checkResumePlan(previous, { limit: 2 }, ids(2), "/r/old")).toThrowError(
+      `cannot resume /r/old: it was planned with --limit 10; given --limit 2. ${HINT}`,
+    );
     expect(() => checkResumePlan(previous, { limit: 10, shard: "2/2" }, ids(5), "/r/old")).toThrowError("given --limit 10 --shard 2/2");
   });
 });

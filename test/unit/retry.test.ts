@@ -44,10 +44,7 @@ describe("backoffDelay", () => {
 
 describe("generateWithRetry", () => {
   it("retries rate limits and transient errors with the computed delays, then succeeds", async () => {
-    const client = scripted([
-      new ModelError("rate_limit", "429", { retryAfterMs: 2500 }),
-      new ModelError("transient", "503"),
-    ]);
+    const client = scripted([new ModelError("rate_limit", "429", { retryAfterMs: 2500 }), new ModelError("transient", "503")]);
     const waits: number[] = [];
     const seen: string[] = [];
     const response = await generateWithRetry(client, request, DEFAULT_RETRY_POLICY, {
@@ -66,16 +63,18 @@ describe("generateWithRetry", () => {
   it("never retries auth, quota, context overflow or invalid requests", async () => {
     for (const cls of ["auth", "quota", "context_overflow", "invalid_request"] as const) {
       const client = scripted([new ModelError(cls, cls)]);
-      await expect(generateWithRetry(client, request, DEFAULT_RETRY_POLICY, { sleep: async () => {} })).rejects.toMatchObject({ errorClass: cls });
+      await expect(generateWithRetry(client, request, DEFAULT_RETRY_POLICY, { sleep: async () => {} })).rejects.toMatchObject({
+        errorClass: cls,
+      });
       expect(client.calls).toBe(1);
     }
   });
 
   it("gives up after maxRetries and throws the last error", async () => {
     const client = scripted([0, 1, 2, 3].map((i) => new ModelError("transient", `fail ${i}`)));
-    await expect(
-      generateWithRetry(client, request, { ...DEFAULT_RETRY_POLICY, maxRetries: 2 }, { sleep: async () => {} }),
-    ).rejects.toThrow("fail 2");
+    await expect(generateWithRetry(client, request, { ...DEFAULT_RETRY_POLICY, maxRetries: 2 }, { sleep: async () => {} })).rejects.toThrow(
+      "fail 2",
+    );
     expect(client.calls).toBe(3);
   });
 });
@@ -92,7 +91,11 @@ describe("generateWithRetry on fake timers", () => {
     const done = generateWithRetry(client, request, policy, { random: () => 0.5, now: () => Date.now() });
     await vi.advanceTimersByTimeAsync(0);
     expect(client.calls).toBe(1);
-    for (const [delay, callsAfter] of [[500, 2], [1000, 3], [2000, 4]] as const) {
+    for (const [delay, callsAfter] of [
+      [500, 2],
+      [1000, 3],
+      [2000, 4],
+    ] as const) {
       await vi.advanceTimersByTimeAsync(delay - 1);
       expect(client.calls).toBe(callsAfter - 1);
       await vi.advanceTimersByTimeAsync(1);
@@ -103,7 +106,10 @@ describe("generateWithRetry on fake timers", () => {
 
   it("honours a retry hint above the jitter, and caps a huge one at maxHintMs", async () => {
     vi.useFakeTimers();
-    const client = scripted([new ModelError("rate_limit", "429", { retryAfterMs: 5000 }), new ModelError("rate_limit", "429", { retryAfterMs: 10_000_000 })]);
+    const client = scripted([
+      new ModelError("rate_limit", "429", { retryAfterMs: 5000 }),
+      new ModelError("rate_limit", "429", { retryAfterMs: 10_000_000 }),
+    ]);
     const done = generateWithRetry(client, request, policy, { random: () => 0, now: () => Date.now() });
     await vi.advanceTimersByTimeAsync(4999);
     expect(client.calls).toBe(1);
@@ -120,11 +126,16 @@ describe("generateWithRetry on fake timers", () => {
     vi.useFakeTimers();
     const client = scripted(Array.from({ length: 10 }, (_, i) => new ModelError("rate_limit", `429 #${i}`)));
     const waits: number[] = [];
-    const done = generateWithRetry(client, request, { ...policy, baseMs: 4000, capMs: 60_000, timeoutMs: 10_000 }, {
-      random: () => 0.99,
-      now: () => Date.now(),
-      onRetry: (_e, _a, ms) => waits.push(ms),
-    });
+    const done = generateWithRetry(
+      client,
+      request,
+      { ...policy, baseMs: 4000, capMs: 60_000, timeoutMs: 10_000 },
+      {
+        random: () => 0.99,
+        now: () => Date.now(),
+        onRetry: (_e, _a, ms) => waits.push(ms),
+      },
+    );
     const settled = done.catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(20_000);
     const err = (await settled) as ModelError;
@@ -138,7 +149,9 @@ describe("generateWithRetry on fake timers", () => {
 
   it("says the retry count ran out, keeping the class", async () => {
     const client = scripted([0, 1].map((i) => new ModelError("transient", `cut #${i}`)));
-    const err = (await generateWithRetry(client, request, { ...policy, maxRetries: 1 }, { sleep: async () => {} }).catch((e: unknown) => e)) as ModelError;
+    const err = (await generateWithRetry(client, request, { ...policy, maxRetries: 1 }, { sleep: async () => {} }).catch(
+      (e: unknown) => e,
+    )) as ModelError;
     expect([err.errorClass, err.message]).toEqual(["transient", "cut #1 (gave up: 2 attempt(s), --llm-retries 1)"]);
   });
 });
@@ -168,7 +181,12 @@ describe("generateWithRetry with an endpoint limiter", () => {
     let release!: () => void;
     const backoff = new Promise<void>((r) => (release = r));
     const waited: number[] = [];
-    const first = generateWithRetry(client, request, DEFAULT_RETRY_POLICY, { limiter, sleep: () => backoff, random: () => 0, onLimiterWait: (ms) => waited.push(ms) });
+    const first = generateWithRetry(client, request, DEFAULT_RETRY_POLICY, {
+      limiter,
+      sleep: () => backoff,
+      random: () => 0,
+      onLimiterWait: (ms) => waited.push(ms),
+    });
     await new Promise((r) => setImmediate(r));
     // First call is backing off: its permit is back, so a second call gets the one slot at once.
     expect(limiter.inFlight).toBe(0);

@@ -7,14 +7,35 @@ import { defaultRunId, fingerprintOf, hashJson, planCells, planRun, priceOverrid
 import { pullsJson, redactConfig, redactUrl, runJsonAtStart, runStartedAt } from "../../src/runner/run-json.js";
 import { runFingerprint } from "../../src/runner/resume.js";
 
-const task = (id: string): Task => ({ instance_id: id, repo: "r", problem_statement: "p", patch: "", test_patch: "", FAIL_TO_PASS: [], PASS_TO_PASS: [], test_framework: "pytest" });
-const PREDICTIONS: Predictions = { source: "preds.jsonl", hash: "ph", byModel: new Map([["m-a", new Map()], ["m-b", new Map()]]) };
+const task = (id: string): Task => ({
+  instance_id: id,
+  repo: "r",
+  problem_statement: "p",
+  patch: "",
+  test_patch: "",
+  FAIL_TO_PASS: [],
+  PASS_TO_PASS: [],
+  test_framework: "pytest",
+});
+const PREDICTIONS: Predictions = {
+  source: "preds.jsonl",
+  hash: "ph",
+  byModel: new Map([
+    ["m-a", new Map()],
+    ["m-b", new Map()],
+  ]),
+};
 
 describe("planRun, defaultRunId", () => {
   it("interleaves cells per task", () => {
     const cells = planCells({ model: ["mock/oracle", "mock/lazy"], region: [] }, undefined, "us-east-1");
     const plan = planRun(cells, [task("t1"), task("t2")]);
-    expect(plan.jobs.map((j) => `${j.task.instance_id}:${j.cell.cell}`)).toEqual(["t1:mock/oracle", "t1:mock/lazy", "t2:mock/oracle", "t2:mock/lazy"]);
+    expect(plan.jobs.map((j) => `${j.task.instance_id}:${j.cell.cell}`)).toEqual([
+      "t1:mock/oracle",
+      "t1:mock/lazy",
+      "t2:mock/oracle",
+      "t2:mock/lazy",
+    ]);
   });
   it("names a run by its UTC start, to the second", () => {
     expect(defaultRunId(new Date("2026-03-04T05:06:07.890Z"))).toBe("20260304-050607Z");
@@ -29,11 +50,20 @@ describe("planCells", () => {
     ]);
   });
   it("--model; a bedrock model without a region runs in the default one, or each --region", () => {
-    expect(planCells({ model: ["mock/oracle", "bedrock/claude"], region: [] }, undefined, "eu-west-1").map((c) => c.cell)).toEqual(["mock/oracle", "bedrock/claude@eu-west-1"]);
-    expect(planCells({ model: ["bedrock/claude"], region: ["us-west-2", "eu-west-1"] }, undefined, "us-east-1").map((c) => c.cell)).toEqual(["bedrock/claude@us-west-2", "bedrock/claude@eu-west-1"]);
+    expect(planCells({ model: ["mock/oracle", "bedrock/claude"], region: [] }, undefined, "eu-west-1").map((c) => c.cell)).toEqual([
+      "mock/oracle",
+      "bedrock/claude@eu-west-1",
+    ]);
+    expect(planCells({ model: ["bedrock/claude"], region: ["us-west-2", "eu-west-1"] }, undefined, "us-east-1").map((c) => c.cell)).toEqual(
+      ["bedrock/claude@us-west-2", "bedrock/claude@eu-west-1"],
+    );
   });
   it("config cells stand in for --model", () => {
-    const cells = planCells({ model: ["mock/lazy"], region: [], cells: [{ label: "cold", model: "mock/oracle", temperature: 0 }] }, undefined, "us-east-1");
+    const cells = planCells(
+      { model: ["mock/lazy"], region: [], cells: [{ label: "cold", model: "mock/oracle", temperature: 0 }] },
+      undefined,
+      "us-east-1",
+    );
     expect(cells.map((c) => [c.cell, c.model, c.options])).toEqual([["cold", "oracle", { temperature: 0 }]]);
   });
 });
@@ -45,17 +75,24 @@ describe("fingerprintOf, priceOverrideOf", () => {
     const base = runFingerprint(options, "dh", cells);
     expect(fingerprintOf(options, { hash: "dh" }, cells, {})).toEqual(base);
     const specs = { "o/r": { "1.0": { test_cmd: "pytest" } } };
-    expect(fingerprintOf({ ...options, imageTemplate: "reg/{id}:v1" }, { hash: "dh" }, cells, { predictions: PREDICTIONS, specs })).toEqual({
-      ...base,
-      predictions_hash: "ph",
-      image_template: "reg/{id}:v1",
-      specs_hash: hashJson(specs),
-    });
+    expect(fingerprintOf({ ...options, imageTemplate: "reg/{id}:v1" }, { hash: "dh" }, cells, { predictions: PREDICTIONS, specs })).toEqual(
+      {
+        ...base,
+        predictions_hash: "ph",
+        image_template: "reg/{id}:v1",
+        specs_hash: hashJson(specs),
+      },
+    );
     expect(hashJson({ a: 1 })).toBe("015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862");
   });
   it("a price override only when some price is given", () => {
     expect(priceOverrideOf({})).toBeUndefined();
-    expect(priceOverrideOf({ outputCostPerToken: 2e-6 })).toEqual({ input: undefined, output: 2e-6, cacheRead: undefined, cacheWrite: undefined });
+    expect(priceOverrideOf({ outputCostPerToken: 2e-6 })).toEqual({
+      input: undefined,
+      output: 2e-6,
+      cacheRead: undefined,
+      cacheWrite: undefined,
+    });
   });
 });
 
@@ -75,7 +112,25 @@ describe("run.json", () => {
       previous: null,
       options,
     });
-    expect(Object.keys(doc)).toEqual(["run_id", "bench_version", "started_at", "finished_at", "status", "host", "pid", "versions", "dataset", "predictions", "pull", "shard", "image", "cells", "fingerprint", "resumes", "config"]);
+    expect(Object.keys(doc)).toEqual([
+      "run_id",
+      "bench_version",
+      "started_at",
+      "finished_at",
+      "status",
+      "host",
+      "pid",
+      "versions",
+      "dataset",
+      "predictions",
+      "pull",
+      "shard",
+      "image",
+      "cells",
+      "fingerprint",
+      "resumes",
+      "config",
+    ]);
     expect(doc).toMatchObject({
       run_id: "r1",
       started_at: "2026-01-01T00:00:00.000Z",
@@ -95,7 +150,18 @@ describe("run.json", () => {
   });
   it("a resume appends to resumes and keeps the first start", () => {
     const previous = { started_at: "2025-12-31T23:00:00.000Z", resumes: [{ at: "x", pid: 1 }] };
-    const doc = runJsonAtStart({ runId: "r1", startedAt: runStartedAt(previous), dockerVersion: "27.0", dataset, tasks: [], cells: [], image: "", fingerprint: {}, previous, options });
+    const doc = runJsonAtStart({
+      runId: "r1",
+      startedAt: runStartedAt(previous),
+      dockerVersion: "27.0",
+      dataset,
+      tasks: [],
+      cells: [],
+      image: "",
+      fingerprint: {},
+      previous,
+      options,
+    });
     expect(doc["started_at"]).toBe("2025-12-31T23:00:00.000Z");
     expect((doc["resumes"] as unknown[]).length).toBe(2);
     expect((doc["resumes"] as { pid: number }[])[1]!.pid).toBe(process.pid);
@@ -104,10 +170,18 @@ describe("run.json", () => {
     expect(runStartedAt({ started_at: 5 }, now)).toBe(now);
   });
   it("pulls and redaction", () => {
-    expect(pullsJson({ pulls: 2, bytes: 300, pullMs: 1500, waitedMs: 250 }, new Set(["a:1", "b:2"]))).toEqual({ pulled: ["a:1", "b:2"], pulls: 2, bytes: 300, pull_s: 1.5, waited_s: 0.25 });
+    expect(pullsJson({ pulls: 2, bytes: 300, pullMs: 1500, waitedMs: 250 }, new Set(["a:1", "b:2"]))).toEqual({
+      pulled: ["a:1", "b:2"],
+      pulls: 2,
+      bytes: 300,
+      pull_s: 1.5,
+      waited_s: 0.25,
+    });
     expect(pullsJson(undefined, [])).toBeNull();
     expect(redactUrl("not a url")).toBe("not a url");
     expect(redactUrl("http://h:1/p?token=t&sig=s&q=1")).toBe("http://h:1/p?token=REDACTED&sig=REDACTED&q=1");
-    expect(redactConfig({ ...options, baseUrl: undefined, bedrockEndpoint: "https://a:b@br" })["bedrockEndpoint"]).toBe("https://REDACTED@br/");
+    expect(redactConfig({ ...options, baseUrl: undefined, bedrockEndpoint: "https://a:b@br" })["bedrockEndpoint"]).toBe(
+      "https://REDACTED@br/",
+    );
   });
 });

@@ -8,7 +8,17 @@ import type { ImagePuller } from "../../src/sandbox/pull.js";
 
 const job = (id: string, image?: string): Job => ({
   cell: { cell: "mock/oracle", provider: "mock", model: "oracle" },
-  task: { instance_id: id, repo: "r", problem_statement: "p", patch: "", test_patch: "", FAIL_TO_PASS: [], PASS_TO_PASS: [], test_framework: "pytest", ...(image ? { image } : {}) } as Task,
+  task: {
+    instance_id: id,
+    repo: "r",
+    problem_statement: "p",
+    patch: "",
+    test_patch: "",
+    FAIL_TO_PASS: [],
+    PASS_TO_PASS: [],
+    test_framework: "pytest",
+    ...(image ? { image } : {}),
+  } as Task,
 });
 
 function fakePuller(log: string[], pulled: Set<string>): ImagePuller {

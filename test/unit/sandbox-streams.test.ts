@@ -35,7 +35,11 @@ describe("Demuxer", () => {
     const demux = new Demuxer((kind, payload) => got.push([kind, payload.toString()]));
     const bytes = Buffer.concat([frame(1, "hello"), frame(2, "oops"), frame(1, "!")]);
     for (let i = 0; i < bytes.length; i += 3) demux.push(bytes.subarray(i, i + 3));
-    const joined = (kind: number) => got.filter(([k]) => k === kind).map(([, t]) => t).join("");
+    const joined = (kind: number) =>
+      got
+        .filter(([k]) => k === kind)
+        .map(([, t]) => t)
+        .join("");
     expect([joined(1), joined(2)]).toEqual(["hello!", "oops"]);
   });
 });

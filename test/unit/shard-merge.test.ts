@@ -16,14 +16,23 @@ describe("--shard", () => {
   });
   it("partitions: every task in exactly one shard, shards roughly even", () => {
     const shards = [1, 2, 3].map((index) => shardTasks(ids, { index, count: 3 }));
-    expect(shards.flat().map((t) => t.instance_id).sort()).toEqual(ids.map((t) => t.instance_id).sort());
+    expect(
+      shards
+        .flat()
+        .map((t) => t.instance_id)
+        .sort(),
+    ).toEqual(ids.map((t) => t.instance_id).sort());
     for (const s of shards) expect(s.length).toBeGreaterThan(40);
   });
   it("is stable under dataset reordering and independent of the other tasks", () => {
     const reversed = [...ids].reverse();
     for (const index of [1, 2, 3]) {
-      const a = shardTasks(ids, { index, count: 3 }).map((t) => t.instance_id).sort();
-      const b = shardTasks(reversed, { index, count: 3 }).map((t) => t.instance_id).sort();
+      const a = shardTasks(ids, { index, count: 3 })
+        .map((t) => t.instance_id)
+        .sort();
+      const b = shardTasks(reversed, { index, count: 3 })
+        .map((t) => t.instance_id)
+        .sort();
       expect(b).toEqual(a);
     }
     expect(shardTasks(ids.slice(0, 10), { index: 2, count: 3 })).toEqual(ids.slice(0, 10).filter((t) => shardOf(t.instance_id, 3) === 2));
@@ -60,12 +69,17 @@ describe("checkShards", () => {
     (c.runJson["config"] as Record<string, unknown>)["concurrency"] = 8;
     expect(checkShards([a, c])).toEqual({
       problems: [],
-      warnings: ["shard 2/3 is missing: its tasks are not in the merged run", "c: shard 3/3 is interrupted, not completed: its missing tasks are not in the merged run"],
+      warnings: [
+        "shard 2/3 is missing: its tasks are not in the merged run",
+        "c: shard 3/3 is interrupted, not completed: its missing tasks are not in the merged run",
+      ],
     });
   });
   it("refuses non-shards, other shard counts, repeated shards, other configurations and overlapping tasks, naming them", () => {
     const a = shardRun("a", "1/3", ["t1"]);
-    const other = shardRun("b", "2/3", ["t2"], { fingerprint: { dataset_hash: "abc", cells: ["mock/oracle"], max_iterations: 50, shard: "2/3" } });
+    const other = shardRun("b", "2/3", ["t2"], {
+      fingerprint: { dataset_hash: "abc", cells: ["mock/oracle"], max_iterations: 50, shard: "2/3" },
+    });
     const limit = shardRun("c", "3/3", ["t3"]);
     (limit.runJson["config"] as Record<string, unknown>)["limit"] = 8;
     expect(checkShards([a, shardRun("x", null, []), shardRun("y", "1/2", []), other, limit]).problems).toEqual([
@@ -83,7 +97,11 @@ describe("checkShards", () => {
 
 describe("mergedRunJson", () => {
   it("earliest start, latest finish, summed tasks, shards listed, completed only when all are there", () => {
-    const a = shardRun("a", "2/2", ["t1", "t2"], { started_at: "2025-01-01T00:05:00.000Z", finished_at: "2025-01-01T00:20:00.000Z", host: "h2" });
+    const a = shardRun("a", "2/2", ["t1", "t2"], {
+      started_at: "2025-01-01T00:05:00.000Z",
+      finished_at: "2025-01-01T00:20:00.000Z",
+      host: "h2",
+    });
     const b = shardRun("b", "1/2", ["t3"]);
     const merged = mergedRunJson([a, b], "nightly", new Date("2025-01-02T00:00:00.000Z"));
     expect(merged).toMatchObject({
@@ -97,8 +115,28 @@ describe("mergedRunJson", () => {
       fingerprint: { dataset_hash: "abc", cells: ["mock/oracle"], max_iterations: 100 },
       merged_at: "2025-01-02T00:00:00.000Z",
       shards: [
-        { shard: "1/2", dir: "b", run_id: "n-b", host: "h1", started_at: "2025-01-01T00:00:00.000Z", finished_at: "2025-01-01T00:10:00.000Z", status: "completed", tasks: 1, results: 1 },
-        { shard: "2/2", dir: "a", run_id: "n-a", host: "h2", started_at: "2025-01-01T00:05:00.000Z", finished_at: "2025-01-01T00:20:00.000Z", status: "completed", tasks: 2, results: 2 },
+        {
+          shard: "1/2",
+          dir: "b",
+          run_id: "n-b",
+          host: "h1",
+          started_at: "2025-01-01T00:00:00.000Z",
+          finished_at: "2025-01-01T00:10:00.000Z",
+          status: "completed",
+          tasks: 1,
+          results: 1,
+        },
+        {
+          shard: "2/2",
+          dir: "a",
+          run_id: "n-a",
+          host: "h2",
+          started_at: "2025-01-01T00:05:00.000Z",
+          finished_at: "2025-01-01T00:20:00.000Z",
+          status: "completed",
+          tasks: 2,
+          results: 2,
+        },
       ],
     });
     expect(merged["config"]).not.toHaveProperty("shard");

@@ -4,7 +4,10 @@ import { EXEC_MARKER_VAR } from "../../src/sandbox/exec.js";
 import { type ScriptName, script } from "../../src/sandbox/shell-scripts.js";
 
 const dir = new URL("../../src/sandbox/scripts/", import.meta.url);
-const names = readdirSync(dir).filter((n) => n.endsWith(".sh")).map((n) => n.slice(0, -3)).sort();
+const names = readdirSync(dir)
+  .filter((n) => n.endsWith(".sh"))
+  .map((n) => n.slice(0, -3))
+  .sort();
 
 describe("sandbox shell scripts", () => {
   it("every scripts/*.sh loads, without comment or blank lines, and nothing else is named", () => {

@@ -3,12 +3,26 @@ import { describe, expect, it } from "vitest";
 import { abbreviate, formatRate, formatSummaryTable, formatTable } from "../../src/report/format.js";
 
 const bedrock = {
-  cell: "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2", provider: "bedrock", tasks: 300, resolved: 188,
-  resolve_rate: 188 / 300, resolve_rate_ci_low: 0.5708, resolve_rate_ci_high: 0.6807, cost_usd_total: 123.456, llm_latency_s_p50: 4.2,
+  cell: "bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2",
+  provider: "bedrock",
+  tasks: 300,
+  resolved: 188,
+  resolve_rate: 188 / 300,
+  resolve_rate_ci_low: 0.5708,
+  resolve_rate_ci_high: 0.6807,
+  cost_usd_total: 123.456,
+  llm_latency_s_p50: 4.2,
 };
 const mock = {
-  cell: "mock/oracle", provider: "mock", tasks: 3, resolved: 3, resolve_rate: 1, resolve_rate_ci_low: 0.4385, resolve_rate_ci_high: 1,
-  cost_usd_total: 0.0123, llm_latency_s_p50: 0.01,
+  cell: "mock/oracle",
+  provider: "mock",
+  tasks: 3,
+  resolved: 3,
+  resolve_rate: 1,
+  resolve_rate_ci_low: 0.4385,
+  resolve_rate_ci_high: 1,
+  cost_usd_total: 0.0123,
+  llm_latency_s_p50: 0.01,
 };
 
 describe("formatRate", () => {
@@ -24,7 +38,16 @@ describe("abbreviate / formatTable", () => {
     expect(abbreviate("short", 15)).toBe("short");
   });
   it("pads columns, right-aligns the given ones, trims line ends", () => {
-    expect(formatTable(["a", "n"], [["xyz", "1"], ["q", "100"]], new Set([1]))).toBe("a      n\nxyz    1\nq    100");
+    expect(
+      formatTable(
+        ["a", "n"],
+        [
+          ["xyz", "1"],
+          ["q", "100"],
+        ],
+        new Set([1]),
+      ),
+    ).toBe("a      n\nxyz    1\nq    100");
   });
 });
 

@@ -31,7 +31,15 @@ const empty = { success: [], failure: [] };
 
 describe("markers", () => {
   it("are SWE-bench's strings", () => {
-    expect([START_TEST_OUTPUT, END_TEST_OUTPUT, APPLY_PATCH_FAIL, RESET_FAILED, TESTS_ERROR, TESTS_TIMEOUT, TESTS_EXIT_CODE_MARKER]).toEqual([
+    expect([
+      START_TEST_OUTPUT,
+      END_TEST_OUTPUT,
+      APPLY_PATCH_FAIL,
+      RESET_FAILED,
+      TESTS_ERROR,
+      TESTS_TIMEOUT,
+      TESTS_EXIT_CODE_MARKER,
+    ]).toEqual([
       ">>>>> Start Test Output",
       ">>>>> End Test Output",
       ">>>>> Patch Apply Failed",
@@ -82,7 +90,11 @@ describe("getLogsEval: SWE-bench's marker and fallback tests, restated", () => {
   });
 
   it("accepts an empty result when a runner summary shows the suite ran", () => {
-    for (const evidence of ["Executed 1339 of 1346 (skipped 7) SUCCESS\nTOTAL: 1339 SUCCESS", "Started\n.....\n\n658 specs, 0 failures", "# tests 12"]) {
+    for (const evidence of [
+      "Executed 1339 of 1346 (skipped 7) SUCCESS\nTOTAL: 1339 SUCCESS",
+      "Started\n.....\n\n658 specs, 0 failures",
+      "# tests 12",
+    ]) {
       const r = getLogsEval(`${START_TEST_OUTPUT}\n${evidence}\n${END_TEST_OUTPUT}\n`, "pytest");
       expect(r.ok && r.statuses.size).toBe(0);
     }
@@ -118,7 +130,13 @@ describe("getLogsEval: SWE-bench's marker and fallback tests, restated", () => {
 
 describe("getLogsEval: SWE-bench's spoofed-output tests, restated", () => {
   const log = (body: string, exitCode?: number) =>
-    [START_TEST_OUTPUT, body, END_TEST_OUTPUT, ...(exitCode === undefined ? [] : [`>>>>> Test Exit Code: ${exitCode}`]), "git checkout abc123 tests/test_new.py"].join("\n");
+    [
+      START_TEST_OUTPUT,
+      body,
+      END_TEST_OUTPUT,
+      ...(exitCode === undefined ? [] : [`>>>>> Test Exit Code: ${exitCode}`]),
+      "git checkout abc123 tests/test_new.py",
+    ].join("\n");
 
   it("refuses PASSED lines when the tests exited non-zero", () => {
     expect(getLogsEval(log("PASSED test_a", 1), "pytest")).toMatchObject({ ok: false, reason: "exit_code_contradicts_log" });
@@ -282,7 +300,12 @@ describe("gradeLog on excerpts of real SWE-bench 5.x logs (m1o0/swe-bench-lite-3
     const p2p = ["test_flatten (admin_utils.tests.UtilsTests)", "test_values_from_lookup_field (admin_utils.tests.UtilsTests)"];
     const r = gradeLog({ log, parser: "django", failToPass: f2p, passToPass: p2p });
     expect(r).toMatchObject({ resolved: false, status: "RESOLVED_NO", gradable: true, reportable: true });
-    expect(r.testsStatus).toEqual({ FAIL_TO_PASS: { success: [], failure: f2p }, PASS_TO_PASS: { success: p2p, failure: [] }, FAIL_TO_FAIL: empty, PASS_TO_FAIL: empty });
+    expect(r.testsStatus).toEqual({
+      FAIL_TO_PASS: { success: [], failure: f2p },
+      PASS_TO_PASS: { success: p2p, failure: [] },
+      FAIL_TO_FAIL: empty,
+      PASS_TO_FAIL: empty,
+    });
     expect(r.statuses).toEqual({ [f2p[0]!]: "MISSING", [f2p[1]!]: "MISSING", [p2p[0]!]: "PASSED", [p2p[1]!]: "PASSED" });
   });
 
@@ -374,7 +397,14 @@ describe("gradeLog: logs that cannot be graded", () => {
 
   it("a log without markers: no tests_status, every listed test MISSING, reportable", () => {
     const r = gradeLog({ log: "PASSED a.py::t\n", parser: "pytest", ...lists });
-    expect(r).toMatchObject({ resolved: false, status: "RESOLVED_NO", testsStatus: null, gradable: false, reportable: true, infraFailure: null });
+    expect(r).toMatchObject({
+      resolved: false,
+      status: "RESOLVED_NO",
+      testsStatus: null,
+      gradable: false,
+      reportable: true,
+      infraFailure: null,
+    });
     expect(r.error).toMatch(/^markers_missing: /);
     expect(r.statuses).toEqual({ "a.py::t": "MISSING", "a.py::u": "MISSING" });
   });
@@ -391,15 +421,29 @@ describe("gradeLog: logs that cannot be graded", () => {
     const crash = gradeLog({ log: `${START_TEST_OUTPUT}\nFAIL:\n${END_TEST_OUTPUT}`, parser: "django", ...lists });
     expect(crash).toMatchObject({ gradable: false, reportable: false, testsStatus: null });
     expect(crash.error).toMatch(/IndexError/);
-    expect(gradeLog({ log: "", parser: "pytest", timedOut: true, ...lists })).toMatchObject({ reportable: false, error: "the tests timed out" });
+    expect(gradeLog({ log: "", parser: "pytest", timedOut: true, ...lists })).toMatchObject({
+      reportable: false,
+      error: "the tests timed out",
+    });
   });
 });
 
 describe("instanceReport", () => {
-  const tests = { FAIL_TO_PASS: { success: ["a"], failure: [] }, PASS_TO_PASS: { success: [], failure: [] }, FAIL_TO_FAIL: empty, PASS_TO_FAIL: empty };
+  const tests = {
+    FAIL_TO_PASS: { success: ["a"], failure: [] },
+    PASS_TO_PASS: { success: [], failure: [] },
+    FAIL_TO_FAIL: empty,
+    PASS_TO_FAIL: empty,
+  };
 
   it("a graded instance, keys in SWE-bench's order", () => {
-    const report = instanceReport("x__y-1", { patchIsNone: false, patchExists: true, patchApplied: true, resolved: true, testsStatus: tests });
+    const report = instanceReport("x__y-1", {
+      patchIsNone: false,
+      patchExists: true,
+      patchApplied: true,
+      resolved: true,
+      testsStatus: tests,
+    });
     expect(JSON.stringify(report)).toBe(
       JSON.stringify({
         "x__y-1": {
@@ -423,14 +467,18 @@ describe("instanceReport", () => {
       infra_failure: true,
       infra_failure_reason: "out_of_memory",
     });
-    expect(instanceReport("x__y-1", { ...base, infraFailure: { reason: "no_tests_collected", tier: "ambiguous" } })["x__y-1"]).toMatchObject({
+    expect(
+      instanceReport("x__y-1", { ...base, infraFailure: { reason: "no_tests_collected", tier: "ambiguous" } })["x__y-1"],
+    ).toMatchObject({
       infra_failure: false,
       infra_failure_reason: "no_tests_collected",
     });
   });
 
   it("a None patch reports nothing else", () => {
-    expect(instanceReport("x__y-1", { patchIsNone: true, patchExists: true, patchApplied: true, resolved: true, testsStatus: tests })).toEqual({
+    expect(
+      instanceReport("x__y-1", { patchIsNone: true, patchExists: true, patchApplied: true, resolved: true, testsStatus: tests }),
+    ).toEqual({
       "x__y-1": { patch_is_None: true, patch_exists: false, patch_successfully_applied: false, resolved: false, infra_failure: false },
     });
   });

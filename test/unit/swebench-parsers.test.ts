@@ -51,13 +51,19 @@ describe("SWE-bench's own parser tests, restated", () => {
   });
 
   it("pytest_v2 strips colour codes", () => {
-    expect(parse("pytest_v2", "\x1b[32mPASSED\x1b[0m tests/test_a.py::\x1b[1mtest_z\x1b[0m")).toEqual({ "tests/test_a.py::test_z": "PASSED" });
+    expect(parse("pytest_v2", "\x1b[32mPASSED\x1b[0m tests/test_a.py::\x1b[1mtest_z\x1b[0m")).toEqual({
+      "tests/test_a.py::test_z": "PASSED",
+    });
   });
 
-  const skipLog = "SKIPPED [1] tests/test_a.py:12: needs network\nPASSED tests/test_a.py::test_real\nSKIPPED [23] tests/test_b.py:4: unsupported platform\n";
-  it.each<LogParserName>(["pytest", "pytest_options", "pytest_v2", "matplotlib"])("%s drops pytest's 'SKIPPED [N] file:line' summary", (parser) => {
-    expect(parse(parser, skipLog)).toEqual({ "tests/test_a.py::test_real": "PASSED" });
-  });
+  const skipLog =
+    "SKIPPED [1] tests/test_a.py:12: needs network\nPASSED tests/test_a.py::test_real\nSKIPPED [23] tests/test_b.py:4: unsupported platform\n";
+  it.each<LogParserName>(["pytest", "pytest_options", "pytest_v2", "matplotlib"])(
+    "%s drops pytest's 'SKIPPED [N] file:line' summary",
+    (parser) => {
+      expect(parse(parser, skipLog)).toEqual({ "tests/test_a.py::test_real": "PASSED" });
+    },
+  );
 
   it("a real SKIPPED <nodeid> line is still recorded", () => {
     expect(parse("pytest", "SKIPPED tests/test_a.py::test_flaky")).toEqual({ "tests/test_a.py::test_flaky": "SKIPPED" });
@@ -70,7 +76,9 @@ describe("SWE-bench's own parser tests, restated", () => {
 
 describe("pytest (flask, xarray, pytest)", () => {
   it("takes the second token as the id, cutting an id at its first space", () => {
-    expect(parse("pytest", "PASSED tests/test_a.py::test_p[a b]\nXFAIL tests/test_a.py::test_x - reason\nERROR tests/test_a.py::test_e - E")).toEqual({
+    expect(
+      parse("pytest", "PASSED tests/test_a.py::test_p[a b]\nXFAIL tests/test_a.py::test_x - reason\nERROR tests/test_a.py::test_e - E"),
+    ).toEqual({
       "tests/test_a.py::test_p[a": "PASSED",
       "tests/test_a.py::test_x": "XFAIL",
       "tests/test_a.py::test_e": "ERROR",
@@ -151,14 +159,19 @@ describe("pytest_v2 (astropy, scikit-learn, sphinx)", () => {
 
   it("reads old pytest's status-last lines and drops tabs with the other control characters", () => {
     // "PASSED\t<id>" loses its tab and becomes one token: no id, nothing recorded.
-    expect(parse("pytest_v2", "astropy/io/tests/test_x.py::test_a PASSED\nPASSED\tsklearn/t.py::test_b\nsklearn/t.py::test_c XFAIL")).toEqual({
+    expect(
+      parse("pytest_v2", "astropy/io/tests/test_x.py::test_a PASSED\nPASSED\tsklearn/t.py::test_b\nsklearn/t.py::test_c XFAIL"),
+    ).toEqual({
       "astropy/io/tests/test_x.py::test_a": "PASSED",
       "sklearn/t.py::test_c": "XFAIL",
     });
   });
 
   it("removes '[<digits>m' even without an escape, but not '[1;31m'", () => {
-    expect(parse("pytest_v2", "PASSED a.py::t[12m]\nPASSED b.py::u\x1b[1;31m")).toEqual({ "a.py::t]": "PASSED", "b.py::u[1;31m": "PASSED" });
+    expect(parse("pytest_v2", "PASSED a.py::t[12m]\nPASSED b.py::u\x1b[1;31m")).toEqual({
+      "a.py::t]": "PASSED",
+      "b.py::u[1;31m": "PASSED",
+    });
   });
 });
 
@@ -167,7 +180,7 @@ describe("django", () => {
     const log = [
       "test_migrate_backwards (auth_tests.test_migrations.ProxyModelWithSameAppLabelTests) ... ok",
       "test_migrate_with_existing_target_permission (auth_tests.test_migrations.ProxyModelWithSameAppLabelTests) ... FAIL",
-      "test_mixed_comparisons1 (expressions.tests.FTimeDeltaTests) ... skipped \"Database doesn't support feature(s): supports_mixed_date_datetime_comparisons\"",
+      'test_mixed_comparisons1 (expressions.tests.FTimeDeltaTests) ... skipped "Database doesn\'t support feature(s): supports_mixed_date_datetime_comparisons"',
       "test_broken (m.Tests) ... ERROR",
       "test_loud (m.Tests) ...  OK",
       "======================================================================",
@@ -285,7 +298,9 @@ describe("sympy", () => {
 
 describe("matplotlib", () => {
   it("writes MouseButton.LEFT/RIGHT in ids as 1/3", () => {
-    expect(parse("matplotlib", "PASSED lib/matplotlib/tests/test_widgets.py::test_span_selector_drag[MouseButton.LEFT-MouseButton.RIGHT]")).toEqual({
+    expect(
+      parse("matplotlib", "PASSED lib/matplotlib/tests/test_widgets.py::test_span_selector_drag[MouseButton.LEFT-MouseButton.RIGHT]"),
+    ).toEqual({
       "lib/matplotlib/tests/test_widgets.py::test_span_selector_drag[1-3]": "PASSED",
     });
   });

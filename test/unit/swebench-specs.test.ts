@@ -72,7 +72,11 @@ describe("SWEBENCH_SPECS", () => {
       "export PYTHONIOENCODING=utf8",
       "export LANGUAGE=en_US:en",
     ]);
-    expect(d["2.2"]?.pre_install).toEqual(["apt-get update && apt-get install -y locales", "echo 'en_US UTF-8' > /etc/locale.gen", "locale-gen en_US.UTF-8"]);
+    expect(d["2.2"]?.pre_install).toEqual([
+      "apt-get update && apt-get install -y locales",
+      "echo 'en_US UTF-8' > /etc/locale.gen",
+      "locale-gen en_US.UTF-8",
+    ]);
     expect(d["2.2"]?.install).toBe("python setup.py install");
     expect(d["1.9"]?.test_cmd).toBe("./tests/runtests.py --verbosity 2");
     expect(d["1.10"]?.test_cmd).toBe("./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1");
@@ -127,9 +131,18 @@ describe("SWEBENCH_SPECS", () => {
     });
     expect(SWEBENCH_SPECS["matplotlib/matplotlib"]?.["3.8"]?.install).toBe('python -m pip install --no-build-isolation -e ".[dev]"');
     expect(SWEBENCH_SPECS["matplotlib/matplotlib"]?.["3.5"]?.eval_commands).toBeUndefined();
-    expect(SWEBENCH_SPECS["matplotlib/matplotlib"]?.["3.5"]?.pre_install?.[1]).toBe('QHULL_URL="http://www.qhull.org/download/qhull-2020-src-8.0.2.tgz"');
-    expect(SWEBENCH_SPECS["scikit-learn/scikit-learn"]?.["0.22"]?.install).toBe("python -m pip install -v --no-use-pep517 --no-build-isolation -e .");
-    expect(SWEBENCH_SPECS["psf/requests"]?.["2.0"]).toEqual({ python: "3.9", install: "python -m pip install .", test_cmd: "pytest -rA", log_parser: "parse_log_pytest_options" });
+    expect(SWEBENCH_SPECS["matplotlib/matplotlib"]?.["3.5"]?.pre_install?.[1]).toBe(
+      'QHULL_URL="http://www.qhull.org/download/qhull-2020-src-8.0.2.tgz"',
+    );
+    expect(SWEBENCH_SPECS["scikit-learn/scikit-learn"]?.["0.22"]?.install).toBe(
+      "python -m pip install -v --no-use-pep517 --no-build-isolation -e .",
+    );
+    expect(SWEBENCH_SPECS["psf/requests"]?.["2.0"]).toEqual({
+      python: "3.9",
+      install: "python -m pip install .",
+      test_cmd: "pytest -rA",
+      log_parser: "parse_log_pytest_options",
+    });
     expect(SWEBENCH_SPECS["pytest-dev/pytest"]?.["6.3"]?.pre_install).toEqual(["sed -i 's/>=>=/>=/' setup.cfg"]);
     expect(SWEBENCH_SPECS["pylint-dev/pylint"]?.["2.15"]?.log_parser).toBe("parse_log_pytest_options");
     expect(SWEBENCH_SPECS["pydata/xarray"]?.["2022.06"]?.python).toBe("3.10");
@@ -164,7 +177,9 @@ describe("specFor", () => {
       test_cmd: "./tests/runtests.py --verbosity 2",
       log_parser: "parse_log_django_custom",
     });
-    expect(specFor("django/django", "3.1", overrides)?.test_cmd).toBe("./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1");
+    expect(specFor("django/django", "3.1", overrides)?.test_cmd).toBe(
+      "./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1",
+    );
     expect(specFor("acme/widgets", "1.0", overrides)).toEqual({ test_cmd: ["make build", "pytest -rA"] });
   });
 });
@@ -173,7 +188,16 @@ describe("loadSpecsFile", () => {
   it("reads YAML keeping versions as written (3.0 stays 3.0, 1.10 is not 1.1)", () => {
     const p = file(
       "specs.yaml",
-      ["django/django:", "  3.0:", "    test_cmd: ./tests/runtests.py --verbosity 2", "    eval_commands: [export LANG=C.UTF-8]", "sympy/sympy:", "  1.10:", "    python: 3.10", ""].join("\n"),
+      [
+        "django/django:",
+        "  3.0:",
+        "    test_cmd: ./tests/runtests.py --verbosity 2",
+        "    eval_commands: [export LANG=C.UTF-8]",
+        "sympy/sympy:",
+        "  1.10:",
+        "    python: 3.10",
+        "",
+      ].join("\n"),
     );
     const overrides = loadSpecsFile(p);
     expect(overrides).toEqual({
@@ -190,16 +214,24 @@ describe("loadSpecsFile", () => {
   });
 
   it("names the file and the field path in every error", () => {
-    expect(loadError("specs.yaml", "django/django:\n  3.0:\n    test_cmd: {a: b}\n")).toBe("specs.yaml: django/django.3.0.test_cmd: expected a string or list of strings");
+    expect(loadError("specs.yaml", "django/django:\n  3.0:\n    test_cmd: {a: b}\n")).toBe(
+      "specs.yaml: django/django.3.0.test_cmd: expected a string or list of strings",
+    );
     expect(loadError("wrong-type.json", JSON.stringify({ "django/django": { "3.0": { test_cmd: 5 } } }))).toBe(
       "wrong-type.json: django/django.3.0.test_cmd: expected a string or list of strings",
     );
     expect(loadError("unknown.yaml", "django/django:\n  3.0:\n    tst_cmd: pytest\n")).toBe(
       "unknown.yaml: django/django.3.0.tst_cmd: unknown field (known: test_cmd, eval_commands, pre_install, install, python, log_parser)",
     );
-    expect(loadError("list.json", JSON.stringify({ "django/django": { "3.0": { eval_commands: ["a", 3] } } }))).toBe("list.json: django/django.3.0.eval_commands.1: expected a string");
-    expect(loadError("entry.json", JSON.stringify({ "django/django": { "3.0": "pytest" } }))).toBe("entry.json: django/django.3.0: expected a mapping of field to value");
-    expect(loadError("repo.json", JSON.stringify({ django: { "3.0": { test_cmd: "x" } } }))).toBe("repo.json: django: expected a repository as <owner>/<repo>");
+    expect(loadError("list.json", JSON.stringify({ "django/django": { "3.0": { eval_commands: ["a", 3] } } }))).toBe(
+      "list.json: django/django.3.0.eval_commands.1: expected a string",
+    );
+    expect(loadError("entry.json", JSON.stringify({ "django/django": { "3.0": "pytest" } }))).toBe(
+      "entry.json: django/django.3.0: expected a mapping of field to value",
+    );
+    expect(loadError("repo.json", JSON.stringify({ django: { "3.0": { test_cmd: "x" } } }))).toBe(
+      "repo.json: django: expected a repository as <owner>/<repo>",
+    );
     expect(loadError("top.json", "[1, 2]")).toBe("top.json: expected a mapping of <owner>/<repo> to versions");
     expect(loadError("new.yaml", "acme/widgets:\n  '1.0':\n    log_parser: parse_log_pytest\n")).toBe(
       "new.yaml: acme/widgets.1.0.test_cmd: required (no built-in spec for acme/widgets 1.0)",

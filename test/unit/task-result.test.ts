@@ -3,7 +3,14 @@
 import { describe, expect, it } from "vitest";
 import type { AgentOutcome } from "../../src/agent/loop.js";
 import type { GradeResult } from "../../src/grading/grader.js";
-import { attemptVerdict, buildTaskResult, countPatchLines, gradingInfraError, round3, type AttemptRecord } from "../../src/runner/result.js";
+import {
+  attemptVerdict,
+  buildTaskResult,
+  countPatchLines,
+  gradingInfraError,
+  round3,
+  type AttemptRecord,
+} from "../../src/runner/result.js";
 
 const USAGE = { inputTokens: 100, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 3, reasoningTokens: 7 };
 const OUTCOME: AgentOutcome = {
@@ -17,7 +24,14 @@ const OUTCOME: AgentOutcome = {
   ttftsS: [0.1234567, 0.2],
 };
 const report = (infra: boolean, reason?: string) => ({
-  "t-1": { patch_is_None: false, patch_exists: true, patch_successfully_applied: !infra, resolved: false, infra_failure: infra, ...(reason ? { infra_failure_reason: reason } : {}) },
+  "t-1": {
+    patch_is_None: false,
+    patch_exists: true,
+    patch_successfully_applied: !infra,
+    resolved: false,
+    infra_failure: infra,
+    ...(reason ? { infra_failure_reason: reason } : {}),
+  },
 });
 const GRADE: GradeResult = {
   resolved: true,
@@ -147,28 +161,64 @@ describe("attemptVerdict", () => {
   const base = { instanceId: "t-1", prediction: false, outcome: OUTCOME };
   it("resolved, unresolved, and unresolved with a note (the grading's failure class)", () => {
     expect(attemptVerdict({ ...base, grade: GRADE })).toEqual({ status: "resolved", endReason: "finished", error: null });
-    expect(attemptVerdict({ ...base, grade: { ...GRADE, resolved: false } })).toEqual({ status: "unresolved", endReason: "finished", error: null });
+    expect(attemptVerdict({ ...base, grade: { ...GRADE, resolved: false } })).toEqual({
+      status: "unresolved",
+      endReason: "finished",
+      error: null,
+    });
     const apply = { ...GRADE, resolved: false, failure: { class: "patch_apply" as const, message: "does not apply" } };
-    expect(attemptVerdict({ ...base, grade: apply })).toEqual({ status: "unresolved", endReason: "finished", error: { errorClass: "patch_apply", message: "does not apply" } });
+    expect(attemptVerdict({ ...base, grade: apply })).toEqual({
+      status: "unresolved",
+      endReason: "finished",
+      error: { errorClass: "patch_apply", message: "does not apply" },
+    });
   });
 
   it("the agent's error, the runner's failure (wins, end_reason error), a prediction", () => {
     const agentError = { ...OUTCOME, endReason: "error" as const, error: { errorClass: "auth", message: "401" } };
-    expect(attemptVerdict({ ...base, outcome: agentError })).toEqual({ status: "error", endReason: "error", error: { errorClass: "auth", message: "401" } });
+    expect(attemptVerdict({ ...base, outcome: agentError })).toEqual({
+      status: "error",
+      endReason: "error",
+      error: { errorClass: "auth", message: "401" },
+    });
     const timeout = { ...OUTCOME, endReason: "task_timeout" as const };
-    expect(attemptVerdict({ ...base, outcome: timeout, failure: { errorClass: "grading", message: "boom" } })).toEqual({ status: "error", endReason: "error", error: { errorClass: "grading", message: "boom" } });
-    expect(attemptVerdict({ instanceId: "t-1", prediction: true, grade: GRADE })).toEqual({ status: "resolved", endReason: "prediction", error: null });
+    expect(attemptVerdict({ ...base, outcome: timeout, failure: { errorClass: "grading", message: "boom" } })).toEqual({
+      status: "error",
+      endReason: "error",
+      error: { errorClass: "grading", message: "boom" },
+    });
+    expect(attemptVerdict({ instanceId: "t-1", prediction: true, grade: GRADE })).toEqual({
+      status: "resolved",
+      endReason: "prediction",
+      error: null,
+    });
     expect(attemptVerdict({ instanceId: "t-1", prediction: false })).toEqual({ status: "unresolved", endReason: "error", error: null });
   });
 
   it("an environment-broken log is an infrastructure error of class grading; an ambiguous one is a note", () => {
-    const broken = { ...GRADE, resolved: false, failure: { class: "no_test_results" as const, message: "no results" }, report: report(true, "out of memory") };
+    const broken = {
+      ...GRADE,
+      resolved: false,
+      failure: { class: "no_test_results" as const, message: "no results" },
+      report: report(true, "out of memory"),
+    };
     expect(gradingInfraError(broken, "t-1")).toEqual({ errorClass: "grading", message: "no results (out of memory)" });
-    expect(gradingInfraError({ ...broken, report: report(true) }, "t-1")).toEqual({ errorClass: "grading", message: "no results (environment)" });
-    expect(attemptVerdict({ ...base, grade: broken })).toEqual({ status: "error", endReason: "error", error: { errorClass: "grading", message: "no results (out of memory)" } });
+    expect(gradingInfraError({ ...broken, report: report(true) }, "t-1")).toEqual({
+      errorClass: "grading",
+      message: "no results (environment)",
+    });
+    expect(attemptVerdict({ ...base, grade: broken })).toEqual({
+      status: "error",
+      endReason: "error",
+      error: { errorClass: "grading", message: "no results (out of memory)" },
+    });
     const ambiguous = { ...broken, report: report(false) };
     expect(gradingInfraError(ambiguous, "t-1")).toBeUndefined();
-    expect(attemptVerdict({ ...base, grade: ambiguous })).toEqual({ status: "unresolved", endReason: "finished", error: { errorClass: "no_test_results", message: "no results" } });
+    expect(attemptVerdict({ ...base, grade: ambiguous })).toEqual({
+      status: "unresolved",
+      endReason: "finished",
+      error: { errorClass: "no_test_results", message: "no results" },
+    });
     expect(gradingInfraError(undefined, "t-1")).toBeUndefined();
   });
 });

@@ -10,7 +10,16 @@ import type { ModelRequest, ModelResponse, Usage } from "../../src/models/types.
 import { PendingSandbox } from "../../src/sandbox/pending.js";
 import type { ExecResult, Sandbox } from "../../src/sandbox/types.js";
 
-const TASK: Task = { instance_id: "t-1", repo: "r", problem_statement: "fix it", patch: "", test_patch: "", FAIL_TO_PASS: [], PASS_TO_PASS: [], test_framework: "pytest" };
+const TASK: Task = {
+  instance_id: "t-1",
+  repo: "r",
+  problem_statement: "fix it",
+  patch: "",
+  test_patch: "",
+  FAIL_TO_PASS: [],
+  PASS_TO_PASS: [],
+  test_framework: "pytest",
+};
 const USAGE: Usage = { inputTokens: 10, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 const LIMITS = { maxIterations: 5, maxFakeResponses: 1 };
 
@@ -92,7 +101,12 @@ describe("runAgent with a workspace still starting", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect([settled(), aborted]).toEqual([true, true]);
     const outcome = await run;
-    expect(outcome).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "image bench-x:1 has no bash" }, iterations: 0, callUsages: [] });
+    expect(outcome).toMatchObject({
+      endReason: "error",
+      error: { errorClass: "sandbox_start", message: "image bench-x:1 has no bash" },
+      iterations: 0,
+      callUsages: [],
+    });
     expect(trajectory.events.some((e) => e.type === "model_error")).toBe(false);
     expect(trajectory.events.at(-1)).toMatchObject({ type: "end", end_reason: "error", error: { errorClass: "sandbox_start" } });
   });
@@ -122,7 +136,12 @@ describe("runAgent with a workspace still starting", () => {
     await vi.advanceTimersByTimeAsync(5);
     const outcome = await run;
     expect(calls).toBe(2);
-    expect(outcome).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "no space left on device" }, iterations: 1, callUsages: [USAGE] });
+    expect(outcome).toMatchObject({
+      endReason: "error",
+      error: { errorClass: "sandbox_start", message: "no space left on device" },
+      iterations: 1,
+      callUsages: [USAGE],
+    });
     expect(outcome.usage.inputTokens).toBe(10);
   });
 
@@ -150,7 +169,12 @@ describe("runAgent with a workspace still starting", () => {
     await vi.advanceTimersByTimeAsync(19);
     expect(settled()).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(await run).toMatchObject({ endReason: "error", error: { errorClass: "sandbox_start", message: "container exited at start" }, iterations: 1, toolCalls: 1 });
+    expect(await run).toMatchObject({
+      endReason: "error",
+      error: { errorClass: "sandbox_start", message: "container exited at start" },
+      iterations: 1,
+      toolCalls: 1,
+    });
   });
 
   it("the model call runs while the workspace starts; the tool call waits for it", async () => {

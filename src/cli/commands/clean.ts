@@ -19,7 +19,9 @@ export const cleanCommand: BenchCommand = {
       ...(args["all"] ? { all: true } : {}),
     });
     for (const r of removed) {
-      out(`${r.id.slice(0, 12)}\trun ${r.labels["bench.run-id"] ?? "?"}\ttask ${r.labels["bench.task-id"] ?? "?"}\towner pid ${r.labels["bench.owner-pid"] ?? "?"}`);
+      out(
+        `${r.id.slice(0, 12)}\trun ${r.labels["bench.run-id"] ?? "?"}\ttask ${r.labels["bench.task-id"] ?? "?"}\towner pid ${r.labels["bench.owner-pid"] ?? "?"}`,
+      );
     }
     log(`removed ${removed.length} container(s)`);
     return 0;

@@ -9,9 +9,22 @@ export const compareCommand: BenchCommand = {
   describe: "Compare cells of runs side by side on their shared tasks, with paired statistics → compare.csv",
   builder: (y) =>
     y
-      .positional("inputs", { type: "string", array: true, demandOption: true, describe: "Run directories, results.jsonl or summary.json files" })
-      .option("out", { type: "string", describe: "Where to write the CSV", defaultDescription: "compare.csv in the first input's run directory" })
-      .option("json", { type: "boolean", default: false, describe: "Print the comparison (cells, pairs, notes) as JSON on stdout instead of the table" })
+      .positional("inputs", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "Run directories, results.jsonl or summary.json files",
+      })
+      .option("out", {
+        type: "string",
+        describe: "Where to write the CSV",
+        defaultDescription: "compare.csv in the first input's run directory",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "Print the comparison (cells, pairs, notes) as JSON on stdout instead of the table",
+      })
       .example("$0 compare results/run-a results/run-b", "writes results/run-a/compare.csv"),
   run: async (args) => {
     const { compareOutPath, loadCompareInput, writeCompareCsv } = await import("../../report/compare-load.js");

@@ -13,7 +13,13 @@ export async function formatImageTable(images: readonly SandboxImageInfo[]): Pro
   if (images.length === 0) return "no sandbox image built yet (bench images build)";
   return formatTable(
     ["image", "recipe", "state", "size", "created"],
-    images.map((i) => [i.tag, i.recipe, i.current ? "current" : "old", `${(i.sizeBytes / 1e6).toFixed(0)} MB`, i.createdAt.toISOString().slice(0, 16).replace("T", " ")]),
+    images.map((i) => [
+      i.tag,
+      i.recipe,
+      i.current ? "current" : "old",
+      `${(i.sizeBytes / 1e6).toFixed(0)} MB`,
+      i.createdAt.toISOString().slice(0, 16).replace("T", " "),
+    ]),
     new Set([3]),
   );
 }
@@ -23,7 +29,11 @@ export const imagesCommand: BenchCommand = {
   describe: "Build or list sandbox images (build | list)",
   builder: (y) =>
     y
-      .positional("action", { type: "string", choices: ACTIONS, describe: "build: build the sandbox image if missing; list: the built images" })
+      .positional("action", {
+        type: "string",
+        choices: ACTIONS,
+        describe: "build: build the sandbox image if missing; list: the built images",
+      })
       .option("json", { type: "boolean", default: false, describe: "list: one JSON object per image on stdout instead of the table" }),
   run: async (args) => {
     if (args["action"] === undefined) throw missingAction("images", ACTIONS, "bench images list");

@@ -24,7 +24,12 @@ export const mergeCommand: BenchCommand = {
     const { loadGateSpec } = await import("../../report/gates-load.js");
     const { evaluateGates, hasGates, runFailures } = await import("../../report/gates.js");
     const flags = flagValues(args, await givenTextOf(raw), "merge");
-    const gateOptions = { failUnder: flags.failUnder, baseline: flags.baseline, maxRegression: flags.maxRegression, maxInfraErrors: flags.maxInfraErrors };
+    const gateOptions = {
+      failUnder: flags.failUnder,
+      baseline: flags.baseline,
+      maxRegression: flags.maxRegression,
+      maxInfraErrors: flags.maxInfraErrors,
+    };
     if (gateOptions.maxInfraErrors !== undefined && typeof gateOptions.maxInfraErrors !== "string") {
       throw new UsageError(`--max-infra-errors: expected a count or a fraction, got ${JSON.stringify(gateOptions.maxInfraErrors)}`);
     }
@@ -43,7 +48,11 @@ export const mergeCommand: BenchCommand = {
     log(`merged ${dirs.length} shard(s) → ${merged.runDir} (${merged.status})`);
     if (args["json"]) {
       const { jsonSummary } = await import("../../report/json-summary.js");
-      out(JSON.stringify(jsonSummary({ runId: merged.runId, runDir: merged.runDir, status: merged.status, shard: null, summary: merged.summary, gates })));
+      out(
+        JSON.stringify(
+          jsonSummary({ runId: merged.runId, runDir: merged.runDir, status: merged.status, shard: null, summary: merged.summary, gates }),
+        ),
+      );
     } else {
       out(formatSummaryTable(merged.summary, { width: process.stdout.isTTY ? process.stdout.columns : undefined }));
     }

@@ -6,7 +6,6 @@ import { AWS_REGION_NAME as REGION } from "../../models/bedrock-model-id.js";
 import type { BenchCommand } from "../command.js";
 import { log } from "../shared.js";
 
-
 export interface ModelsCommandOptions {
   regions: string[];
   endpoint?: string;
@@ -26,7 +25,8 @@ export async function bedrockModelsCommand(options: ModelsCommandOptions): Promi
   const { resolveBedrockRegion } = await import("../../models/bedrock-model-id.js");
   const { defaultModelsCacheDir, formatModelTable, listBedrockModels } = await import("../../models/bedrock-models.js");
   const regions = options.regions.length > 0 ? options.regions : [resolveBedrockRegion(undefined, options.env)];
-  for (const r of regions) if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
+  for (const r of regions)
+    if (!REGION.test(r)) throw new UsageError(`--region ${JSON.stringify(r)}: not an AWS region name (e.g. us-west-2)`);
   try {
     await checkBedrockCredentials({ region: regions[0]!, env: options.env });
   } catch (err) {
@@ -46,7 +46,9 @@ export async function bedrockModelsCommand(options: ModelsCommandOptions): Promi
     } catch (err) {
       throw new InfraError((err as Error).message, { cause: err });
     }
-    const age = listing.cached ? `cached ${Math.round((Date.now() - listing.fetchedAt) / 60_000)} min ago; --refresh to ask again` : "fresh";
+    const age = listing.cached
+      ? `cached ${Math.round((Date.now() - listing.fetchedAt) / 60_000)} min ago; --refresh to ask again`
+      : "fresh";
     options.log(`${region}: ${listing.models.length} model(s) and inference profiles (${age})`);
     if (options.json) {
       for (const m of listing.models) options.write(`${JSON.stringify({ region, ...m })}\n`);
@@ -62,7 +64,11 @@ export const modelsCommand: BenchCommand = {
   builder: (y) =>
     y
       .option("provider", { type: "string", default: "bedrock", choices: ["bedrock"] as const })
-      .option("region", { type: "string", array: true, describe: "AWS region, repeatable (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)" })
+      .option("region", {
+        type: "string",
+        array: true,
+        describe: "AWS region, repeatable (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)",
+      })
       .option("bedrock-endpoint", { type: "string", describe: "Bedrock control-plane endpoint URL (default: the regional endpoint)" })
       .option("refresh", { type: "boolean", default: false, describe: "Ask the service even when the one-hour cache is fresh" })
       .option("json", { type: "boolean", default: false, describe: "One JSON object per model on stdout" }),

@@ -26,7 +26,11 @@ export const reportCommand: BenchCommand = {
   builder: (y) =>
     y
       .positional("run-dir", { type: "string", demandOption: true, describe: "A run directory (results/<run-id>)" })
-      .option("html", { type: "boolean", default: false, describe: "Also write report.html: one self-contained page with tables and charts" })
+      .option("html", {
+        type: "boolean",
+        default: false,
+        describe: "Also write report.html: one self-contained page with tables and charts",
+      })
       .option("json", { type: "boolean", default: false, describe: "Print one JSON summary on stdout instead of the table" }),
   run: async (args) => {
     const { rebuildReports, writeHtmlReport } = await import("../../report/write.js");

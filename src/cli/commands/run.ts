@@ -24,16 +24,32 @@ async function resumedConfig(args: Record<string, unknown>, config: Record<strin
   // The run id is the directory's: a different --run-id would be silently ignored, so it is refused.
   const recordedId = typeof recorded["run_id"] === "string" ? recorded["run_id"] : path.basename(dir);
   if (args["run-id"] !== undefined && String(args["run-id"]) !== recordedId) {
-    throw new UsageError(`--run-id ${String(args["run-id"])}: --resume ${resume} continues run ${recordedId}; drop --run-id (or give ${recordedId})`);
+    throw new UsageError(
+      `--run-id ${String(args["run-id"])}: --resume ${resume} continues run ${recordedId}; drop --run-id (or give ${recordedId})`,
+    );
   }
-  const { json: _j, resume: _r, rerunErrors: _e, runId: _id, outputDir: _o, quiet: _q, dockerHost: _h, ...rest } = (recorded["config"] ?? {}) as Record<string, unknown>;
+  const {
+    json: _j,
+    resume: _r,
+    rerunErrors: _e,
+    runId: _id,
+    outputDir: _o,
+    quiet: _q,
+    dockerHost: _h,
+    ...rest
+  } = (recorded["config"] ?? {}) as Record<string, unknown>;
   return { ...config, ...rest };
 }
 
 /** Flags, config file (or resumed run), environment and defaults → validated options; and whether no layer named a model. */
-export async function resolveCommandOptions(args: Record<string, unknown>, raw: readonly string[], command: Command): Promise<{ options: RunOptions; defaultModel: boolean }> {
+export async function resolveCommandOptions(
+  args: Record<string, unknown>,
+  raw: readonly string[],
+  command: Command,
+): Promise<{ options: RunOptions; defaultModel: boolean }> {
   if (command === "grade") {
-    if (args["predictions"] === undefined && args["resume"] === undefined) throw new UsageError("--predictions: required (a predictions .jsonl/.json file, or gold)");
+    if (args["predictions"] === undefined && args["resume"] === undefined)
+      throw new UsageError("--predictions: required (a predictions .jsonl/.json file, or gold)");
     const given = modelOnlyFlagsGiven(args);
     if (given.length > 0) throw new UsageError(`bench grade runs no model: --${given.join(", --")} not accepted (use bench run)`);
   }
@@ -44,7 +60,13 @@ export async function resolveCommandOptions(args: Record<string, unknown>, raw: 
   const env = envOptions(process.env);
   const options = resolveRunOptions(flags, config, env);
   // Said only when no layer named a model: `--model mock/oracle` given on purpose is not "no --model".
-  const defaultModel = command === "run" && args["resume"] === undefined && flags.model === undefined && config["model"] === undefined && config["cells"] === undefined && env["model"] === undefined;
+  const defaultModel =
+    command === "run" &&
+    args["resume"] === undefined &&
+    flags.model === undefined &&
+    config["model"] === undefined &&
+    config["cells"] === undefined &&
+    env["model"] === undefined;
   return { options, defaultModel };
 }
 
@@ -84,7 +106,18 @@ async function printResults(options: RunOptions, outcome: RunOutcome, cells: rea
   if (options.json) {
     const { jsonSummary } = await import("../../report/json-summary.js");
     const status = outcome.interrupted ? "interrupted" : "completed";
-    out(JSON.stringify(jsonSummary({ runId: outcome.runId, runDir: outcome.runDir, status, shard: outcome.shard, summary: outcome.summary, gates: outcome.gates })));
+    out(
+      JSON.stringify(
+        jsonSummary({
+          runId: outcome.runId,
+          runDir: outcome.runDir,
+          status,
+          shard: outcome.shard,
+          summary: outcome.summary,
+          gates: outcome.gates,
+        }),
+      ),
+    );
     return;
   }
   const { formatSummaryTable } = await import("../../report/format.js");
@@ -114,7 +147,11 @@ async function runOrGrade(args: Record<string, unknown>, raw: readonly string[],
       signal: controller.signal,
       onSandboxes: (tracker) => signals.setRemoveAll(() => tracker.removeAll()),
     });
-    await printResults(options, outcome, progress.snapshot().map((c) => c.cell));
+    await printResults(
+      options,
+      outcome,
+      progress.snapshot().map((c) => c.cell),
+    );
     if (outcome.interrupted) return signals.caught() === "SIGTERM" ? 143 : 130;
     return await failureExit(outcome.failures, outcome.gates, log);
   } finally {
@@ -124,7 +161,10 @@ async function runOrGrade(args: Record<string, unknown>, raw: readonly string[],
 
 const EXAMPLES: [string, string][] = [
   ["$0 run --dataset swe-lite", "the built-in dataset against the built-in mock model"],
-  ["$0 run --dataset swe-bench-lite --model bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0 --region us-west-2 --region us-east-1", "one model in two regions (two cells)"],
+  [
+    "$0 run --dataset swe-bench-lite --model bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0 --region us-west-2 --region us-east-1",
+    "one model in two regions (two cells)",
+  ],
   ["$0 run --dataset swe-lite --model openai/gpt-4o --max-cost 5 --json", "stop starting tasks after $5; one JSON summary on stdout"],
   ["$0 run --resume results/20260101-120000Z --rerun-errors", "continue a run, re-running its infrastructure errors"],
 ];
@@ -142,7 +182,8 @@ export const runCommand: BenchCommand = {
 
 export const gradeCommand: BenchCommand = {
   command: "grade",
-  describe: "Grade SWE-bench predictions (any system's patches, or `gold`) exactly as SWE-bench grades them; one cell per model_name_or_path",
+  describe:
+    "Grade SWE-bench predictions (any system's patches, or `gold`) exactly as SWE-bench grades them; one cell per model_name_or_path",
   builder: (y) =>
     addRunFlags(y, "grade")
       .example("$0 grade --dataset swe-bench-lite --predictions preds.jsonl", "grade a system's patches")

@@ -10,10 +10,18 @@ export const viewCommand: BenchCommand = {
     y
       .positional("run-dir", { type: "string", demandOption: true })
       .option("port", { type: "number", default: 0, describe: "Port (0: any free port; the URL is printed)" })
-      .option("host", { type: "string", default: "127.0.0.1", describe: "Address to listen on (the run's files are readable by whoever reaches it)" }),
+      .option("host", {
+        type: "string",
+        default: "127.0.0.1",
+        describe: "Address to listen on (the run's files are readable by whoever reaches it)",
+      }),
   run: async (args) => {
     const { startViewServer } = await import("../../report/view-server.js");
-    const server = await startViewServer({ runDir: String(args["run-dir"]), port: Number(args["port"] ?? 0), host: String(args["host"] ?? "127.0.0.1") });
+    const server = await startViewServer({
+      runDir: String(args["run-dir"]),
+      port: Number(args["port"] ?? 0),
+      host: String(args["host"] ?? "127.0.0.1"),
+    });
     out(server.url);
     log("bench view: serving read-only; Ctrl-C stops it");
     await new Promise<void>((resolve) => {

@@ -89,7 +89,12 @@ export function costScatter(cells: readonly SummaryRow[]): string {
   parts.push(`<text x="${left + pw / 2}" y="${top + ph + 34}" text-anchor="middle">cost per task (USD)</text>`);
   const texts = priced.map(({ c }) => shorten(c.cell, 40));
   const spots = placeLabels(
-    priced.map(({ c }, k) => ({ x: x(c.cost_usd_mean as number), y: y(c.resolve_rate), width: 7 * [...(texts[k] as string)].length, height: 14 })),
+    priced.map(({ c }, k) => ({
+      x: x(c.cost_usd_mean as number),
+      y: y(c.resolve_rate),
+      width: 7 * [...(texts[k] as string)].length,
+      height: 14,
+    })),
     { width, height },
   );
   priced.forEach(({ c, i }, k) => {
@@ -146,7 +151,9 @@ export function latencyChart(cells: readonly SummaryRow[], results: readonly Tas
     const mid = y + rowH / 2;
     const label = `<text x="${lw - 8}" y="${n2(mid + 4)}" text-anchor="end">${esc(shorten(s.cell, fits(lw)))}</text>`;
     if (s.q === null) {
-      parts.push(`<g class="box" data-cell="${esc(s.cell)}"><title>${esc(`${s.cell}: no model calls`)}</title>${label}<text x="${lw}" y="${n2(mid + 4)}" fill="#777">no model calls</text></g>`);
+      parts.push(
+        `<g class="box" data-cell="${esc(s.cell)}"><title>${esc(`${s.cell}: no model calls`)}</title>${label}<text x="${lw}" y="${n2(mid + 4)}" fill="#777">no model calls</text></g>`,
+      );
       return;
     }
     const [min, p25, p50, p75, p95, max] = s.q;

@@ -39,7 +39,13 @@ export function renderFilters(data: ViewData, apply: (f: GridFilter) => void): H
     "form",
     { id: "filters", class: "filters" },
     select("cell", "cell", [["-1", "any cell"], ...data.cells.map((c, i): [string, string] => [String(i), c])]),
-    select("status", "status", [["", "any"], ["resolved", "✓ resolved"], ["unresolved", "✗ unresolved"], ["error", "! error"], ["missing", "– not run"]]),
+    select("status", "status", [
+      ["", "any"],
+      ["resolved", "✓ resolved"],
+      ["unresolved", "✗ unresolved"],
+      ["error", "! error"],
+      ["missing", "– not run"],
+    ]),
     select("endReason", "end reason", [["", "any"], ...distinctValues(data.tasks, "end_reason").map((v): [string, string] => [v, v])]),
     select("errorClass", "error class", [["", "any"], ...distinctValues(data.tasks, "error_class").map((v): [string, string] => [v, v])]),
     el("label", null, el("input", { type: "checkbox", name: "disagree" }), " cells disagree"),
@@ -48,7 +54,14 @@ export function renderFilters(data: ViewData, apply: (f: GridFilter) => void): H
   );
   const read = (): GridFilter => {
     const v = (n: string): string => (bar.querySelector(`[name="${n}"]`) as HTMLInputElement).value;
-    return { cell: Number(v("cell")), status: v("status"), endReason: v("endReason"), errorClass: v("errorClass"), disagree: (bar.querySelector('[name="disagree"]') as HTMLInputElement).checked, text: v("text") };
+    return {
+      cell: Number(v("cell")),
+      status: v("status"),
+      endReason: v("endReason"),
+      errorClass: v("errorClass"),
+      disagree: (bar.querySelector('[name="disagree"]') as HTMLInputElement).checked,
+      text: v("text"),
+    };
   };
   bar.addEventListener("input", () => apply(read()));
   bar.addEventListener("submit", (e) => e.preventDefault());
@@ -86,13 +99,20 @@ export async function loadFiles(data: ViewData, cell: number, task: ViewTask): P
     const r = await fetch(base + name);
     return r.ok ? r.text() : null;
   };
-  const [trajectory, patch, test_output, report] = await Promise.all(["trajectory.jsonl", "patch.diff", "test_output.txt", "report.json"].map(get));
+  const [trajectory, patch, test_output, report] = await Promise.all(
+    ["trajectory.jsonl", "patch.diff", "test_output.txt", "report.json"].map(get),
+  );
   return { trajectory: trajectory ?? null, patch: patch ?? null, test_output: test_output ?? null, report: report ?? null };
 }
 
 /** A figure of the task's summary: data-k names it, data-v holds the raw value (tests compare them). */
 export function fact(key: string, label: string, shown: string, raw: number | string | null): HTMLElement {
-  return el("div", { class: "fact", "data-k": key, "data-v": raw === null ? "" : String(raw) }, el("dt", null, label), el("dd", null, shown));
+  return el(
+    "div",
+    { class: "fact", "data-k": key, "data-v": raw === null ? "" : String(raw) },
+    el("dt", null, label),
+    el("dd", null, shown),
+  );
 }
 
 /** The task's header: status, end, error, and the result's figures beside the trajectory's. */
@@ -103,7 +123,9 @@ export function renderSummary(r: ViewResult, story: Story | null): HTMLElement {
     { class: "facts" },
     fact("status", "status", r.status, r.status),
     fact("end_reason", "end reason", r.end_reason + (story?.end?.finish_message ? ` — ${story.end.finish_message}` : ""), r.end_reason),
-    r.error_class === null ? null : fact("error_class", "error", `${r.error_class}${r.error_message ? `: ${r.error_message}` : ""}`, r.error_class),
+    r.error_class === null
+      ? null
+      : fact("error_class", "error", `${r.error_class}${r.error_message ? `: ${r.error_message}` : ""}`, r.error_class),
     fact("llm_calls", "model calls", fmt("int", r.llm_calls), r.llm_calls),
     t === null ? null : fact("trajectory_calls", "calls in trajectory", fmt("int", t.calls), t.calls),
     fact("input_tokens", "input tokens", fmt("int", r.input_tokens), r.input_tokens),
@@ -113,7 +135,9 @@ export function renderSummary(r: ViewResult, story: Story | null): HTMLElement {
     fact("cost_usd", "cost", fmt("usd", r.cost_usd), r.cost_usd),
     fact("wall_s", "wall", fmt("s", r.wall_s), r.wall_s),
     t === null ? null : fact("latency_s", "model time", fmt("s", t.latency), Number(t.latency.toFixed(6))),
-    t === null ? null : fact("trajectory_cost", "cost of the calls", fmt("usd", t.cost), t.cost === null ? null : Number(t.cost.toFixed(8))),
+    t === null
+      ? null
+      : fact("trajectory_cost", "cost of the calls", fmt("usd", t.cost), t.cost === null ? null : Number(t.cost.toFixed(8))),
     r.fail_to_pass === null ? null : fact("fail_to_pass", "FAIL_TO_PASS", r.fail_to_pass, r.fail_to_pass),
     r.pass_to_pass === null ? null : fact("pass_to_pass", "PASS_TO_PASS", r.pass_to_pass, r.pass_to_pass),
     r.patch_applied === null ? null : fact("patch_applied", "patch applied", r.patch_applied ? "yes" : "no", String(r.patch_applied)),
@@ -132,7 +156,12 @@ export function prettyArguments(raw: string): string {
 export function renderTool(s: ToolStep): HTMLElement {
   const o = s.observation;
   const images = (o?.content ?? []).filter((p) => p.type === "image");
-  const head = o === null ? "no observation (the task ended first)" : [`${o.is_error ? "error" : "output"}`, s.exitCode === null ? null : `exit ${s.exitCode}`, fmt("s", o.duration_s)].filter((x) => x !== null).join(" · ");
+  const head =
+    o === null
+      ? "no observation (the task ended first)"
+      : [`${o.is_error ? "error" : "output"}`, s.exitCode === null ? null : `exit ${s.exitCode}`, fmt("s", o.duration_s)]
+          .filter((x) => x !== null)
+          .join(" · ");
   return el(
     "div",
     { class: "tool" },
@@ -140,7 +169,13 @@ export function renderTool(s: ToolStep): HTMLElement {
     el("pre", { class: "args" }, prettyArguments(s.call.arguments)),
     el("div", { class: o?.is_error ? "obs-head err" : "obs-head" }, head),
     o === null ? null : el("pre", { class: "obs" }, s.output),
-    ...images.map((p) => el("div", { class: "img" }, p.type === "image" ? `[image ${p.mediaType}, ${fmt("int", p.bytes)} bytes: not kept in the trajectory]` : "")),
+    ...images.map((p) =>
+      el(
+        "div",
+        { class: "img" },
+        p.type === "image" ? `[image ${p.mediaType}, ${fmt("int", p.bytes)} bytes: not kept in the trajectory]` : "",
+      ),
+    ),
   );
 }
 
@@ -150,7 +185,10 @@ export function renderStep(step: StoryStep): HTMLElement {
     const c = step.call;
     const u = c.usage;
     const head = `#${c.iteration} model call · in ${fmt("int", u.inputTokens)} · out ${fmt("int", u.outputTokens)}${u.cacheReadTokens ? ` · cache ${fmt("int", u.cacheReadTokens)}` : ""}${u.reasoningTokens ? ` · reasoning ${fmt("int", u.reasoningTokens)}` : ""} tok · ${c.cost_usd === undefined ? "cost –" : fmt("usd", c.cost_usd)} · ${fmt("s", c.latency_s)}${c.ttft_s !== undefined ? ` (ttft ${fmt("s", c.ttft_s)})` : ""} · ${c.stop_reason}`;
-    const reasoning = (c.response.reasoning ?? []).map((r) => r.text).filter((x) => x).join("\n\n");
+    const reasoning = (c.response.reasoning ?? [])
+      .map((r) => r.text)
+      .filter((x) => x)
+      .join("\n\n");
     return el(
       "li",
       { class: "step step-call" },
@@ -160,8 +198,19 @@ export function renderStep(step: StoryStep): HTMLElement {
       ...step.tools.map(renderTool),
     );
   }
-  if (step.kind === "fake_user") return el("li", { class: "step step-user" }, el("div", { class: "step-head" }, `fake user reply #${step.count}`), el("pre", { class: "say" }, step.text));
-  if (step.kind === "retry") return el("li", { class: "step step-note" }, `retry ${step.attempt} after ${step.error_class} (waited ${fmt("s", step.delay_s)}): ${step.message}`);
+  if (step.kind === "fake_user")
+    return el(
+      "li",
+      { class: "step step-user" },
+      el("div", { class: "step-head" }, `fake user reply #${step.count}`),
+      el("pre", { class: "say" }, step.text),
+    );
+  if (step.kind === "retry")
+    return el(
+      "li",
+      { class: "step step-note" },
+      `retry ${step.attempt} after ${step.error_class} (waited ${fmt("s", step.delay_s)}): ${step.message}`,
+    );
   if (step.kind === "model_error") return el("li", { class: "step step-note err" }, `model error ${step.error_class}: ${step.message}`);
   if (step.kind === "sandbox") return el("li", { class: "step step-note" }, `workspace up after ${fmt("s", step.start_s)}`);
   return el("li", { class: "step step-note" }, step.text);
@@ -182,11 +231,32 @@ export function renderGrading(r: ViewResult, files: TaskFiles): HTMLElement {
     report = null;
   }
   const rows = testRows(r.tests, report);
-  const table = rows.length === 0 ? el("p", { class: "note" }, "No test statuses recorded.") : el("table", { class: "tests" }, el("thead", null, el("tr", null, el("th", null, "test"), el("th", null, "group"), el("th", null, "status"))), el("tbody", null, ...rows.map(([n, g, s]) => el("tr", { class: s === "PASSED" || s === "XFAIL" ? "ok" : "bad" }, el("td", null, n), el("td", null, g), el("td", null, s)))));
+  const table =
+    rows.length === 0
+      ? el("p", { class: "note" }, "No test statuses recorded.")
+      : el(
+          "table",
+          { class: "tests" },
+          el("thead", null, el("tr", null, el("th", null, "test"), el("th", null, "group"), el("th", null, "status"))),
+          el(
+            "tbody",
+            null,
+            ...rows.map(([n, g, s]) =>
+              el("tr", { class: s === "PASSED" || s === "XFAIL" ? "ok" : "bad" }, el("td", null, n), el("td", null, g), el("td", null, s)),
+            ),
+          ),
+        );
   const out = files.test_output;
   const limit = 65536;
   const tail = out === null ? null : out.length > limit ? `… (last ${limit} of ${out.length} characters)\n${out.slice(-limit)}` : out;
-  return el("div", null, table, tail === null ? el("p", { class: "note" }, "No test_output.txt.") : el("details", { class: "test-output" }, el("summary", null, "test output"), el("pre", null, tail)));
+  return el(
+    "div",
+    null,
+    table,
+    tail === null
+      ? el("p", { class: "note" }, "No test_output.txt.")
+      : el("details", { class: "test-output" }, el("summary", null, "test output"), el("pre", null, tail)),
+  );
 }
 
 /** Links to the previous and next task of the grid as filtered now (same cell). */
@@ -217,9 +287,20 @@ export async function openTask(data: ViewData, cell: number, ti: number): Promis
     view.setAttribute("data-ready", "1");
     return;
   }
-  const others = data.cells.map((c, i) => (i === cell || task.results[i] === null ? null : el("a", { href: `#t=${i}.${ti}`, class: `s-${task.results[i]?.status}` }, c)));
-  view.append(el("h2", null, el("span", { class: `badge s-${r.status}` }, r.status), ` ${task.id} `, el("span", { class: "cellname" }, data.cells[cell] ?? "")));
-  if (others.some((o) => o !== null)) view.append(el("p", { class: "others" }, "other cells: ", ...others.flatMap((o) => (o === null ? [] : [o, " "]))));
+  const others = data.cells.map((c, i) =>
+    i === cell || task.results[i] === null ? null : el("a", { href: `#t=${i}.${ti}`, class: `s-${task.results[i]?.status}` }, c),
+  );
+  view.append(
+    el(
+      "h2",
+      null,
+      el("span", { class: `badge s-${r.status}` }, r.status),
+      ` ${task.id} `,
+      el("span", { class: "cellname" }, data.cells[cell] ?? ""),
+    ),
+  );
+  if (others.some((o) => o !== null))
+    view.append(el("p", { class: "others" }, "other cells: ", ...others.flatMap((o) => (o === null ? [] : [o, " "]))));
   const files = await loadFiles(data, cell, task).catch((e: unknown) => {
     view.append(el("p", { class: "note err" }, `Could not load the task's files: ${String(e)}`));
     return null;
@@ -230,11 +311,25 @@ export async function openTask(data: ViewData, cell: number, ti: number): Promis
   if (files === null) {
     view.append(el("p", { class: "note" }, data.note ?? "The task's files are not in this page."));
   } else {
-    view.append(el("h3", null, "Task"), story?.statement ? el("pre", { class: "statement" }, story.statement) : el("p", { class: "note" }, "No task statement (no start event in trajectory.jsonl)."));
+    view.append(
+      el("h3", null, "Task"),
+      story?.statement
+        ? el("pre", { class: "statement" }, story.statement)
+        : el("p", { class: "note" }, "No task statement (no start event in trajectory.jsonl)."),
+    );
     view.append(el("h3", null, `Trajectory (${story?.totals.calls ?? 0} model calls, ${story?.totals.toolCalls ?? 0} tool calls)`));
     if (story === null) view.append(el("p", { class: "note" }, "No trajectory.jsonl."));
-    else view.append(el("ol", { class: "steps" }, ...story.steps.map(renderStep)), el("p", { class: "end" }, `end: ${story.end?.end_reason ?? "(no end event)"}${story.end?.error ? ` — ${story.end.error.errorClass}: ${story.end.error.message}` : ""}${story.end?.finish_message ? ` — ${story.end.finish_message}` : ""}`));
-    if (story !== null && story.badLines > 0) view.append(el("p", { class: "note" }, `${story.badLines} line(s) of trajectory.jsonl were not whole JSON and are left out.`));
+    else
+      view.append(
+        el("ol", { class: "steps" }, ...story.steps.map(renderStep)),
+        el(
+          "p",
+          { class: "end" },
+          `end: ${story.end?.end_reason ?? "(no end event)"}${story.end?.error ? ` — ${story.end.error.errorClass}: ${story.end.error.message}` : ""}${story.end?.finish_message ? ` — ${story.end.finish_message}` : ""}`,
+        ),
+      );
+    if (story !== null && story.badLines > 0)
+      view.append(el("p", { class: "note" }, `${story.badLines} line(s) of trajectory.jsonl were not whole JSON and are left out.`));
     view.append(el("h3", null, "Patch"), renderDiff(files.patch), el("h3", null, "Grading"), renderGrading(r, files));
   }
   view.setAttribute("data-ready", "1");

@@ -10,7 +10,12 @@ import type { TaskFiles, ViewData, ViewResult, ViewTask } from "./story.js";
 export const EMBED_LIMIT_BYTES = 25 * 1024 * 1024;
 
 /** The files of a task directory the page shows. */
-export const TASK_FILES = { trajectory: "trajectory.jsonl", patch: "patch.diff", test_output: "test_output.txt", report: "report.json" } as const;
+export const TASK_FILES = {
+  trajectory: "trajectory.jsonl",
+  patch: "patch.diff",
+  test_output: "test_output.txt",
+  report: "report.json",
+} as const;
 
 /** How the page gets the task files: embedded, from `bench view`'s server, or not at all (with why). */
 export type Detail = { source: "embedded"; files: Record<string, TaskFiles> } | { source: "fetch" } | { source: "none"; note: string };
@@ -37,7 +42,13 @@ function viewResult(r: TaskResult): ViewResult {
 }
 
 /** The blob: `tasks` in the grid's row order, results per cell in `cells` order. Pure. */
-export function buildViewData(runId: string, cells: readonly string[], results: readonly TaskResult[], tasks: readonly string[], detail: Detail): ViewData {
+export function buildViewData(
+  runId: string,
+  cells: readonly string[],
+  results: readonly TaskResult[],
+  tasks: readonly string[],
+  detail: Detail,
+): ViewData {
   const byKey = new Map<string, TaskResult>();
   for (const r of results) byKey.set(JSON.stringify([r.instance_id, r.cell]), r);
   const rows: ViewTask[] = tasks.map((id) => ({
@@ -60,7 +71,10 @@ export function buildViewData(runId: string, cells: readonly string[], results: 
 
 /** JSON for a `<script type="application/json">`: `<` escaped so no text can close the element. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -93,7 +107,10 @@ export async function loadTaskFiles(runDir: string, results: readonly TaskResult
     for (const n of names) total += await sizeOf(path.join(runDir, "tasks", d, n));
     if (total > limitBytes) {
       const mb = (limitBytes / 1024 / 1024).toFixed(0);
-      return { source: "none", note: `The task files of this run are over ${mb} MB, too many to put in one page: open the run directory with \`bench view <run-dir>\` to read each task's story.` };
+      return {
+        source: "none",
+        note: `The task files of this run are over ${mb} MB, too many to put in one page: open the run directory with \`bench view <run-dir>\` to read each task's story.`,
+      };
     }
   }
   const files: Record<string, TaskFiles> = {};

@@ -11,7 +11,9 @@ let cached: { text: string; hash: string } | undefined;
 export function pageScript(): { text: string; hash: string } {
   if (cached) return cached;
   // Namespace objects list their exports in name order: the same text every time.
-  const functions = [...Object.values(story), ...Object.values(client)].filter((f): f is (...args: never[]) => unknown => typeof f === "function");
+  const functions = [...Object.values(story), ...Object.values(client)].filter(
+    (f): f is (...args: never[]) => unknown => typeof f === "function",
+  );
   const text = `\n"use strict";\n${functions.map((f) => f.toString()).join("\n")}\nviewerMain();\n`;
   cached = { text, hash: `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'` };
   return cached;

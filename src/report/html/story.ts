@@ -8,7 +8,20 @@ import type { EndEvent, GradingResultEvent, ModelCallEvent, ObservationEvent, Re
 /** A task × cell's result as the page carries it (a subset of TaskResult; absent optional fields are null). */
 export type ViewResult = Pick<
   TaskResult,
-  "status" | "end_reason" | "error_class" | "error_message" | "llm_calls" | "input_tokens" | "output_tokens" | "cache_read_tokens" | "cache_write_tokens" | "reasoning_tokens" | "cost_usd" | "wall_s" | "fail_to_pass" | "pass_to_pass"
+  | "status"
+  | "end_reason"
+  | "error_class"
+  | "error_message"
+  | "llm_calls"
+  | "input_tokens"
+  | "output_tokens"
+  | "cache_read_tokens"
+  | "cache_write_tokens"
+  | "reasoning_tokens"
+  | "cost_usd"
+  | "wall_s"
+  | "fail_to_pass"
+  | "pass_to_pass"
 > & { patch_applied: boolean | null; tests: Record<string, string> | null };
 
 /** One task: its id and a result per cell (null: not run), in the page's cell order. */
@@ -84,7 +97,14 @@ export interface Story {
 
 /** The story of one trajectory.jsonl text. */
 export function buildStory(jsonl: string): Story {
-  const story: Story = { statement: null, steps: [], totals: { calls: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, cost: 0, latency: 0, toolCalls: 0 }, end: null, grading: null, badLines: 0 };
+  const story: Story = {
+    statement: null,
+    steps: [],
+    totals: { calls: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, cost: 0, latency: 0, toolCalls: 0 },
+    end: null,
+    grading: null,
+    badLines: 0,
+  };
   const pending = new Map<string, ToolStep>();
   let last: Extract<StoryStep, { kind: "call" }> | null = null;
   for (const line of jsonl.split("\n")) {
@@ -139,7 +159,10 @@ export function buildStory(jsonl: string): Story {
     } else if (ev.type === "end") {
       story.end = ev;
     } else if (ev.type === "grading") {
-      story.steps.push({ kind: "grading", text: `grading in a ${ev.workspace === "reset" ? "reset" : "new"} workspace${ev.reason ? ` (${ev.reason})` : ""}` });
+      story.steps.push({
+        kind: "grading",
+        text: `grading in a ${ev.workspace === "reset" ? "reset" : "new"} workspace${ev.reason ? ` (${ev.reason})` : ""}`,
+      });
     } else if (ev.type === "grading_result") {
       story.grading = ev;
     }
@@ -213,11 +236,19 @@ export function distinctValues(tasks: readonly ViewTask[], field: "end_reason" |
 /** Tests of a grading, failing first: [name, group, status]; group from report.json's tests_status when known. */
 export function testRows(tests: Record<string, string> | null, report: unknown): [string, string, string][] {
   const group = new Map<string, string>();
-  const entry = report !== null && typeof report === "object" ? (Object.values(report as Record<string, unknown>)[0] as { tests_status?: Record<string, { success?: string[]; failure?: string[] }> } | undefined) : undefined;
+  const entry =
+    report !== null && typeof report === "object"
+      ? (Object.values(report as Record<string, unknown>)[0] as
+          | { tests_status?: Record<string, { success?: string[]; failure?: string[] }> }
+          | undefined)
+      : undefined;
   for (const [g, lists] of Object.entries(entry?.tests_status ?? {})) {
     for (const name of [...(lists.success ?? []), ...(lists.failure ?? [])]) if (!group.has(name)) group.set(name, g);
   }
   const rows: [string, string, string][] = Object.entries(tests ?? {}).map(([name, status]) => [name, group.get(name) ?? "listed", status]);
   const bad = (s: string): number => (s === "PASSED" || s === "XFAIL" ? 1 : 0);
-  return rows.map((r, i) => [r, i] as const).sort((a, b) => bad(a[0][2]) - bad(b[0][2]) || a[1] - b[1]).map(([r]) => r);
+  return rows
+    .map((r, i) => [r, i] as const)
+    .sort((a, b) => bad(a[0][2]) - bad(b[0][2]) || a[1] - b[1])
+    .map(([r]) => r);
 }

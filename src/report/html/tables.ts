@@ -71,7 +71,8 @@ export function taskGrid(cells: readonly SummaryRow[], results: readonly TaskRes
   const rows = tasks.map((task, ti) => {
     const tds = cells.map((c, ci) => {
       const r = byKey.get(JSON.stringify([task, c.cell]));
-      if (r === undefined) return `<td class="s s-missing" data-cell="${esc(c.cell)}" title="${esc(`${task} · ${c.cell}: not run`)}">–</td>`;
+      if (r === undefined)
+        return `<td class="s s-missing" data-cell="${esc(c.cell)}" title="${esc(`${task} · ${c.cell}: not run`)}">–</td>`;
       const detail = [
         `${task} · ${c.cell}: ${r.status}`,
         `end: ${r.end_reason}`,

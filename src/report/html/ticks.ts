@@ -75,7 +75,8 @@ export function placeLabels(labels: readonly LabelRequest[], area: { width: numb
     const box = (c: PlacedLabel): Box => ({ x1: c.x, y1: c.y, x2: c.x + l.width, y2: c.y + l.height });
     const inside = (b: Box): boolean => b.x1 >= 0 && b.y1 >= 0 && b.x2 <= area.width && b.y2 <= area.height;
     const free = (b: Box): boolean => !taken.some((t) => overlaps(t, b)) && !points.some((p) => overlaps(p, b));
-    const chosen = candidates.find((c) => inside(box(c)) && free(box(c))) ?? candidates.find((c) => free(box(c))) ?? (candidates[0] as PlacedLabel);
+    const chosen =
+      candidates.find((c) => inside(box(c)) && free(box(c))) ?? candidates.find((c) => free(box(c))) ?? (candidates[0] as PlacedLabel);
     taken.push(box(chosen));
     return chosen;
   });
