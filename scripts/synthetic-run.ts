@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { TrajectoryEvent } from "../src/agent/trajectory.js";
-import { cellDirName } from "../src/config/model-spec.js";
+import { cellDirName } from "../src/report/types.js";
 import { seededRandom } from "../src/util/random.js";
 import type { TaskResult } from "../src/report/types.js";
 

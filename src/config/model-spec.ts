@@ -4,11 +4,8 @@ import { UsageError } from "../errors.js";
 import { POLICY_NAMES } from "../mock/policy-names.js";
 import { AWS_REGION_NAME as REGION } from "../models/bedrock-model-id.js";
 import { pickCallOptions, PROVIDERS, type CallOptions, type CellSpec, type ModelSpec, type Provider } from "../models/call-options.js";
-import { cellDirName } from "../report/types.js";
 
 // The cell and call-option types live in models (the clients take them); config parses and expands them.
-export { cellDirName, PROVIDERS, type CallOptions, type CellSpec, type ModelSpec, type Provider };
-export { pickCallOptions as pickCellOptions } from "../models/call-options.js";
 
 /** Providers this build can drive; the others are recognised but rejected with a clear message. */
 export const IMPLEMENTED_PROVIDERS: ReadonlySet<Provider> = new Set<Provider>(["mock", "openai", "openai-responses", "bedrock"]);

@@ -16,7 +16,7 @@ import type {
   ToolUseBlock,
 } from "@aws-sdk/client-bedrock-runtime";
 import { modelTraits, type BedrockModelTraits } from "./bedrock-model-id.js";
-import type { ReasoningEffort } from "./generation.js";
+import type { ReasoningEffort } from "./call-options.js";
 import type { AssistantMessage, ContentPart, ImagePart, Message, ModelRequest, ReasoningPart, ToolChoice, ToolSpec } from "./types.js";
 
 /** A JSON document as the SDK types it (tool inputs, schemas, additional fields). */

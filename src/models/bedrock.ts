@@ -13,7 +13,7 @@ import {
 import { classifyBedrockError, CREDENTIAL_OPTIONS } from "./bedrock-errors.js";
 import { regionMismatchWarning, resolveBedrockRegion } from "./bedrock-model-id.js";
 import { ModelError } from "./errors.js";
-import type { GenerationParams } from "./generation.js";
+import type { GenerationParams } from "./call-options.js";
 import type { ModelClient, ModelRequest, ModelResponse } from "./types.js";
 
 /**

@@ -1,8 +1,6 @@
 // Provider helpers for the generation options (defined in call-options.ts): reasoning-model detection and the
 // drop_params switch for servers that reject optional parameters.
 
-export { REASONING_EFFORTS, type GenerationParams, type ReasoningEffort } from "./call-options.js";
-
 /**
  * OpenAI reasoning-model ids (o1, o3, o4-mini, gpt-5…, codex-mini…), with or without an org/ prefix.
  * Used to decide whether to ask for reasoning summaries and encrypted reasoning; a wrong guess costs one

@@ -11,7 +11,8 @@ import type {
   ChatCompletionToolChoiceOption,
 } from "openai/resources/chat/completions";
 import { ModelError } from "./errors.js";
-import { OptionalParamSwitch, type GenerationParams } from "./generation.js";
+import { OptionalParamSwitch } from "./generation.js";
+import type { GenerationParams } from "./call-options.js";
 import { chunkHasContent, fromChatUsage, mapFinishReason, StreamAccumulator } from "./openai-chat-stream.js";
 import { classifyOpenAIError, isUnsupportedParamError, rejectedParamOf } from "./openai-errors.js";
 import type { AssistantMessage, ContentPart, Message, ModelClient, ModelRequest, ModelResponse, ToolChoice, ToolSpec } from "./types.js";

@@ -10,7 +10,8 @@ import type {
   ToolChoiceFunction,
   ToolChoiceOptions,
 } from "openai/resources/responses/responses";
-import { looksLikeReasoningModel, type GenerationParams } from "./generation.js";
+import { looksLikeReasoningModel } from "./generation.js";
+import type { GenerationParams } from "./call-options.js";
 import type { ContentPart, Message, ModelRequest, ToolChoice, ToolSpec } from "./types.js";
 
 /** A Responses request body without `stream` (the client adds it). */

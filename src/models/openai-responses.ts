@@ -4,7 +4,8 @@
 
 import OpenAI from "openai";
 import { ModelError } from "./errors.js";
-import { OptionalParamSwitch, type GenerationParams } from "./generation.js";
+import { OptionalParamSwitch } from "./generation.js";
+import type { GenerationParams } from "./call-options.js";
 import { classifyOpenAIError, isUnsupportedParamError, rejectedParamOf } from "./openai-errors.js";
 import { optionalParamsIn, toResponsesRequest, type ResponsesBody } from "./openai-responses-convert.js";
 import { isContentEvent, ResponsesStreamAccumulator, type ResponsesResult } from "./openai-responses-stream.js";

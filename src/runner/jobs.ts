@@ -6,7 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import PQueue from "p-queue";
-import { cellDirName, pickCellOptions, type CellSpec } from "../config/model-spec.js";
+import { pickCallOptions } from "../models/call-options.js";
+import type { CellSpec } from "../models/call-options.js";
+import { cellDirName } from "../report/types.js";
 import type { RunOptions } from "../config/options.js";
 import type { Predictions } from "../datasets/predictions.js";
 import type { Dataset, Task } from "../datasets/types.js";
@@ -249,7 +251,7 @@ function createClients(input: JobsInput, mockBaseUrl: string | undefined): Map<s
         ...(mockBaseUrl ? { mockBaseUrl } : {}),
         ...(options.bedrockEndpoint ? { bedrockEndpoint: options.bedrockEndpoint } : {}),
         // Run-level generation and Bedrock request options; the cell's own (config `cells`) win inside createClient.
-        callOptions: pickCellOptions(options) ?? {},
+        callOptions: pickCallOptions(options) ?? {},
         log: envr.log,
       }),
     );

@@ -11,7 +11,7 @@ import { RESULTS_FILE, readResults, writeFileAtomic, writeJsonAtomic } from "../
 import type { TaskResult } from "../report/types.js";
 import { RUN_JSON, rebuildReports, type RebuiltReports } from "../report/write.js";
 import { fingerprintDiff, readRunJson } from "./resume.js";
-import { parseShard, shardText, type Shard } from "./shard.js";
+import { parseShard, shardText, type Shard } from "../config/shard.js";
 
 /** One shard run directory as read. */
 export interface ShardRun {

@@ -2,7 +2,8 @@
 // order, the run id, and the fingerprint a resume must match.
 
 import { createHash } from "node:crypto";
-import { expandCells, expandConfiguredCells, parseModelSpec, type CellSpec, type Provider } from "../config/model-spec.js";
+import { expandCells, expandConfiguredCells, parseModelSpec } from "../config/model-spec.js";
+import type { CellSpec, Provider } from "../models/call-options.js";
 import type { RunOptions } from "../config/options.js";
 import type { Predictions } from "../datasets/predictions.js";
 import type { Dataset, Task } from "../datasets/types.js";

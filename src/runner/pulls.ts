@@ -5,7 +5,9 @@
 import type Docker from "dockerode";
 import type { RunOptions } from "../config/options.js";
 import { errorMessage } from "../errors.js";
-import { dockerConfigPath, formatBytes, ImagePuller, loadDockerConfig, type PullStats } from "../sandbox/pull.js";
+import { ImagePuller, type PullStats } from "../sandbox/pull.js";
+import { dockerConfigPath, loadDockerConfig } from "../sandbox/registry-auth.js";
+import { formatBytes } from "../sandbox/pull-stream.js";
 import type { Job } from "./plan.js";
 import { pullsJson } from "./run-json.js";
 

@@ -2,7 +2,7 @@
 // grading, the first failure, counters and timings. How an attempt's status, end_reason and error_class are decided.
 
 import type { AgentOutcome } from "../agent/loop.js";
-import type { CellSpec } from "../config/model-spec.js";
+import type { CellSpec } from "../models/call-options.js";
 import type { GradeResult } from "../grading/grader.js";
 import type { CostSource, TaskResult } from "../report/types.js";
 import { percentile } from "../report/stats.js";

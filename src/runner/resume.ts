@@ -4,13 +4,13 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { CellSpec } from "../config/model-spec.js";
+import type { CellSpec } from "../models/call-options.js";
 import type { RunOptions } from "../config/options.js";
 import type { Task } from "../datasets/types.js";
 import { UsageError } from "../errors.js";
 import type { TaskResult } from "../report/types.js";
 import { pidAlive } from "../util/process.js";
-import { parseShard, shardText } from "./shard.js";
+import { parseShard, shardText } from "../config/shard.js";
 
 /** The settings a resumed run must share with the original, by name. */
 export function runFingerprint(options: RunOptions, datasetHash: string, cells: CellSpec[]): Record<string, unknown> {

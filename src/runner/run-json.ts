@@ -5,12 +5,12 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CellSpec } from "../config/model-spec.js";
+import type { CellSpec } from "../models/call-options.js";
 import type { RunOptions } from "../config/options.js";
 import type { Predictions } from "../datasets/predictions.js";
 import type { Dataset, Task } from "../datasets/types.js";
 import { DEFAULT_IMAGE_TEMPLATE } from "../sandbox/pull.js";
-import { parseShard, shardText } from "./shard.js";
+import { parseShard, shardText } from "../config/shard.js";
 
 export function packageVersion(): string {
   const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../package.json");

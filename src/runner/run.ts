@@ -4,7 +4,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type Docker from "dockerode";
-import { pickCellOptions, type CellSpec } from "../config/model-spec.js";
+import { pickCallOptions } from "../models/call-options.js";
+import type { CellSpec } from "../models/call-options.js";
 import type { RunOptions } from "../config/options.js";
 import { openDataset, selectTasks } from "../datasets/load.js";
 import { GOLD_MODEL, goldPredictions, loadPredictions, type Predictions } from "../datasets/predictions.js";
@@ -30,7 +31,8 @@ import { runJobs, type JobsOutcome, type RunEnvironment } from "./jobs.js";
 import { defaultRunId, fingerprintOf, planCells, planRun, PREDICTIONS_PROVIDER, priceOverrideOf, type RunPlan } from "./plan.js";
 import { acquireRunLock, checkResumePlan, fingerprintDiff, pendingJobs, readRunJson } from "./resume.js";
 import { checkLimitOptions } from "./run-limits.js";
-import { parseShard, shardTasks, shardText, type Shard } from "./shard.js";
+import { shardTasks } from "./shard.js";
+import { parseShard, shardText, type Shard } from "../config/shard.js";
 
 export type { RunEnvironment } from "./jobs.js";
 // `bench datasets`/`images` commands ping Docker through here (src/cli/main.ts).
@@ -178,7 +180,7 @@ async function checkBeforeRun(
   { cells, predictions }: RunInputs,
 ): Promise<ReturnType<typeof loadGateSpec>> {
   const { log } = envr;
-  for (const warning of checkCallOptions(cells, { callOptions: pickCellOptions(options) ?? {} })) log(`warning: ${warning}`);
+  for (const warning of checkCallOptions(cells, { callOptions: pickCallOptions(options) ?? {} })) log(`warning: ${warning}`);
   checkLimitOptions(options);
   const gateSpec = loadGateSpec(
     options,

@@ -1,11 +1,9 @@
 // `--shard I/N`: which tasks one shard of a run owns. A task's shard is a hash of its instance id, so
-// the partition does not depend on dataset order, and adding a task never moves the others. Pure.
+// the partition does not depend on dataset order, and adding a task never moves the others. Pure. (Parsing `I/N`
+// is an option check: src/config/shard.ts.)
 
 import { createHash } from "node:crypto";
 import type { Shard } from "../config/shard.js";
-
-// Parsing `I/N` is an option check, so it lives in config; the runner partitions the tasks.
-export { parseShard, shardText, type Shard } from "../config/shard.js";
 
 /** The 1-based shard of an instance id among `count`: sha256(instance_id) mod count. */
 export function shardOf(instanceId: string, count: number): number {

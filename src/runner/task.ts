@@ -6,7 +6,7 @@ import path from "node:path";
 import { runAgent, type AgentLimits, type AgentOutcome } from "../agent/loop.js";
 import { BashTool, defaultTools } from "../agent/tools.js";
 import { FileTrajectory } from "../agent/trajectory.js";
-import type { CellSpec } from "../config/model-spec.js";
+import type { CellSpec } from "../models/call-options.js";
 import type { Task } from "../datasets/types.js";
 import { errorMessage } from "../errors.js";
 import { gradeAttempt } from "../grading/attempt.js";

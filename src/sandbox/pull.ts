@@ -11,8 +11,6 @@ import { type AttemptFailure, PullFailure, formatBytes, readPullStream } from ".
 import { type RegistryAuth, authFor, registryOf } from "./registry-auth.js";
 
 // What the runner takes from here along with the puller (defined in registry-auth.ts and pull-stream.ts).
-export { formatBytes };
-export { dockerConfigPath, loadDockerConfig } from "./registry-auth.js";
 
 /** `missing`: pull only what the engine lacks; `always`: pull each image once per run; `never`: a missing image is an error. */
 export type PullPolicy = "missing" | "always" | "never";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cellDirName } from "../../src/config/model-spec.js";
+import { cellDirName } from "../../src/report/types.js";
 import { renderHtmlReport } from "../../src/report/html.js";
 import { loadTaskFiles } from "../../src/report/html/data.js";
 import { rebuildReports, runCellOrder, writeHtmlReport, type SummaryJson } from "../../src/report/write.js";

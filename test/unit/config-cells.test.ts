@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expandConfiguredCells, pickCellOptions } from "../../src/config/model-spec.js";
+import { expandConfiguredCells } from "../../src/config/model-spec.js";
+import { pickCallOptions } from "../../src/models/call-options.js";
 import { readConfigFile, resolveRunOptions } from "../../src/config/options.js";
 import { bedrockRequestOptions, checkCallOptions, effectiveCallOptions } from "../../src/models/factory.js";
 import { OPTIONAL_CHAT_PARAMS, toChatRequest } from "../../src/models/openai-chat.js";
@@ -171,7 +172,7 @@ describe("Bedrock request options", () => {
       {},
       {},
     );
-    expect(pickCellOptions(o)).toEqual({
+    expect(pickCallOptions(o)).toEqual({
       stopSequence: ["A", "B"],
       additionalModelRequestFields: { top_k: 5 },
       promptCaching: true,

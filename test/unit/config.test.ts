@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cellDirName, expandCells, parseModelSpec } from "../../src/config/model-spec.js";
+import { expandCells, parseModelSpec } from "../../src/config/model-spec.js";
+import { cellDirName } from "../../src/report/types.js";
 import { readConfigFile, resolveRunOptions } from "../../src/config/options.js";
 import { UsageError } from "../../src/errors.js";
 

@@ -3,7 +3,7 @@
 import http2 from "node:http2";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CellSpec } from "../../src/config/model-spec.js";
+import type { CellSpec } from "../../src/models/call-options.js";
 import { startMockServer, type MockServer } from "../../src/mock/server.js";
 import { checkBedrockEndpoints } from "../../src/models/preflight.js";
 

@@ -3,7 +3,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CellSpec } from "../../src/config/model-spec.js";
+import type { CellSpec } from "../../src/models/call-options.js";
 import { InfraError } from "../../src/errors.js";
 import { checkEndpoints } from "../../src/models/preflight.js";
 

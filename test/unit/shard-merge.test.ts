@@ -1,7 +1,8 @@
 // Sharding (--shard I/N) and the pure side of bench merge: partition properties, shard checks, merged run.json.
 import { describe, expect, it } from "vitest";
 import { checkShards, mergedRunJson, type ShardRun } from "../../src/runner/merge.js";
-import { parseShard, shardOf, shardTasks } from "../../src/runner/shard.js";
+import { shardOf, shardTasks } from "../../src/runner/shard.js";
+import { parseShard } from "../../src/config/shard.js";
 import { makeResult } from "./report-fixtures.js";
 
 const ids = Array.from({ length: 200 }, (_, i) => ({ instance_id: `repo__pkg-${1000 + i}` }));
