@@ -4,7 +4,16 @@
 
 import type { Task } from "../datasets/types.js";
 import { toModelError } from "../models/errors.js";
-import { addUsage, emptyUsage, type Message, type ModelRequest, type ModelResponse, type Usage } from "../models/types.js";
+import {
+  type AssistantMessage,
+  addUsage,
+  emptyUsage,
+  type Message,
+  type ModelRequest,
+  type ModelResponse,
+  type ToolCall,
+  type Usage,
+} from "../models/types.js";
 import type { EndReason } from "../report/types.js";
 import { fakeUserResponse, SYSTEM_PROMPT, taskPrompt } from "./prompts.js";
 import type { Tool, ToolOutput } from "./tools.js";
@@ -61,28 +70,51 @@ export interface AgentInput {
 }
 
 export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
-  const { task, tools, callModel, limits, trajectory, signal, deadline } = input;
-  const byName = new Map(tools.map((t) => [t.spec.name, t]));
-  const messages: Message[] = [{ role: "user", content: [{ type: "text", text: taskPrompt(task) }] }];
-  const outcome: AgentOutcome = {
-    endReason: "error",
-    iterations: 0,
-    fakeUserResponses: 0,
-    toolCalls: 0,
-    usage: emptyUsage(),
-    callUsages: [],
-    latenciesS: [],
-    ttftsS: [],
-  };
-  const end = (reason: EndReason, extra: Partial<AgentOutcome> = {}): AgentOutcome => {
-    Object.assign(outcome, extra, { endReason: reason });
-    trajectory.write({
-      type: "end",
-      end_reason: reason,
-      ...(extra.error ? { error: extra.error } : {}),
-      ...(extra.finishMessage !== undefined ? { finish_message: extra.finishMessage } : {}),
-    });
-    return outcome;
+  const run = startRun(input);
+  for (;;) {
+    const stopped = checkBeforeCall(run);
+    if (stopped) return stopped;
+    const answer = await askModel(run);
+    if ("ended" in answer) return answer.ended;
+    const ended = answer.reply.toolCalls.length === 0 ? fakeUserReply(run) : await runToolCalls(run, answer.reply.toolCalls);
+    if (ended) return ended;
+  }
+}
+
+/** One agent run's state: the conversation so far, the outcome being built, the signals a model call listens to. */
+interface AgentRun {
+  input: AgentInput;
+  byName: Map<string, Tool>;
+  messages: Message[];
+  outcome: AgentOutcome;
+  /** Aborts with the workspace's start failure (only when `input.workspace` is given). */
+  startFailed: AbortController;
+  /** The run's signal, the deadline and the start failure, as one. */
+  callSignal: AbortSignal | undefined;
+}
+
+/** A step that either goes on with a value or ends the run (its `end` event already written). */
+type Step<T> = T | { ended: AgentOutcome };
+
+/** The run's state, its `start` event written. */
+function startRun(input: AgentInput): AgentRun {
+  const { task, tools, trajectory, signal, deadline } = input;
+  const run: AgentRun = {
+    input,
+    byName: new Map(tools.map((t) => [t.spec.name, t])),
+    messages: [{ role: "user", content: [{ type: "text", text: taskPrompt(task) }] }],
+    outcome: {
+      endReason: "error",
+      iterations: 0,
+      fakeUserResponses: 0,
+      toolCalls: 0,
+      usage: emptyUsage(),
+      callUsages: [],
+      latenciesS: [],
+      ttftsS: [],
+    },
+    startFailed: new AbortController(),
+    callSignal: undefined,
   };
   trajectory.write({
     type: "start",
@@ -90,125 +122,169 @@ export async function runAgent(input: AgentInput): Promise<AgentOutcome> {
     system: SYSTEM_PROMPT,
     prompt: { role: "user", content: [{ type: "text", text: taskPrompt(task) }] },
   });
-  // Before every model call (the last answer's tool calls have run); the deadline also ends a model call or tool run it interrupts.
-  const limitReached = (): EndReason | undefined => {
-    if (deadline?.aborted) return "task_timeout";
-    if (outcome.iterations >= limits.maxIterations) return "max_iterations";
-    const u = outcome.usage;
-    if (limits.maxTokens !== undefined && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens >= limits.maxTokens)
-      return "budget_exceeded";
-    const cost = limits.maxCostUsd !== undefined ? input.costOf?.(u, outcome.callUsages) : undefined;
-    if (limits.maxCostUsd !== undefined && cost !== undefined && cost !== null && cost >= limits.maxCostUsd) return "budget_exceeded";
-    return undefined;
-  };
-  const startFailed = new AbortController();
-  input.workspace?.catch((err: unknown) => startFailed.abort(err));
-  const startError = (): AgentOutcome => {
-    const reason: unknown = startFailed.signal.reason;
-    return end("error", { error: { errorClass: "sandbox_start", message: reason instanceof Error ? reason.message : String(reason) } });
-  };
-  const signals = [signal, deadline, input.workspace ? startFailed.signal : undefined].filter((s) => s !== undefined);
-  const callSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  input.workspace?.catch((err: unknown) => run.startFailed.abort(err));
+  const signals = [signal, deadline, input.workspace ? run.startFailed.signal : undefined].filter((s) => s !== undefined);
+  run.callSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  return run;
+}
 
-  for (;;) {
-    const limit = limitReached();
-    if (limit) return end(limit);
-    if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
-    let response: ModelResponse;
-    try {
-      response = await callModel({
-        system: SYSTEM_PROMPT,
-        messages,
-        tools: tools.map((t) => t.spec),
-        toolChoice: "auto",
-        ...(callSignal ? { signal: callSignal } : {}),
-      });
-    } catch (err) {
-      if (startFailed.signal.aborted) return startError();
-      if (signal?.aborted) return end("error", { error: { errorClass: "aborted", message: "run interrupted" } });
-      if (deadline?.aborted) return end("task_timeout");
-      const e = toModelError(err);
-      trajectory.write({ type: "model_error", iteration: outcome.iterations + 1, error_class: e.errorClass, message: e.message });
-      const error = { errorClass: e.errorClass, message: e.message };
-      return end(e.errorClass === "context_overflow" ? "context_overflow" : "error", { error });
-    }
-    outcome.iterations++;
-    outcome.usage = addUsage(outcome.usage, response.usage);
-    outcome.callUsages.push(response.usage);
-    outcome.latenciesS.push(response.latencyMs / 1000);
-    if (response.ttftMs !== undefined) outcome.ttftsS.push(response.ttftMs / 1000);
-    const callCost = input.callCostOf?.(response.usage);
-    const reply = response.message;
-    messages.push(reply);
-    trajectory.write({
-      type: "model_call",
-      iteration: outcome.iterations,
-      request: { messages: messages.length - 1, last_role: messages.at(-2)?.role },
-      response: { text: reply.text, tool_calls: reply.toolCalls, ...(reply.reasoning ? { reasoning: reply.reasoning } : {}) },
-      stop_reason: response.stopReason,
-      usage: response.usage,
-      latency_s: response.latencyMs / 1000,
-      ...(response.ttftMs !== undefined ? { ttft_s: response.ttftMs / 1000 } : {}),
-      ...(response.requestId ? { request_id: response.requestId } : {}),
-      ...(callCost !== undefined ? { cost_usd: callCost } : {}),
+/** Every exit: the outcome gets its end reason, the trajectory its `end` event. */
+function end(run: AgentRun, reason: EndReason, extra: Partial<AgentOutcome> = {}): AgentOutcome {
+  Object.assign(run.outcome, extra, { endReason: reason });
+  run.input.trajectory.write({
+    type: "end",
+    end_reason: reason,
+    ...(extra.error ? { error: extra.error } : {}),
+    ...(extra.finishMessage !== undefined ? { finish_message: extra.finishMessage } : {}),
+  });
+  return run.outcome;
+}
+
+const interrupted = (run: AgentRun): AgentOutcome => end(run, "error", { error: { errorClass: "aborted", message: "run interrupted" } });
+
+/** The workspace failed to start: the run ends with `error`, class `sandbox_start`. */
+function startError(run: AgentRun): AgentOutcome {
+  const reason: unknown = run.startFailed.signal.reason;
+  return end(run, "error", { error: { errorClass: "sandbox_start", message: reason instanceof Error ? reason.message : String(reason) } });
+}
+
+/** Before every model call (the last answer's tool calls have run): a limit reached or the run interrupted ends it. */
+function checkBeforeCall(run: AgentRun): AgentOutcome | undefined {
+  const limit = limitReached(run);
+  if (limit) return end(run, limit);
+  if (run.input.signal?.aborted) return interrupted(run);
+  return undefined;
+}
+
+/** The deadline, iteration, token and cost limits; the deadline also ends a model call or tool run it interrupts. */
+function limitReached({ input, outcome }: AgentRun): EndReason | undefined {
+  const { limits } = input;
+  if (input.deadline?.aborted) return "task_timeout";
+  if (outcome.iterations >= limits.maxIterations) return "max_iterations";
+  const u = outcome.usage;
+  if (limits.maxTokens !== undefined && u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens >= limits.maxTokens)
+    return "budget_exceeded";
+  const cost = limits.maxCostUsd !== undefined ? input.costOf?.(u, outcome.callUsages) : undefined;
+  if (limits.maxCostUsd !== undefined && cost !== undefined && cost !== null && cost >= limits.maxCostUsd) return "budget_exceeded";
+  return undefined;
+}
+
+/** One model call: its answer recorded (usage, latency, `model_call` event), or the run's end when the call fails. */
+async function askModel(run: AgentRun): Promise<Step<{ reply: AssistantMessage }>> {
+  const { input, messages, callSignal } = run;
+  const { callModel, tools } = input;
+  let response: ModelResponse;
+  try {
+    response = await callModel({
+      system: SYSTEM_PROMPT,
+      messages,
+      tools: tools.map((t) => t.spec),
+      toolChoice: "auto",
+      ...(callSignal ? { signal: callSignal } : {}),
     });
-
-    if (reply.toolCalls.length === 0) {
-      if (outcome.fakeUserResponses >= limits.maxFakeResponses) return end("max_fake_responses");
-      outcome.fakeUserResponses++;
-      const text = fakeUserResponse(outcome.fakeUserResponses);
-      messages.push({ role: "user", content: [{ type: "text", text }] });
-      trajectory.write({ type: "fake_user", count: outcome.fakeUserResponses, text });
-      continue;
-    }
-
-    // Parallel tool calls: run all of them, in order, and answer each call id before the next model call.
-    let finished: { message: string } | undefined;
-    for (const call of reply.toolCalls) {
-      outcome.toolCalls++;
-      trajectory.write({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
-      const started = performance.now();
-      const tool = byName.get(call.name);
-      let result: ToolOutput | undefined;
-      if (!tool) {
-        result = {
-          content: [
-            {
-              type: "text" as const,
-              text: `Error: unknown tool ${JSON.stringify(call.name)}; available: ${[...byName.keys()].join(", ")}.`,
-            },
-          ],
-          isError: true,
-        };
-      } else {
-        const args = parseArguments(call.arguments);
-        try {
-          result =
-            typeof args === "string"
-              ? { content: [{ type: "text" as const, text: args }], isError: true }
-              : await beforeDeadline(tool.execute(args), deadline);
-        } catch (err) {
-          if (startFailed.signal.aborted) return startError(); // the tool waited for a workspace that never came
-          throw err;
-        }
-      }
-      // A command still running at the deadline is left behind: removing the workspace kills it.
-      if (result === undefined) return end("task_timeout");
-      if ("finished" in result && result.finished) finished = result.finished;
-      messages.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: result.content, isError: result.isError });
-      trajectory.write({
-        type: "observation",
-        id: call.id,
-        name: call.name,
-        is_error: result.isError,
-        content: result.content.map((p) =>
-          p.type === "text" ? p : { type: "image", mediaType: p.mediaType, bytes: Math.floor((p.data.length * 3) / 4) },
-        ),
-        duration_s: (performance.now() - started) / 1000,
-      });
-    }
-    if (finished) return end("finished", { finishMessage: finished.message });
+  } catch (err) {
+    return { ended: modelCallFailed(run, err) };
   }
+  return { reply: recordCall(run, response) };
+}
+
+/** A failed model call: the workspace's start failure, an interruption or the deadline first, else the model's error. */
+function modelCallFailed(run: AgentRun, err: unknown): AgentOutcome {
+  const { input, outcome } = run;
+  if (run.startFailed.signal.aborted) return startError(run);
+  if (input.signal?.aborted) return interrupted(run);
+  if (input.deadline?.aborted) return end(run, "task_timeout");
+  const e = toModelError(err);
+  input.trajectory.write({ type: "model_error", iteration: outcome.iterations + 1, error_class: e.errorClass, message: e.message });
+  const error = { errorClass: e.errorClass, message: e.message };
+  return end(run, e.errorClass === "context_overflow" ? "context_overflow" : "error", { error });
+}
+
+/** Counts an answered call (iterations, usage, latency, ttft), appends its message and writes its `model_call` event. */
+function recordCall(run: AgentRun, response: ModelResponse): AssistantMessage {
+  const { input, outcome, messages } = run;
+  outcome.iterations++;
+  outcome.usage = addUsage(outcome.usage, response.usage);
+  outcome.callUsages.push(response.usage);
+  outcome.latenciesS.push(response.latencyMs / 1000);
+  if (response.ttftMs !== undefined) outcome.ttftsS.push(response.ttftMs / 1000);
+  const callCost = input.callCostOf?.(response.usage);
+  const reply = response.message;
+  messages.push(reply);
+  input.trajectory.write({
+    type: "model_call",
+    iteration: outcome.iterations,
+    request: { messages: messages.length - 1, last_role: messages.at(-2)?.role },
+    response: { text: reply.text, tool_calls: reply.toolCalls, ...(reply.reasoning ? { reasoning: reply.reasoning } : {}) },
+    stop_reason: response.stopReason,
+    usage: response.usage,
+    latency_s: response.latencyMs / 1000,
+    ...(response.ttftMs !== undefined ? { ttft_s: response.ttftMs / 1000 } : {}),
+    ...(response.requestId ? { request_id: response.requestId } : {}),
+    ...(callCost !== undefined ? { cost_usd: callCost } : {}),
+  });
+  return reply;
+}
+
+/** An answer without a tool call: the fake user's nudge, or max_fake_responses once they are used up. */
+function fakeUserReply(run: AgentRun): AgentOutcome | undefined {
+  const { outcome } = run;
+  if (outcome.fakeUserResponses >= run.input.limits.maxFakeResponses) return end(run, "max_fake_responses");
+  outcome.fakeUserResponses++;
+  const text = fakeUserResponse(outcome.fakeUserResponses);
+  run.messages.push({ role: "user", content: [{ type: "text", text }] });
+  run.input.trajectory.write({ type: "fake_user", count: outcome.fakeUserResponses, text });
+  return undefined;
+}
+
+/** Parallel tool calls: run all of them, in order, and answer each call id before the next model call. */
+async function runToolCalls(run: AgentRun, calls: readonly ToolCall[]): Promise<AgentOutcome | undefined> {
+  const { trajectory } = run.input;
+  let finished: { message: string } | undefined;
+  for (const call of calls) {
+    run.outcome.toolCalls++;
+    trajectory.write({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
+    const started = performance.now();
+    const executed = await executeCall(run, call);
+    if ("ended" in executed) return executed.ended;
+    const { result } = executed;
+    if ("finished" in result && result.finished) finished = result.finished;
+    run.messages.push({ role: "tool", toolCallId: call.id, toolName: call.name, content: result.content, isError: result.isError });
+    trajectory.write({
+      type: "observation",
+      id: call.id,
+      name: call.name,
+      is_error: result.isError,
+      content: result.content.map((p) =>
+        p.type === "text" ? p : { type: "image", mediaType: p.mediaType, bytes: Math.floor((p.data.length * 3) / 4) },
+      ),
+      duration_s: (performance.now() - started) / 1000,
+    });
+  }
+  if (finished) return end(run, "finished", { finishMessage: finished.message });
+  return undefined;
+}
+
+/** One tool call's output (an error observation for an unknown tool or bad arguments), or the run's end at the deadline. */
+async function executeCall(run: AgentRun, call: ToolCall): Promise<Step<{ result: ToolOutput }>> {
+  const tool = run.byName.get(call.name);
+  if (!tool) {
+    const available = [...run.byName.keys()].join(", ");
+    const text = `Error: unknown tool ${JSON.stringify(call.name)}; available: ${available}.`;
+    return { result: { content: [{ type: "text" as const, text }], isError: true } };
+  }
+  const args = parseArguments(call.arguments);
+  if (typeof args === "string") return { result: { content: [{ type: "text" as const, text: args }], isError: true } };
+  let result: ToolOutput | undefined;
+  try {
+    result = await beforeDeadline(tool.execute(args), run.input.deadline);
+  } catch (err) {
+    if (run.startFailed.signal.aborted) return { ended: startError(run) }; // the tool waited for a workspace that never came
+    throw err;
+  }
+  // A command still running at the deadline is left behind: removing the workspace kills it.
+  if (result === undefined) return { ended: end(run, "task_timeout") };
+  return { result };
 }
 
 /** The promise's value, or undefined once the deadline passes first (the promise's own failure is then ignored). */

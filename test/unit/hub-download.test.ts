@@ -8,15 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  NAMED_DATASETS,
-  cachedDatasetPath,
-  checkSplit,
-  ensureNamedDataset,
-  formatSize,
-  isNamedDataset,
-  resolveUrl,
-} from "../../src/datasets/hub.js";
+import { NAMED_DATASETS, cachedDatasetPath, checkSplit, ensureNamedDataset, isNamedDataset, resolveUrl } from "../../src/datasets/hub.js";
+import { formatSize } from "../../src/datasets/hub-download.js";
 import type { NamedDatasetSpec } from "../../src/datasets/hub.js";
 import { InfraError, UsageError } from "../../src/errors.js";
 
