@@ -1,8 +1,8 @@
-// OpenAI Chat Completions provider (also any OpenAI-compatible endpoint): the client and the neutral request -> wire
-// conversion; answers are assembled in openai-chat-stream.ts.
+// OpenAI Chat Completions provider (also any OpenAI-compatible endpoint): the client (its SDK client, deadline and
+// drop_params retry are openai-client.ts's) and the neutral request -> wire conversion; answers are assembled in
+// openai-chat-stream.ts.
 
 import dc from "node:diagnostics_channel";
-import OpenAI from "openai";
 import type {
   ChatCompletionContentPart,
   ChatCompletionCreateParams,
@@ -11,10 +11,9 @@ import type {
   ChatCompletionToolChoiceOption,
 } from "openai/resources/chat/completions";
 import { ModelError } from "./errors.js";
-import { OptionalParamSwitch } from "./generation.js";
 import type { GenerationParams } from "./call-options.js";
 import { chunkHasContent, fromChatUsage, mapFinishReason, StreamAccumulator } from "./openai-chat-stream.js";
-import { classifyOpenAIError, isUnsupportedParamError, rejectedParamOf } from "./openai-errors.js";
+import { OpenAIClientCore, type OpenAIClientOptions } from "./openai-client.js";
 import type { AssistantMessage, ContentPart, Message, ModelClient, ModelRequest, ModelResponse, ToolChoice, ToolSpec } from "./types.js";
 
 /**
@@ -33,21 +32,9 @@ export function fetchConnections(): Record<string, number> {
   return Object.fromEntries(fetchConnectionCounts);
 }
 
-export interface OpenAIChatOptions extends GenerationParams {
-  model: string;
-  apiKey: string;
-  /** OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1. @default the SDK's (api.openai.com) */
-  baseURL?: string;
-  /** @default true */
-  stream?: boolean;
-  /** Deadline for the whole call, stream body included. @default 300_000 */
-  timeoutMs?: number;
+export interface OpenAIChatOptions extends OpenAIClientOptions {
   /** Provider name reported in results. @default "openai" */
   provider?: string;
-  /** Injected transport for tests. */
-  fetch?: typeof fetch;
-  /** Where the one-time drop_params notice goes. @default stderr */
-  log?: (line: string) => void;
   /** The SDK's own retries; only the throttling benchmark's baseline sets it (the harness retries). @default 0 */
   sdkMaxRetries?: number;
   /** Stop sequences (--stop-sequence), sent as `stop`. @default none */
@@ -58,66 +45,32 @@ export class OpenAIChatClient implements ModelClient {
   readonly provider: string;
   readonly model: string;
   readonly region?: string;
-  #client: OpenAI;
+  #core: OpenAIClientCore;
   #options: OpenAIChatOptions;
-  #params: OptionalParamSwitch;
 
   constructor(options: OpenAIChatOptions) {
     this.#options = options;
     this.provider = options.provider ?? "openai";
     this.model = options.model;
-    // maxRetries 0: the harness owns the one retry layer.
-    this.#client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
-      maxRetries: options.sdkMaxRetries ?? 0,
-      timeout: options.timeoutMs ?? 300_000,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
-    this.#params = new OptionalParamSwitch(
-      `${this.provider}/${this.model}`,
-      options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
-    );
+    this.#core = new OpenAIClientCore(`${this.provider}/${this.model}`, options, options.sdkMaxRetries ?? 0);
   }
 
-  async generate(request: ModelRequest): Promise<ModelResponse> {
-    const where = `${this.provider}/${this.model}`;
-    const deadline = AbortSignal.timeout(this.#options.timeoutMs ?? 300_000);
-    const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
-    const started = performance.now();
+  generate(request: ModelRequest): Promise<ModelResponse> {
     const o = this.#options;
-    for (;;) {
-      const body = toChatRequest(this.model, request, {
-        maxOutputTokens: o.maxOutputTokens,
-        reasoningEffort: o.reasoningEffort,
-        seed: o.seed,
-        temperature: o.temperature,
-        topP: o.topP,
-        ...(o.stopSequences ? { stop: o.stopSequences } : {}),
-        drop: this.#params.dropped,
-      });
-      try {
-        return await this.#call(body, signal, started, where);
-      } catch (err) {
-        if (deadline.aborted && !(err instanceof ModelError && err.errorClass !== "transient")) {
-          throw new ModelError("transient", `${where}: call deadline of ${o.timeoutMs ?? 300_000} ms exceeded`, {
-            cause: err,
-            staleConnection: true,
-          });
-        }
-        // A server that rejects an optional parameter (drop_params): retried without it, then never sent again.
-        if (
-          this.#params.shouldRetryWithout(
-            isUnsupportedParamError(err),
-            optionalChatParamsIn(body),
-            (err as Error).message,
-            rejectedParamOf(err),
-          )
-        )
-          continue;
-        throw classifyOpenAIError(err, where);
-      }
-    }
+    return this.#core.generate(request, {
+      body: (drop) =>
+        toChatRequest(this.model, request, {
+          maxOutputTokens: o.maxOutputTokens,
+          reasoningEffort: o.reasoningEffort,
+          seed: o.seed,
+          temperature: o.temperature,
+          topP: o.topP,
+          ...(o.stopSequences ? { stop: o.stopSequences } : {}),
+          drop,
+        }),
+      optionalParamsIn: optionalChatParamsIn,
+      call: (body, signal, started, where) => this.#call(body, signal, started, where),
+    });
   }
 
   async #call(
@@ -128,7 +81,7 @@ export class OpenAIChatClient implements ModelClient {
   ): Promise<ModelResponse> {
     const stream = this.#options.stream ?? true;
     if (!stream) {
-      const { data, request_id } = await this.#client.chat.completions.create({ ...body, stream: false }, { signal }).withResponse();
+      const { data, request_id } = await this.#core.sdk.chat.completions.create({ ...body, stream: false }, { signal }).withResponse();
       const choice = data.choices[0];
       if (!choice) throw new ModelError("transient", `${where}: response had no choices`);
       const message: AssistantMessage = {
@@ -146,7 +99,7 @@ export class OpenAIChatClient implements ModelClient {
         ...(request_id ? { requestId: request_id } : {}),
       };
     }
-    const { data: chunks, request_id } = await this.#client.chat.completions
+    const { data: chunks, request_id } = await this.#core.sdk.chat.completions
       .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal })
       .withResponse();
     const acc = new StreamAccumulator();
