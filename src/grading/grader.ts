@@ -8,6 +8,7 @@ import {
   APPLY_PATCH_FAIL,
   APPLY_PATCH_PASS,
   gradeLog,
+  type GradeResult as LogVerdict,
   instanceReport,
   type InstanceReportEntry,
   type TestsReport,
@@ -97,52 +98,72 @@ export async function gradeInSandbox(
   options: Pick<GradeOptions, "timeoutSec" | "runEmpty">,
 ): Promise<GradeResult> {
   const grading = gradingOf(task);
-  const ids = [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS];
   const log: string[] = [];
   const empty = modelPatch.trim() === "";
-  const notRun = (failure: { class: GradeFailure; message: string }, patchApplied: boolean, evalScript?: string): GradeResult => ({
-    resolved: false,
-    failToPass: { passed: 0, total: task.FAIL_TO_PASS.length, failing: [...task.FAIL_TO_PASS] },
-    passToPass: { passed: 0, total: task.PASS_TO_PASS.length, failing: [...task.PASS_TO_PASS] },
-    patchApplied,
-    log: log.join("\n"),
-    ...(evalScript !== undefined ? { evalScript } : {}),
-    tests: Object.fromEntries(ids.map((id) => [id, "MISSING"])),
-    testsStatus: null,
-    report: instanceReport(task.instance_id, { patchIsNone: false, patchExists: !empty, patchApplied, resolved: false, testsStatus: null }),
-    failure,
-  });
+  const notRun = (failure: GradeFailureDetail): GradeResult => notRunResult(task, { log, empty, failure, patchApplied: false });
   if (empty && !options.runEmpty) {
     log.push("empty patch: not run (SWE-bench grades an empty patch unresolved without running it)");
-    return notRun({ class: "empty_patch", message: "the patch is empty" }, false);
+    return notRun({ class: "empty_patch", message: "the patch is empty" });
   }
   if (!empty) {
     const applied = await applyModelPatch(sandbox, modelPatch, log);
     if (!applied) {
       log.push(APPLY_PATCH_FAIL);
-      return notRun(
-        {
-          class: "patch_apply",
-          message: "the model patch does not apply (git apply, --3way, --reject, patch --forward --fuzz=5 all failed)",
-        },
-        false,
-      );
+      return notRun({
+        class: "patch_apply",
+        message: "the model patch does not apply (git apply, --3way, --reject, patch --forward --fuzz=5 all failed)",
+      });
     }
     log.push(APPLY_PATCH_PASS);
   }
+  return runEvalScript(task, grading, sandbox, options.timeoutSec ?? 1800, { log, empty });
+}
 
+type GradeFailureDetail = NonNullable<GradeResult["failure"]>;
+
+/** A grading that ran no tests (or whose tests gave nothing to grade): every listed test MISSING, unresolved. */
+function notRunResult(
+  task: GradedTask,
+  run: { log: readonly string[]; empty: boolean; failure: GradeFailureDetail; patchApplied: boolean; evalScript?: string | undefined },
+): GradeResult {
+  const { empty, failure, patchApplied, evalScript } = run;
+  const ids = [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS];
+  return {
+    resolved: false,
+    failToPass: { passed: 0, total: task.FAIL_TO_PASS.length, failing: [...task.FAIL_TO_PASS] },
+    passToPass: { passed: 0, total: task.PASS_TO_PASS.length, failing: [...task.PASS_TO_PASS] },
+    patchApplied,
+    log: run.log.join("\n"),
+    ...(evalScript !== undefined ? { evalScript } : {}),
+    tests: Object.fromEntries(ids.map((id) => [id, "MISSING"])),
+    testsStatus: null,
+    report: instanceReport(task.instance_id, { patchIsNone: false, patchExists: !empty, patchApplied, resolved: false, testsStatus: null }),
+    failure,
+  };
+}
+
+/** Runs the eval script on the patched tree and grades its log (a time-out or a test patch that fails: not run). */
+async function runEvalScript(
+  task: GradedTask,
+  grading: TaskGrading,
+  sandbox: Sandbox,
+  timeoutSec: number,
+  run: { log: string[]; empty: boolean },
+): Promise<GradeResult> {
+  const { log } = run;
   const script = evalScriptOf(task, grading);
+  const notRun = (failure: GradeFailureDetail): GradeResult =>
+    notRunResult(task, { log, empty: run.empty, failure, patchApplied: true, evalScript: script });
   await sandbox.writeFile("/tmp/eval.sh", script);
-  const timeoutSec = options.timeoutSec ?? 1800;
-  const run = await sandbox.exec("bash /tmp/eval.sh 2>&1", { timeoutSec, maxOutputBytes: MAX_LOG_BYTES });
-  const output = `${run.stdout}${run.stderr}`;
+  const exec = await sandbox.exec("bash /tmp/eval.sh 2>&1", { timeoutSec, maxOutputBytes: MAX_LOG_BYTES });
+  const output = `${exec.stdout}${exec.stderr}`;
   log.push(output);
-  if (run.timedOut) {
+  if (exec.timedOut) {
     log.push(`Timeout error: ${timeoutSec} seconds exceeded.`);
-    return notRun({ class: "tests_timeout", message: `the tests did not finish within ${timeoutSec} s (--grading-timeout)` }, true, script);
+    return notRun({ class: "tests_timeout", message: `the tests did not finish within ${timeoutSec} s (--grading-timeout)` });
   }
   if (output.split("\n").some((line) => line === TEST_PATCH_APPLY_FAILED)) {
-    return notRun({ class: "test_patch", message: "the test patch does not apply to the patched repository" }, true, script);
+    return notRun({ class: "test_patch", message: "the test patch does not apply to the patched repository" });
   }
   const verdict = gradeLog({
     log: output,
@@ -151,22 +172,23 @@ export async function gradeInSandbox(
     passToPass: task.PASS_TO_PASS,
     ...(task.eval_type === "fail_only" ? { evalType: "fail_only" as const } : {}),
   });
-  const tally = (list: readonly string[], report: { success: string[]; failure: string[] } | undefined): TestTally => {
-    const failing = report ? list.filter((id) => !report.success.includes(id)) : [...list];
-    return { passed: list.length - failing.length, total: list.length, failing };
-  };
+  return gradedResult(task, verdict, { log, script, empty: run.empty });
+}
+
+/** The result of a log that was graded (or, not gradable, failed as no_test_results). */
+function gradedResult(task: GradedTask, verdict: LogVerdict, run: { log: readonly string[]; script: string; empty: boolean }): GradeResult {
   return {
     resolved: verdict.resolved,
     failToPass: tally(task.FAIL_TO_PASS, verdict.testsStatus?.FAIL_TO_PASS),
     passToPass: tally(task.PASS_TO_PASS, verdict.testsStatus?.PASS_TO_PASS),
     patchApplied: true,
-    log: log.join("\n"),
-    evalScript: script,
+    log: run.log.join("\n"),
+    evalScript: run.script,
     tests: verdict.statuses,
     testsStatus: verdict.testsStatus,
     report: instanceReport(task.instance_id, {
       patchIsNone: false,
-      patchExists: !empty,
+      patchExists: !run.empty,
       patchApplied: verdict.gradable,
       resolved: verdict.resolved,
       testsStatus: verdict.testsStatus,
@@ -176,6 +198,12 @@ export async function gradeInSandbox(
       ? {}
       : { failure: { class: "no_test_results" as const, message: verdict.error ?? "the log has no test results" } }),
   };
+}
+
+/** A listed test group's tally: the tests its report counts as success pass; without a report, none. */
+function tally(list: readonly string[], report: { success: string[]; failure: string[] } | undefined): TestTally {
+  const failing = report ? list.filter((id) => !report.success.includes(id)) : [...list];
+  return { passed: list.length - failing.length, total: list.length, failing };
 }
 
 /** Applies the model patch with SWE-bench's fallbacks, logging each step; true when it applied (or already was). */

@@ -71,6 +71,32 @@ function toolCallsOf(raw: unknown, param: string): ToolCall[] {
 
 /** Chat messages -> neutral system text and messages, with the real API's ordering checks. */
 export function toNeutralMessages(raw: unknown): { system: string; messages: Message[] } {
+  const state: MessagesState = { system: [], messages: [], open: new Map(), openAt: -1 };
+  for (const [i, m] of messageList(raw).entries()) addMessage(state, m, i);
+  if (state.open.size > 0) throw unanswered(state);
+  return { system: state.system.join("\n\n"), messages: state.messages };
+}
+
+/** The messages read so far. */
+interface MessagesState {
+  system: string[];
+  messages: Message[];
+  /** Tool calls of the latest assistant message still waiting for their results. */
+  open: Map<string, string>;
+  /** Index of that assistant message. */
+  openAt: number;
+}
+
+/** The real API's 400 for tool calls whose results did not follow their assistant message. */
+function unanswered(state: MessagesState): MockHttpError {
+  return invalid(
+    `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...state.open.keys()].join(", ")}`,
+    `messages.[${state.openAt}].role`,
+  );
+}
+
+/** The `messages` field: a non-empty array. */
+function messageList(raw: unknown): unknown[] {
   if (raw === undefined) throw invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
   if (!Array.isArray(raw)) {
     throw invalid(`Invalid type for 'messages': expected an array of objects, but got ${typeof raw} instead.`, "messages", "invalid_type");
@@ -82,82 +108,83 @@ export function toNeutralMessages(raw: unknown): { system: string; messages: Mes
       "empty_array",
     );
   }
-  const system: string[] = [];
-  const messages: Message[] = [];
-  /** Tool calls of the latest assistant message still waiting for their results. */
-  let open = new Map<string, string>();
-  let openAt = -1;
-  const unanswered = (): MockHttpError =>
-    invalid(
-      `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open.keys()].join(", ")}`,
-      `messages.[${openAt}].role`,
+  return raw;
+}
+
+/** One message, checked and added by its role. */
+function addMessage(state: MessagesState, m: unknown, i: number): void {
+  const param = `messages[${i}]`;
+  if (!isObject(m)) throw invalid(`Invalid type for '${param}': expected an object, but got ${typeof m} instead.`, param, "invalid_type");
+  const role = m["role"];
+  if (role === undefined) throw invalid(`Missing required parameter: '${param}.role'.`, `${param}.role`, "missing_required_parameter");
+  if (typeof role !== "string" || !ROLES.includes(role)) {
+    throw invalid(
+      `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
+      `${param}.role`,
+      "invalid_value",
     );
-  raw.forEach((m, i) => {
-    const param = `messages[${i}]`;
-    if (!isObject(m)) throw invalid(`Invalid type for '${param}': expected an object, but got ${typeof m} instead.`, param, "invalid_type");
-    const role = m["role"];
-    if (role === undefined) throw invalid(`Missing required parameter: '${param}.role'.`, `${param}.role`, "missing_required_parameter");
-    if (typeof role !== "string" || !ROLES.includes(role)) {
-      throw invalid(
-        `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
-        `${param}.role`,
-        "invalid_value",
-      );
-    }
-    if (role !== "tool" && open.size > 0) throw unanswered();
-    switch (role) {
-      case "system":
-      case "developer":
-        system.push(textOf(m["content"], `${param}.content`));
-        return;
-      case "user":
-        messages.push({ role: "user", content: userParts(m["content"], `${param}.content`) });
-        return;
-      case "assistant": {
-        const toolCalls = toolCallsOf(m["tool_calls"], param);
-        if (toolCalls.length === 0 && (m["content"] === undefined || m["content"] === null)) {
-          throw invalid(`Invalid value for '${param}.content': expected a string, got null.`, `${param}.content`, "invalid_value");
-        }
-        messages.push({ role: "assistant", text: textOf(m["content"], `${param}.content`), toolCalls });
-        open = new Map(toolCalls.map((c) => [c.id, c.name]));
-        openAt = i;
-        return;
-      }
-      case "tool": {
-        const id = m["tool_call_id"];
-        const prev = messages[messages.length - 1];
-        if (prev === undefined || (prev.role !== "tool" && !(prev.role === "assistant" && prev.toolCalls.length > 0))) {
-          throw invalid(
-            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
-            `messages.[${i}].role`,
-          );
-        }
-        if (typeof id !== "string")
-          throw invalid(`Missing required parameter: '${param}.tool_call_id'.`, `${param}.tool_call_id`, "missing_required_parameter");
-        const name = open.get(id);
-        if (name === undefined) {
-          throw invalid(
-            `Invalid parameter: 'tool_call_id' of '${id}' not found in 'tool_calls' of previous message.`,
-            `messages.[${i}].tool_call_id`,
-          );
-        }
-        open.delete(id);
-        messages.push({
-          role: "tool",
-          toolCallId: id,
-          toolName: name,
-          content: [{ type: "text", text: textOf(m["content"], `${param}.content`) }],
-          isError: false,
-        });
-        return;
-      }
-      default:
-        // Legacy role "function": its result carries no call id; keep it as user-visible text.
-        messages.push({ role: "user", content: [{ type: "text", text: textOf(m["content"], `${param}.content`) }] });
-    }
+  }
+  if (role !== "tool" && state.open.size > 0) throw unanswered(state);
+  switch (role) {
+    case "system":
+    case "developer":
+      state.system.push(textOf(m["content"], `${param}.content`));
+      return;
+    case "user":
+      state.messages.push({ role: "user", content: userParts(m["content"], `${param}.content`) });
+      return;
+    case "assistant":
+      addAssistantMessage(state, m, i);
+      return;
+    case "tool":
+      addToolMessage(state, m, i);
+      return;
+    default:
+      // Legacy role "function": its result carries no call id; keep it as user-visible text.
+      state.messages.push({ role: "user", content: [{ type: "text", text: textOf(m["content"], `${param}.content`) }] });
+  }
+}
+
+/** An assistant message: its tool calls are open until their tool messages follow. */
+function addAssistantMessage(state: MessagesState, m: Json, i: number): void {
+  const param = `messages[${i}]`;
+  const toolCalls = toolCallsOf(m["tool_calls"], param);
+  if (toolCalls.length === 0 && (m["content"] === undefined || m["content"] === null)) {
+    throw invalid(`Invalid value for '${param}.content': expected a string, got null.`, `${param}.content`, "invalid_value");
+  }
+  state.messages.push({ role: "assistant", text: textOf(m["content"], `${param}.content`), toolCalls });
+  state.open = new Map(toolCalls.map((c) => [c.id, c.name]));
+  state.openAt = i;
+}
+
+/** A tool message: the result of one open tool call of the assistant message before it. */
+function addToolMessage(state: MessagesState, m: Json, i: number): void {
+  const param = `messages[${i}]`;
+  const id = m["tool_call_id"];
+  const prev = state.messages[state.messages.length - 1];
+  if (prev === undefined || (prev.role !== "tool" && !(prev.role === "assistant" && prev.toolCalls.length > 0))) {
+    throw invalid(
+      "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+      `messages.[${i}].role`,
+    );
+  }
+  if (typeof id !== "string")
+    throw invalid(`Missing required parameter: '${param}.tool_call_id'.`, `${param}.tool_call_id`, "missing_required_parameter");
+  const name = state.open.get(id);
+  if (name === undefined) {
+    throw invalid(
+      `Invalid parameter: 'tool_call_id' of '${id}' not found in 'tool_calls' of previous message.`,
+      `messages.[${i}].tool_call_id`,
+    );
+  }
+  state.open.delete(id);
+  state.messages.push({
+    role: "tool",
+    toolCallId: id,
+    toolName: name,
+    content: [{ type: "text", text: textOf(m["content"], `${param}.content`) }],
+    isError: false,
   });
-  if (open.size > 0) throw unanswered();
-  return { system: system.join("\n\n"), messages };
 }
 
 function toNeutralTools(raw: unknown): ToolSpec[] {

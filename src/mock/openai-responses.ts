@@ -127,99 +127,114 @@ const frame = (event: Json): string => `event: ${String(event["type"])}\ndata: $
 
 /** SSE frames in the real order: every output item and content part is announced before its deltas. */
 function renderStream(conversation: MockConversation, options: ResponsesRequestOptions, reply: MockReply, ctx: CallContext): StreamAnswer {
-  const frames: string[] = [];
-  const push = (type: string, fields: Json): void => {
-    frames.push(frame({ type, sequence_number: frames.length, ...fields }));
-  };
+  const out = new StreamFrames();
   const started = responseObject(conversation, options, reply, ctx, "in_progress", false);
-  push("response.created", { response: started });
-  push("response.in_progress", { response: started });
+  out.push("response.created", { response: started });
+  out.push("response.in_progress", { response: started });
   const finished = outputItems(conversation, reply);
   let index = 0;
   if (reply.reasoning) {
-    const item = finished[index]!;
-    const itemId = String(item["id"]);
-    const output_index = index;
-    push("response.output_item.added", { output_index, item: reasoningItem(conversation, reply, false) });
     const summary = conversation.reasoning?.summary ? reply.reasoning.summary : "";
-    if (summary !== "") {
-      const part = { type: "summary_text", text: "" };
-      push("response.reasoning_summary_part.added", { item_id: itemId, output_index, summary_index: 0, part });
-      for (const delta of splitText(summary)) {
-        push("response.reasoning_summary_text.delta", {
-          item_id: itemId,
-          output_index,
-          summary_index: 0,
-          delta,
-          obfuscation: "x".repeat(1 + (frames.length % 7)),
-        });
-      }
-      push("response.reasoning_summary_text.done", { item_id: itemId, output_index, summary_index: 0, text: summary });
-      push("response.reasoning_summary_part.done", {
+    pushReasoningItem(out, { item: finished[index]!, output_index: index++ }, reasoningItem(conversation, reply, false), summary);
+  }
+  if (reply.text !== "" || reply.toolCalls.length === 0)
+    pushMessageItem(out, { item: finished[index]!, output_index: index++ }, reply.text);
+  for (const call of reply.toolCalls) pushFunctionCallItem(out, { item: finished[index]!, output_index: index++ }, call);
+  const messageEnd = out.frames.length;
+  const status = reply.stopReason === "max_tokens" ? "incomplete" : "completed";
+  out.push(`response.${status}`, { response: responseObject(conversation, options, reply, ctx, status, true) });
+  return { status: 200, headers: successHeaders(ctx, reply.usage, "text/event-stream; charset=utf-8"), frames: out.frames, messageEnd };
+}
+
+/** A stream's frames, each numbered (sequence_number) in the order pushed. */
+class StreamFrames {
+  readonly frames: string[] = [];
+
+  push(type: string, fields: Json): void {
+    this.frames.push(frame({ type, sequence_number: this.frames.length, ...fields }));
+  }
+
+  /** A delta's `obfuscation` padding (its length varies with the frame's position, as the real service's does). */
+  obfuscation(): string {
+    return "x".repeat(1 + (this.frames.length % 7));
+  }
+}
+
+/** One output item of a stream: its finished form and its position in the response's output. */
+interface StreamedItem {
+  item: Json;
+  output_index: number;
+}
+
+/** A reasoning item: added, its summary part and deltas (when a summary was asked for), done. */
+function pushReasoningItem(out: StreamFrames, { item, output_index }: StreamedItem, added: Json, summary: string): void {
+  const itemId = String(item["id"]);
+  out.push("response.output_item.added", { output_index, item: added });
+  if (summary !== "") {
+    const part = { type: "summary_text", text: "" };
+    out.push("response.reasoning_summary_part.added", { item_id: itemId, output_index, summary_index: 0, part });
+    for (const delta of splitText(summary)) {
+      out.push("response.reasoning_summary_text.delta", {
         item_id: itemId,
         output_index,
         summary_index: 0,
-        part: { type: "summary_text", text: summary },
+        delta,
+        obfuscation: out.obfuscation(),
       });
     }
-    push("response.output_item.done", { output_index, item });
-    index++;
-  }
-  if (reply.text !== "" || reply.toolCalls.length === 0) {
-    const item = finished[index]!;
-    const itemId = String(item["id"]);
-    const output_index = index;
-    push("response.output_item.added", {
+    out.push("response.reasoning_summary_text.done", { item_id: itemId, output_index, summary_index: 0, text: summary });
+    out.push("response.reasoning_summary_part.done", {
+      item_id: itemId,
       output_index,
-      item: { id: itemId, type: "message", status: "in_progress", content: [], role: "assistant" },
+      summary_index: 0,
+      part: { type: "summary_text", text: summary },
     });
-    push("response.content_part.added", {
+  }
+  out.push("response.output_item.done", { output_index, item });
+}
+
+/** The message item: added, its output_text part, the text's deltas, done. */
+function pushMessageItem(out: StreamFrames, { item, output_index }: StreamedItem, text: string): void {
+  const itemId = String(item["id"]);
+  out.push("response.output_item.added", {
+    output_index,
+    item: { id: itemId, type: "message", status: "in_progress", content: [], role: "assistant" },
+  });
+  out.push("response.content_part.added", {
+    item_id: itemId,
+    output_index,
+    content_index: 0,
+    part: { type: "output_text", annotations: [], logprobs: [], text: "" },
+  });
+  for (const delta of splitText(text)) {
+    out.push("response.output_text.delta", {
       item_id: itemId,
       output_index,
       content_index: 0,
-      part: { type: "output_text", annotations: [], logprobs: [], text: "" },
+      delta,
+      logprobs: [],
+      obfuscation: out.obfuscation(),
     });
-    for (const delta of splitText(reply.text)) {
-      push("response.output_text.delta", {
-        item_id: itemId,
-        output_index,
-        content_index: 0,
-        delta,
-        logprobs: [],
-        obfuscation: "x".repeat(1 + (frames.length % 7)),
-      });
-    }
-    push("response.output_text.done", { item_id: itemId, output_index, content_index: 0, text: reply.text, logprobs: [] });
-    push("response.content_part.done", {
-      item_id: itemId,
-      output_index,
-      content_index: 0,
-      part: { type: "output_text", annotations: [], logprobs: [], text: reply.text },
-    });
-    push("response.output_item.done", { output_index, item });
-    index++;
   }
-  for (const call of reply.toolCalls) {
-    const item = finished[index]!;
-    const itemId = String(item["id"]);
-    const output_index = index;
-    push("response.output_item.added", { output_index, item: functionCallItem(call, "in_progress", "") });
-    for (const delta of splitArguments(call.arguments)) {
-      push("response.function_call_arguments.delta", {
-        item_id: itemId,
-        output_index,
-        delta,
-        obfuscation: "x".repeat(1 + (frames.length % 7)),
-      });
-    }
-    push("response.function_call_arguments.done", { item_id: itemId, output_index, name: call.name, arguments: call.arguments });
-    push("response.output_item.done", { output_index, item });
-    index++;
+  out.push("response.output_text.done", { item_id: itemId, output_index, content_index: 0, text, logprobs: [] });
+  out.push("response.content_part.done", {
+    item_id: itemId,
+    output_index,
+    content_index: 0,
+    part: { type: "output_text", annotations: [], logprobs: [], text },
+  });
+  out.push("response.output_item.done", { output_index, item });
+}
+
+/** A function call item: added, its arguments' deltas, done. */
+function pushFunctionCallItem(out: StreamFrames, { item, output_index }: StreamedItem, call: ToolCall): void {
+  const itemId = String(item["id"]);
+  out.push("response.output_item.added", { output_index, item: functionCallItem(call, "in_progress", "") });
+  for (const delta of splitArguments(call.arguments)) {
+    out.push("response.function_call_arguments.delta", { item_id: itemId, output_index, delta, obfuscation: out.obfuscation() });
   }
-  const messageEnd = frames.length;
-  const status = reply.stopReason === "max_tokens" ? "incomplete" : "completed";
-  push(`response.${status}`, { response: responseObject(conversation, options, reply, ctx, status, true) });
-  return { status: 200, headers: successHeaders(ctx, reply.usage, "text/event-stream; charset=utf-8"), frames, messageEnd };
+  out.push("response.function_call_arguments.done", { item_id: itemId, output_index, name: call.name, arguments: call.arguments });
+  out.push("response.output_item.done", { output_index, item });
 }
 
 /** An in-stream failure: an `error` event then `response.failed` (as recorded from the real service), or the latter alone. */

@@ -1,6 +1,6 @@
 // Runs a run's jobs: run.json at the start, the mock server, workspaces and model clients, the agent slots and the
-// grading queue, each job's attempts (--task-retries, a failed --docker-host), results.jsonl, and at the end run.json
-// and the reports. Progress (ProgressSink) is told here: begin, taskStarted, taskFinished, end.
+// grading queue, results.jsonl, and at the end run.json and the reports (each job's attempts: job-attempts.ts).
+// Progress (ProgressSink) is told begin, taskFinished and end here (taskStarted: job-attempts.ts).
 
 import os from "node:os";
 import path from "node:path";
@@ -8,10 +8,10 @@ import type Docker from "dockerode";
 import PQueue from "p-queue";
 import { pickCallOptions } from "../models/call-options.js";
 import type { CellSpec } from "../models/call-options.js";
-import { cellDirName } from "../report/types.js";
 import type { RunOptions } from "../config/options.js";
 import type { Predictions } from "../datasets/predictions.js";
 import type { Dataset, Task } from "../datasets/types.js";
+import type { MockServer } from "../mock/server.js";
 import { Gate } from "../gate.js";
 import { unpricedModels, type PriceOverride } from "../models/cost.js";
 import { connectionCounts, connectionsSince, createClient } from "../models/factory.js";
@@ -28,12 +28,11 @@ import { TrackingProvider } from "../sandbox/tracking.js";
 import { accountIdentity, endpointKey } from "./endpoint.js";
 import { LimiterRegistry, type EndpointLimiter } from "./limiter.js";
 import { PREDICTIONS_PROVIDER, priceOverrideOf, type Job } from "./plan.js";
-import { trackGrading, type ProgressSink } from "./progress.js";
+import type { ProgressSink } from "./progress.js";
 import { RunPulls } from "./pulls.js";
-import { DEFAULT_RETRY_POLICY, sleep } from "./retry.js";
-import { isInfrastructureError, mockSettingsOf, RunLimits, taskRetryDelayMs } from "./run-limits.js";
+import { mockSettingsOf, RunLimits } from "./run-limits.js";
 import { runJsonAtStart, runStartedAt } from "./run-json.js";
-import { runTask, type TaskContext } from "./task.js";
+import { type RunScope, runJob } from "./job-attempts.js";
 
 export interface RunEnvironment {
   docker: Docker;
@@ -85,80 +84,29 @@ export interface JobsOutcome {
   interrupted: boolean;
 }
 
-/** What every attempt of a run shares. */
-interface RunScope {
-  input: JobsInput;
-  /** The built-in image's tag ("" when no job needs it). */
-  image: string;
-  limits: RunLimits;
-  sandboxes: TrackingProvider;
-  clients: Map<string, ModelClient>;
-  priceOverride: PriceOverride | undefined;
-  limiterOf: (cell: CellSpec) => EndpointLimiter;
-  /** Agent slots: --concurrency, or what the --docker-host hosts hold together. */
-  agents: Gate;
-  gradingQueue: PQueue;
-  pulls: RunPulls | undefined;
+/** What a run's jobs have recorded so far: their results, and which jobs (by index) have one. */
+interface JobsDone {
+  results: TaskResult[];
+  recorded: Set<number>;
 }
 
 export async function runJobs(input: JobsInput): Promise<JobsOutcome> {
-  const { options, envr, cells, jobs, runId, runDir } = input;
-  const { log } = envr;
-  const image = await builtinImageOf(input);
-  // --deadline counts from the image check; --max-cost counts what a resumed run already spent.
-  const limits = new RunLimits({
-    maxCost: options.maxCost,
-    deadlineSec:
-      options.deadline === undefined ? undefined : Math.max(0.001, options.deadline - (performance.now() - input.imageCheckAt) / 1000),
-    spentUsd: input.existing.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
-    log,
-  });
-  const startedAt = runStartedAt(input.previous);
-  const runJson = runJsonAtStart({ ...input, startedAt, image });
-  await writeJsonAtomic(path.join(runDir, "run.json"), runJson);
-  log(
-    `run ${runId}: ${input.tasks.length} task(s) × ${cells.length} cell(s), ${jobs.length} to run, concurrency ${options.concurrency} → ${runDir}`,
-  );
-
+  const { envr, jobs } = input;
+  const { image, limits, startedAt, runJson } = await openRun(input);
   // Connections the model clients open from here on (run.json → connections): a handshake per call would show here.
   const connectionsBefore = connectionCounts();
-  const needsMock = jobs.length > 0 && !input.predictions && cells.some((c) => c.provider === "mock");
-  const mock = needsMock
-    ? await (await import("../mock/server.js")).startMockServer({
-        tasks: input.dataset.tasks,
-        latencyMs: options.mockLatencyMs,
-        ...mockSettingsOf(options),
-      })
-    : undefined;
+  const mock = await startMock(input);
   const sandboxes = startSandboxes(input);
   const clients = createClients(input, mock ? `${mock.url}/v1` : undefined);
-  const priceOverride = priceOverrideOf(options);
-  for (const name of options.maxBudgetPerTask !== undefined || options.maxCost !== undefined ? unpricedModels(cells, priceOverride) : []) {
-    log(`warning: ${name} has no price: --max-budget-per-task and --max-cost are not enforced for it`);
-  }
-  // One limiter per endpoint (provider + account + region + model), shared by every task and cell on it.
-  const limiters = new LimiterRegistry({
-    max: options.concurrency,
-    ...(options.rpm ? { rpm: options.rpm } : {}),
-    ...(options.tpm ? { tpm: options.tpm } : {}),
-    log,
-  });
-  const limiterOf = (cell: CellSpec) =>
-    limiters.get(
-      endpointKey({
-        ...cell,
-        account: accountIdentity(cell.provider, { baseUrl: options.baseUrl, apiKeyEnv: options.apiKeyEnv, env: envr.env }),
-      }),
-    );
-  const gradingSlots = options.gradingConcurrency ?? options.concurrency;
-  // Agents at once: --concurrency (with --docker-host, as many as the hosts hold together). A task leaves its agent
-  // slot once its patch is taken, so the next task's agent starts while it is graded (the grading queue bounds that).
-  const agentSlots = input.pool ? input.pool.totalCapacity : options.concurrency;
-  const queue = new PQueue({ concurrency: agentSlots + gradingSlots });
+  const priceOverride = priceOverrideOf(input.options);
+  warnUnpriced(input, priceOverride);
+  const { limiters, limiterOf } = endpointLimiters(input);
+  const slots = slotsOf(input);
+  const queue = new PQueue({ concurrency: slots.agents + slots.grading });
   const onAbort = (): void => queue.clear();
   envr.signal?.addEventListener("abort", onAbort, { once: true });
   limits.onStop(() => queue.clear());
-  const pulls = RunPulls.forRun(envr.docker, jobs, options, agentSlots, envr.env, log, input.pool !== undefined);
+  const pulls = RunPulls.forRun(envr.docker, jobs, input.options, slots.agents, envr.env, envr.log, input.pool !== undefined);
   const scope: RunScope = {
     input,
     image,
@@ -167,29 +115,17 @@ export async function runJobs(input: JobsInput): Promise<JobsOutcome> {
     clients,
     priceOverride,
     limiterOf,
-    agents: new Gate(agentSlots),
-    gradingQueue: new PQueue({ concurrency: gradingSlots }),
+    agents: new Gate(slots.agents),
+    gradingQueue: new PQueue({ concurrency: slots.grading }),
     pulls,
   };
-  const results: TaskResult[] = [];
-  const recorded = new Set<number>();
+  const done: JobsDone = { results: [], recorded: new Set() };
   envr.progress?.begin(
-    cells.map((c) => ({ cell: c.cell, total: input.tasks.length })),
+    input.cells.map((c) => ({ cell: c.cell, total: input.tasks.length })),
     jobs.length > 0 ? input.existing : [],
   );
   try {
-    for (const [index, job] of jobs.entries()) {
-      void queue.add(async () => {
-        const result = await runJob(scope, index, job);
-        if (result === undefined) return;
-        await pulls?.jobDone(job.task.image);
-        await input.store.append(result);
-        recorded.add(index);
-        results.push(result);
-        reportFinished(envr, result, results.length, jobs.length);
-      });
-    }
-    await queue.onIdle();
+    await runQueued(scope, queue, done);
   } finally {
     envr.progress?.end();
     limits.dispose();
@@ -198,21 +134,129 @@ export async function runJobs(input: JobsInput): Promise<JobsOutcome> {
     await pulls?.close();
     await mock?.close();
   }
+  return finishRun(input, { runJson, startedAt, done, limits, limiters, connectionsBefore, pulls });
+}
+
+/** A run's start: the built-in image, its --max-cost / --deadline limits, run.json's first document, the run's line. */
+async function openRun(input: JobsInput): Promise<{ image: string; limits: RunLimits; startedAt: Date; runJson: Record<string, unknown> }> {
+  const { options, envr, runDir } = input;
+  const image = await builtinImageOf(input);
+  // --deadline counts from the image check; --max-cost counts what a resumed run already spent.
+  const limits = new RunLimits({
+    maxCost: options.maxCost,
+    deadlineSec:
+      options.deadline === undefined ? undefined : Math.max(0.001, options.deadline - (performance.now() - input.imageCheckAt) / 1000),
+    spentUsd: input.existing.reduce((sum, r) => sum + (r.cost_usd ?? 0), 0),
+    log: envr.log,
+  });
+  const startedAt = runStartedAt(input.previous);
+  const runJson = runJsonAtStart({ ...input, startedAt, image });
+  await writeJsonAtomic(path.join(runDir, "run.json"), runJson);
+  envr.log(
+    `run ${input.runId}: ${input.tasks.length} task(s) × ${input.cells.length} cell(s), ${input.jobs.length} to run, concurrency ${options.concurrency} → ${runDir}`,
+  );
+  return { image, limits, startedAt, runJson };
+}
+
+/** The mock server, when a cell is mock/* and a job is left to run (bench grade runs no model). */
+async function startMock(input: JobsInput): Promise<MockServer | undefined> {
+  const { options } = input;
+  const needsMock = input.jobs.length > 0 && !input.predictions && input.cells.some((c) => c.provider === "mock");
+  if (!needsMock) return undefined;
+  return (await import("../mock/server.js")).startMockServer({
+    tasks: input.dataset.tasks,
+    latencyMs: options.mockLatencyMs,
+    ...mockSettingsOf(options),
+  });
+}
+
+/** A warning per model without a price when --max-budget-per-task or --max-cost would need one. */
+function warnUnpriced(input: JobsInput, priceOverride: PriceOverride | undefined): void {
+  const { options } = input;
+  for (const name of options.maxBudgetPerTask !== undefined || options.maxCost !== undefined
+    ? unpricedModels(input.cells, priceOverride)
+    : []) {
+    input.envr.log(`warning: ${name} has no price: --max-budget-per-task and --max-cost are not enforced for it`);
+  }
+}
+
+/** One limiter per endpoint (provider + account + region + model), shared by every task and cell on it. */
+function endpointLimiters(input: JobsInput): { limiters: LimiterRegistry; limiterOf: (cell: CellSpec) => EndpointLimiter } {
+  const { options, envr } = input;
+  const limiters = new LimiterRegistry({
+    max: options.concurrency,
+    ...(options.rpm ? { rpm: options.rpm } : {}),
+    ...(options.tpm ? { tpm: options.tpm } : {}),
+    log: envr.log,
+  });
+  const limiterOf = (cell: CellSpec) =>
+    limiters.get(
+      endpointKey({
+        ...cell,
+        account: accountIdentity(cell.provider, { baseUrl: options.baseUrl, apiKeyEnv: options.apiKeyEnv, env: envr.env }),
+      }),
+    );
+  return { limiters, limiterOf };
+}
+
+/** Agent and grading slots. */
+function slotsOf(input: JobsInput): { agents: number; grading: number } {
+  const { options } = input;
+  const grading = options.gradingConcurrency ?? options.concurrency;
+  // Agents at once: --concurrency (with --docker-host, as many as the hosts hold together). A task leaves its agent
+  // slot once its patch is taken, so the next task's agent starts while it is graded (the grading queue bounds that).
+  const agents = input.pool ? input.pool.totalCapacity : options.concurrency;
+  return { agents, grading };
+}
+
+/** Every job through the queue; each result is appended to results.jsonl, recorded and reported as it finishes. */
+async function runQueued(scope: RunScope, queue: PQueue, done: JobsDone): Promise<void> {
+  const { input } = scope;
+  for (const [index, job] of input.jobs.entries()) {
+    void queue.add(async () => {
+      const result = await runJob(scope, index, job);
+      if (result === undefined) return;
+      await scope.pulls?.jobDone(job.task.image);
+      await input.store.append(result);
+      done.recorded.add(index);
+      done.results.push(result);
+      reportFinished(input.envr, result, done.results.length, input.jobs.length);
+    });
+  }
+  await queue.onIdle();
+}
+
+/** After the jobs: run.json's end (what was not run), the reports, and the outcome. */
+async function finishRun(
+  input: JobsInput,
+  run: {
+    runJson: Record<string, unknown>;
+    startedAt: Date;
+    done: JobsDone;
+    limits: RunLimits;
+    limiters: LimiterRegistry;
+    connectionsBefore: ReturnType<typeof connectionCounts>;
+    pulls: RunPulls | undefined;
+  },
+): Promise<JobsOutcome> {
+  const { envr, jobs, runId, runDir } = input;
   const interrupted = envr.signal?.aborted ?? false;
   const finishedAt = new Date();
-  const notRun = jobs.filter((_, i) => !recorded.has(i)).map(({ cell, task }) => ({ cell: cell.cell, instance_id: task.instance_id }));
+  const notRun = jobs
+    .filter((_, i) => !run.done.recorded.has(i))
+    .map(({ cell, task }) => ({ cell: cell.cell, instance_id: task.instance_id }));
   await writeRunEnd(input, {
-    runJson,
+    runJson: run.runJson,
     finishedAt,
     interrupted,
     notRun,
-    limits,
-    limiters,
-    connections: connectionsSince(connectionsBefore),
-    pulls,
+    limits: run.limits,
+    limiters: run.limiters,
+    connections: connectionsSince(run.connectionsBefore),
+    pulls: run.pulls,
   });
-  const summary = await writeRunReports(input, (finishedAt.getTime() - startedAt.getTime()) / 1000);
-  return { runId, runDir, results, summary, interrupted };
+  const summary = await writeRunReports(input, (finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+  return { runId, runDir, results: run.done.results, summary, interrupted };
 }
 
 /** The built-in image's tag: ensured before the run directory (a new run), else now if a job needs it, else run.json's. */
@@ -257,107 +301,6 @@ function createClients(input: JobsInput, mockBaseUrl: string | undefined): Map<s
     );
   }
   return clients;
-}
-
-/**
- * A job's attempts: --task-retries runs an infrastructure error again in a fresh workspace (`attempt` counts); a
- * Docker host that died under it (--docker-host) re-queues it elsewhere, uncounted. Undefined: never started, or cut
- * short by an interrupt (no result: resume runs it again).
- */
-async function runJob(scope: RunScope, index: number, job: Job): Promise<TaskResult | undefined> {
-  const { input, limits, agents } = scope;
-  const { envr, options } = input;
-  const { cell, task } = job;
-  if (envr.signal?.aborted || limits.stopped) return undefined;
-  let result: TaskResult | undefined;
-  /** Attempts re-queued because their Docker host failed (--docker-host): not counted by --task-retries. */
-  let requeued = 0;
-  for (let attempt = 1; ; attempt++) {
-    const releaseAgent = await agents.acquire();
-    if (envr.signal?.aborted || limits.stopped) {
-      releaseAgent();
-      return result; // never started: not run
-    }
-    if (attempt === 1) {
-      envr.progress?.taskStarted(cell.cell);
-      scope.pulls?.started(index);
-    }
-    // --max-cost counts an attempt's spend when its agent is done, before the next task may take the slot.
-    let counted = false;
-    const agentDone = (cost: number | null): void => {
-      if (!counted) limits.addCost(cost);
-      counted = true;
-      releaseAgent();
-    };
-    try {
-      result = await runTask(taskContextOf(scope, job, attempt, agentDone));
-      if (!counted) agentDone(result.cost_usd);
-    } finally {
-      releaseAgent();
-    }
-    // An attempt cut short by an interrupt is not a result: resume runs it again.
-    if (envr.signal?.aborted) return undefined;
-    // A Docker host that died under the task: re-queued elsewhere, whatever --task-retries says.
-    const lost =
-      input.pool && isInfrastructureError(result) && !limits.stopped ? await input.pool.lostHostOf(cell.cell, task.instance_id) : null;
-    if (lost && input.pool!.healthyCount > 0) {
-      envr.log(`${cell.cell} ${task.instance_id}: docker host ${lost} failed during attempt ${attempt}; re-queued on another host`);
-      requeued++;
-      continue;
-    }
-    if (attempt - requeued > options.taskRetries || !isInfrastructureError(result) || limits.stopped) return result;
-    envr.log(
-      `${cell.cell} ${task.instance_id}: attempt ${attempt} ended in an infrastructure error (${result.error_class}); running it again in a fresh workspace`,
-    );
-    try {
-      await sleep(taskRetryDelayMs(attempt), envr.signal ? AbortSignal.any([envr.signal, limits.deadline]) : limits.deadline);
-    } catch {
-      return result;
-    }
-  }
-}
-
-/** What runTask needs for one attempt of a job. */
-function taskContextOf(scope: RunScope, { cell, task }: Job, attempt: number, agentDone: (cost: number | null) => void): TaskContext {
-  const { input, limits } = scope;
-  const { options, envr } = input;
-  return {
-    runId: input.runId,
-    runDir: input.runDir,
-    task,
-    cell,
-    taskDir: path.join("tasks", cellDirName(cell.cell), task.instance_id),
-    client: scope.clients.get(cell.cell) ?? NO_MODEL,
-    ...(input.predictions ? { prediction: input.predictions.byModel.get(cell.cell)?.get(task.instance_id)?.model_patch ?? "" } : {}),
-    ...(scope.pulls ? { pullImage: (wanted: string) => scope.pulls!.ensure(wanted) } : {}),
-    sandboxes: scope.sandboxes,
-    image: scope.image,
-    limits: {
-      maxIterations: options.maxIterations,
-      maxFakeResponses: options.maxFakeResponses,
-      ...(options.maxBudgetPerTask !== undefined ? { maxCostUsd: options.maxBudgetPerTask } : {}),
-      ...(options.maxTokensPerTask !== undefined ? { maxTokens: options.maxTokensPerTask } : {}),
-    },
-    retry: {
-      ...DEFAULT_RETRY_POLICY,
-      maxRetries: options.llmRetries,
-      baseMs: options.llmBackoffBaseMs,
-      capMs: options.llmBackoffCapMs,
-      timeoutMs: options.llmRetryTimeout * 1000,
-    },
-    commandTimeoutSec: options.commandTimeout,
-    gradingTimeoutSec: options.gradingTimeout,
-    gradingWorkspace: options.gradingWorkspace,
-    vision: options.vision,
-    ...(scope.priceOverride ? { priceOverride: scope.priceOverride } : {}),
-    attempt,
-    ...(envr.signal ? { signal: envr.signal } : {}),
-    limiter: scope.limiterOf(cell),
-    ...(options.taskTimeout !== undefined ? { taskTimeoutSec: options.taskTimeout } : {}),
-    deadline: limits.deadline,
-    grading: (work) => scope.gradingQueue.add(trackGrading(envr.progress, cell.cell, work)),
-    agentDone,
-  };
 }
 
 /** A finished job's line: to the progress sink, else to the log. */
@@ -424,8 +367,3 @@ async function writeRunReports(input: JobsInput, runWallS: number): Promise<Summ
   envr.log(`reports: ${path.relative(envr.cwd, written.reportCsv) || written.reportCsv}, ${path.relative(envr.cwd, written.summaryCsv)}`);
   return written.summary;
 }
-
-/** Stands in for a model client in a `bench grade` cell: no agent runs there, so it is never called. */
-const NO_MODEL: ModelClient = {
-  generate: () => Promise.reject(new Error("bench grade runs no model")),
-} as unknown as ModelClient;
