@@ -10,7 +10,7 @@ import type { PriceOverride } from "../models/cost.js";
 import type { ModelClient } from "../models/types.js";
 import { cellDirName, type TaskResult } from "../report/types.js";
 import type { TrackingProvider } from "../sandbox/tracking.js";
-import type { JobsInput } from "./jobs.js";
+import type { JobsInput } from "./jobs-types.js";
 import type { EndpointLimiter } from "./limiter.js";
 import type { Job } from "./plan.js";
 import { trackGrading } from "./progress.js";

@@ -27,15 +27,13 @@ import { ensureImage } from "../sandbox/images.js";
 import { reapContainers } from "../sandbox/janitor.js";
 import { pingDocker } from "../sandbox/engine.js";
 import { checkDiskSpace, checkRunDirPath, checkTaskImages } from "./checks.js";
-import { runJobs, type JobsOutcome, type RunEnvironment } from "./jobs.js";
+import { runJobs } from "./jobs.js";
+import type { JobsOutcome, RunEnvironment } from "./jobs-types.js";
 import { defaultRunId, fingerprintOf, planCells, planRun, PREDICTIONS_PROVIDER, priceOverrideOf, type RunPlan } from "./plan.js";
 import { acquireRunLock, checkResumePlan, fingerprintDiff, pendingJobs, readRunJson } from "./resume.js";
 import { checkLimitOptions } from "./run-limits.js";
 import { shardTasks } from "./shard.js";
 import { parseShard, shardText, type Shard } from "../config/shard.js";
-
-export type { RunEnvironment } from "./jobs.js";
-// `bench datasets`/`images` commands ping Docker through here (src/cli/main.ts).
 
 export interface RunOutcome extends JobsOutcome {
   /** `I/N` when this run is one shard, else null. */
