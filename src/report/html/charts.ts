@@ -1,11 +1,15 @@
 // report.html's SVG charts: resolve rate with intervals, cost vs resolve rate, model-call latency. Axis ticks on
 // round values (ticks.ts), scatter labels placed so they do not overlap. Pure: rows in, markup out.
 
+import { formatRate } from "../format.js";
 import type { SummaryRow } from "../summary.js";
 import { percentile } from "../stats.js";
 import type { TaskResult } from "../types.js";
-import { colourOf, esc, n2, pct, secs, usd } from "./common.js";
+import { colourOf, esc, n2, secs, usd } from "./common.js";
 import { niceTicks, placeLabels } from "./ticks.js";
+
+/** A cell's resolve rate and 95% interval in the one format every report uses (`62.5% [40.9–80.0]`). */
+const rateText = (c: SummaryRow): string => formatRate(c.resolve_rate, c.resolve_rate_ci_low, c.resolve_rate_ci_high);
 
 /** Width in px that a label column needs (rough: 7 px a character), bounded. */
 function labelWidth(labels: readonly string[]): number {
@@ -47,7 +51,7 @@ export function resolveRateChart(cells: readonly SummaryRow[]): string {
   cells.forEach((c, i) => {
     const y = top + i * rowH;
     const mid = y + rowH / 2;
-    const tip = `${c.cell}: ${pct(c.resolve_rate)} (${c.resolved}/${c.tasks}), 95% CI ${pct(c.resolve_rate_ci_low)}–${pct(c.resolve_rate_ci_high)}`;
+    const tip = `${c.cell}: ${rateText(c)} (${c.resolved}/${c.tasks}; 95% interval)`;
     const lo = n2(x(c.resolve_rate_ci_low));
     const hi = n2(x(c.resolve_rate_ci_high));
     parts.push(
@@ -57,7 +61,7 @@ export function resolveRateChart(cells: readonly SummaryRow[]): string {
         `<line x1="${lo}" y1="${n2(mid)}" x2="${hi}" y2="${n2(mid)}" stroke="#222" stroke-width="1.5"/>` +
         `<line x1="${lo}" y1="${mid - 6}" x2="${lo}" y2="${mid + 6}" stroke="#222" stroke-width="1.5"/>` +
         `<line x1="${hi}" y1="${mid - 6}" x2="${hi}" y2="${mid + 6}" stroke="#222" stroke-width="1.5"/>` +
-        `<text x="${lw + pw + 8}" y="${n2(mid + 4)}">${esc(`${pct(c.resolve_rate)} [${pct(c.resolve_rate_ci_low)}–${pct(c.resolve_rate_ci_high)}]`)}</text></g>`,
+        `<text x="${lw + pw + 8}" y="${n2(mid + 4)}">${esc(rateText(c))}</text></g>`,
     );
   });
   return svg(width, height, "Resolve rate per cell with 95% Wilson interval", parts);
@@ -100,7 +104,7 @@ export function costScatter(cells: readonly SummaryRow[]): string {
   priced.forEach(({ c, i }, k) => {
     const cx = x(c.cost_usd_mean as number);
     const spot = spots[k] as { x: number; y: number };
-    const tip = `${c.cell}: ${usd(c.cost_usd_mean)} per task, ${pct(c.resolve_rate)} resolved (95% CI ${pct(c.resolve_rate_ci_low)}–${pct(c.resolve_rate_ci_high)})`;
+    const tip = `${c.cell}: ${usd(c.cost_usd_mean)} per task, ${rateText(c)} resolved (95% interval)`;
     parts.push(
       `<g class="point" data-cell="${esc(c.cell)}"><title>${esc(tip)}</title>` +
         `<line x1="${n2(cx)}" y1="${n2(y(c.resolve_rate_ci_low))}" x2="${n2(cx)}" y2="${n2(y(c.resolve_rate_ci_high))}" stroke="${colourOf(i)}" stroke-width="1.5"/>` +
