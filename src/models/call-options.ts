@@ -24,18 +24,23 @@ export interface CallOptions {
   guardrailTrace?: (typeof GUARDRAIL_TRACES)[number];
 }
 
-export const CALL_OPTION_KEYS = [
-  "reasoningEffort",
-  "temperature",
-  "topP",
-  "seed",
-  "maxOutputTokens",
+/** Options that only the Bedrock provider sends (stop sequences also go to Chat Completions as `stop`). */
+export const BEDROCK_ONLY_OPTION_KEYS = [
   "stopSequence",
   "additionalModelRequestFields",
   "promptCaching",
   "guardrailId",
   "guardrailVersion",
   "guardrailTrace",
+] as const satisfies readonly (keyof CallOptions)[];
+
+export const CALL_OPTION_KEYS = [
+  "reasoningEffort",
+  "temperature",
+  "topP",
+  "seed",
+  "maxOutputTokens",
+  ...BEDROCK_ONLY_OPTION_KEYS,
 ] as const satisfies readonly (keyof CallOptions)[];
 export type CallOptionKey = (typeof CALL_OPTION_KEYS)[number];
 

@@ -4,7 +4,7 @@ import { InfraError, UsageError } from "../errors.js";
 import { BedrockClient, checkBedrockCredentials, type BedrockClientOptions } from "./bedrock.js";
 import { defaultBedrockClientCache } from "./bedrock-runtime-client.js";
 import { resolveBedrockRegion } from "./bedrock-model-id.js";
-import { generationOf, type CallOptions, type CellSpec } from "./call-options.js";
+import { BEDROCK_ONLY_OPTION_KEYS, generationOf, type CallOptions, type CellSpec } from "./call-options.js";
 import { fetchConnections, OpenAIChatClient } from "./openai-chat.js";
 import { OpenAIResponsesClient } from "./openai-responses.js";
 import type { ModelClient } from "./types.js";
@@ -24,16 +24,6 @@ export interface ClientSettings {
   /** Run-level call options (generation + Bedrock request settings); a cell's own options win over them. @default none (server defaults) */
   callOptions?: CallOptions;
 }
-
-/** Options that only the Bedrock provider sends (stop sequences also go to Chat Completions as `stop`). */
-const BEDROCK_ONLY = [
-  "stopSequence",
-  "additionalModelRequestFields",
-  "promptCaching",
-  "guardrailId",
-  "guardrailVersion",
-  "guardrailTrace",
-] as const;
 
 /** A cell's effective call options: run-level call options < the cell's own. */
 export function effectiveCallOptions(cell: Pick<CellSpec, "options">, settings: Pick<ClientSettings, "callOptions">): CallOptions {
@@ -56,7 +46,7 @@ export function checkCallOptions(cells: CellSpec[], settings: Pick<ClientSetting
     if (o.guardrailTrace !== undefined && o.guardrailId === undefined)
       throw new UsageError(`${cell.cell}: --guardrail-trace needs --guardrail-id and --guardrail-version`);
     if (cell.provider !== "bedrock") {
-      const set = BEDROCK_ONLY.filter(
+      const set = BEDROCK_ONLY_OPTION_KEYS.filter(
         (k) =>
           o[k] !== undefined &&
           !(k === "promptCaching" && o[k] === false) &&
