@@ -221,15 +221,14 @@ function labelSources(sources: readonly Source[]): string[] {
   return withRun.map((l, i) => (count(withRun, l) > 1 ? `${l}#${(sources[i] as Source).input + 1}` : l));
 }
 
+/** The columns that name a cell row: which run, cell, provider, model and region it stands for. */
+function cellIdentity(label: string, s: Source) {
+  return { kind: "cell" as const, label, run_id: s.runId, cell: s.cell, provider: s.provider, model: s.model, region: s.region };
+}
+
 function cellRow(label: string, s: Source, row: SummaryRow, basis: CompareCellRow["basis"], left: number | null): CompareCellRow {
   return {
-    kind: "cell",
-    label,
-    run_id: s.runId,
-    cell: s.cell,
-    provider: s.provider,
-    model: s.model,
-    region: s.region,
+    ...cellIdentity(label, s),
     basis,
     tasks: row.tasks,
     tasks_not_shared: left,
@@ -255,13 +254,7 @@ function cellRow(label: string, s: Source, row: SummaryRow, basis: CompareCellRo
 /** A result-backed cell that shares no task with the others: counts 0, rates unknown. */
 function emptyCellRow(label: string, s: Source, left: number): CompareCellRow {
   return {
-    kind: "cell",
-    label,
-    run_id: s.runId,
-    cell: s.cell,
-    provider: s.provider,
-    model: s.model,
-    region: s.region,
+    ...cellIdentity(label, s),
     basis: "shared_tasks",
     tasks: 0,
     tasks_not_shared: left,
